@@ -1,0 +1,76 @@
+import type { ProviderError } from '../errors.js';
+import type {
+  FinishReason,
+  Message,
+  ResponseFormat,
+  Tool,
+  ToolCall,
+  ToolChoice,
+  Usage,
+} from '../types.js';
+
+/** The wire families routeplane speaks. `openai-compatible` is OpenAI chat completions at another URL. */
+export type ProviderType = 'openai' | 'anthropic' | 'mistral' | 'openai-compatible';
+
+/** A per-tenant API key. Only `id` ever leaves the adapter (events, audit). */
+export interface Credential {
+  id: string;
+  apiKey: string;
+}
+
+/** What the router asks of a provider for one attempt. Already validated and resolved. */
+export interface ProviderRequest {
+  /** The provider's own model name (`ModelSpec.model`, else its id). */
+  model: string;
+  messages: Message[];
+  /** Always set: the router decides it, and reserves budget for exactly this many tokens. */
+  maxTokens: number;
+  temperature?: number;
+  tools?: Tool[];
+  toolChoice?: ToolChoice;
+  responseFormat?: ResponseFormat;
+  /** Aborts the SDK request: caller cancellation, deadlines, hedging. */
+  signal?: AbortSignal;
+  /** A tenant's own key for this provider; the entry's key when absent. */
+  credential?: Credential;
+}
+
+/** A complete answer, normalized. `content` is `''` when the answer is only tool calls. */
+export interface ProviderResponse {
+  content: string;
+  toolCalls?: ToolCall[];
+  finishReason: FinishReason;
+  usage: Usage;
+}
+
+/** A streamed part from a provider. Exactly one `finish` ends a successful stream. */
+export type ProviderStreamPart =
+  | { type: 'text'; text: string }
+  | { type: 'tool-call'; toolCall: ToolCall }
+  | { type: 'finish'; finishReason: FinishReason; usage: Usage };
+
+/**
+ * The whole contract between the router and a provider. Adapters throw only
+ * `ProviderError` (already classified), from `complete()` and from the stream's iteration.
+ */
+export interface ProviderAdapter {
+  /** The entry name in `createRouter({ providers })`: `openai`, `anthropic`, `my-vllm`… */
+  readonly name: string;
+  readonly type: ProviderType;
+  complete(request: ProviderRequest): Promise<ProviderResponse>;
+  stream(request: ProviderRequest): AsyncIterable<ProviderStreamPart>;
+  /** Maps anything the SDK threw to a classified, secret-free `ProviderError`. */
+  classify(error: unknown, model?: string): ProviderError;
+}
+
+/** Options shared by every adapter factory. */
+export interface AdapterOptions {
+  /** The entry name. */
+  name: string;
+  apiKey?: string;
+  baseURL?: string;
+  /** A ready SDK client; its own retries are bypassed per request. */
+  client?: unknown;
+  /** How many clients built for per-tenant credentials are kept. Default 256. */
+  maxClients?: number;
+}

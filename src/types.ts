@@ -1,0 +1,188 @@
+/**
+ * Public, provider-neutral types: what a caller sends to `router.complete()` /
+ * `router.stream()` and what comes back. Every provider adapter maps to and from these.
+ *
+ * @module
+ */
+
+/** A JSON Schema document (draft 2020-12 or 7), as plain JSON. */
+export type JSONSchema = { [key: string]: unknown };
+
+/** A piece of text inside a user message. */
+export interface TextPart {
+  type: 'text';
+  text: string;
+}
+
+/**
+ * An image inside a user message: either a URL (https or `data:`) or base64 `data` with its
+ * `mediaType` (`image/png`, `image/jpeg`, `image/gif`, `image/webp`).
+ */
+export type ImagePart = { type: 'image'; url: string } | { type: 'image'; data: string; mediaType: string };
+
+/** One part of a multi-part user message. */
+export type ContentPart = TextPart | ImagePart;
+
+/** Instructions for the model. Several are joined in order for providers that take one. */
+export interface SystemMessage {
+  role: 'system';
+  content: string;
+}
+
+/** What the end user said: text, or text and images. */
+export interface UserMessage {
+  role: 'user';
+  content: string | ContentPart[];
+}
+
+/**
+ * What the model said earlier: text, tool calls, or both. A `ChatResult.message` has this
+ * shape, so it can be appended to the next request's messages as it is.
+ */
+export interface AssistantMessage {
+  role: 'assistant';
+  content?: string;
+  toolCalls?: ToolCall[];
+}
+
+/** The result of running a tool the model called, answering the call with `toolCallId`. */
+export interface ToolMessage {
+  role: 'tool';
+  toolCallId: string;
+  content: string;
+}
+
+/** One message of a conversation. */
+export type Message = SystemMessage | UserMessage | AssistantMessage | ToolMessage;
+
+/** A call of a tool by the model. `arguments` is already parsed from the provider's JSON. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+/** A tool the model may call. `parameters` is the JSON Schema of an object. */
+export interface Tool {
+  name: string;
+  description?: string;
+  parameters: JSONSchema;
+}
+
+/**
+ * Whether and which tool the model must call: `'auto'` (its choice, the default when tools
+ * are given), `'none'`, `'required'` (some tool) or `{ name }` (that tool).
+ */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+/**
+ * The shape of the answer: free `text` (default), any JSON object (`json`), or JSON that
+ * matches `schema` (`json_schema`; providers without native support get the schema as an
+ * instruction).
+ */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json' }
+  | { type: 'json_schema'; name?: string; schema: JSONSchema };
+
+/** Why the model stopped, normalized across providers. */
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+/** Token usage as the provider reported it, normalized. */
+export interface Usage {
+  /** Prompt tokens, including cached ones. */
+  inputTokens: number;
+  outputTokens: number;
+  /** The part of `inputTokens` served from the provider's prompt cache, when reported. */
+  cachedInputTokens?: number;
+  totalTokens: number;
+}
+
+/** The routing strategies. See the README's "Strategies" section for how each ranks. */
+export type StrategyName = 'force_model' | 'lowest_cost' | 'balanced' | 'max_reliability';
+
+/** One call to `router.complete()`, `router.stream()` or `router.explain()`. */
+export interface ChatRequest {
+  /** The tenant the call is made for; its policy decides everything else. */
+  tenant: string;
+  /** The end user, for the audit record, sticky splits and per-user budgets. */
+  user?: string;
+  /** The caller's role within the tenant; narrows the allowed models when the policy names it. */
+  role?: string;
+  messages: Message[];
+  /** Overrides the tenant's strategy for this call. */
+  strategy?: StrategyName;
+  /** Use this model (a catalog id). A model the tenant may not use is `policy_denied`. */
+  forceModel?: string;
+  /** Cap on the estimated cost of this call, in USD; dearer candidates are dropped. */
+  maxCost?: number;
+  /** Upper bound on output tokens, sent to the provider as `max_tokens`. */
+  maxTokens?: number;
+  temperature?: number;
+  tools?: Tool[];
+  toolChoice?: ToolChoice;
+  /** Values for `{{vars.NAME}}` in the tenant's system prompt template. */
+  vars?: Record<string, string>;
+  responseFormat?: ResponseFormat;
+  /** Free-form labels copied into events and the audit record. */
+  tags?: Record<string, string>;
+  /** Cancels the call, including the in-flight provider request. */
+  signal?: AbortSignal;
+  /** Deadline for the whole call, retries and fallbacks included. */
+  timeoutMs?: number;
+}
+
+/** One try of one model on one provider. */
+export interface Attempt {
+  model: string;
+  provider: string;
+  ok: boolean;
+  /** The classified provider error code when `ok` is false. */
+  errorCode?: string;
+  /** The HTTP status the provider answered with, when there was one. */
+  status?: number;
+  latencyMs: number;
+}
+
+/** The answer of a call. `stream.result` resolves to the same, with `ttftMs`. */
+export interface ChatResult {
+  /** The request id, also on every event and the audit record of the call. */
+  id: string;
+  tenant: string;
+  /** The answer's text (`''` when the model only called tools). */
+  text: string;
+  /** The answer as a message, ready to be sent back in the next request. */
+  message: { role: 'assistant'; content: string; toolCalls?: ToolCall[] };
+  finishReason: FinishReason;
+  /** The catalog id of the model that answered. */
+  model: string;
+  /** The provider entry that served it. */
+  provider: string;
+  region?: string;
+  usage: Usage;
+  /** Cost in USD from the reported usage and the model's prices. */
+  costUsd: number;
+  /** True when the answer came from the tenant's cache. */
+  cached: boolean;
+  latencyMs: number;
+  /** Time to the first streamed token, for `router.stream()`. */
+  ttftMs?: number;
+  attempts: Attempt[];
+}
+
+/** A part of a streamed answer. */
+export type StreamPart =
+  | { type: 'text'; text: string }
+  | { type: 'tool-call'; toolCall: ToolCall }
+  | { type: 'finish'; finishReason: FinishReason; usage: Usage }
+  | { type: 'error'; error: Error };
+
+/**
+ * A streamed answer: iterate it for parts; `result` resolves when it ends, or rejects with
+ * the `RouterError` that ended it. The call starts at once, whether or not it is iterated,
+ * and can be iterated only once.
+ */
+export interface ChatStream extends AsyncIterable<StreamPart> {
+  readonly id: string;
+  readonly result: Promise<ChatResult>;
+}
