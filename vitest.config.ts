@@ -1,6 +1,16 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // Tests and examples import the package by name, as users do; resolve it to the source.
+    alias: [
+      { find: /^routeplane\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^routeplane$/, replacement: src('index.ts') },
+    ],
+  },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 20_000,

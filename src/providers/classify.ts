@@ -95,6 +95,7 @@ export function classifyFailure(facts: FailureFacts): ProviderError {
 /** True when `error` is an abort raised by an AbortSignal (ours or the SDK's wrapper of it). */
 export function isAbortError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const name = (error as { name?: unknown }).name;
-  return name === 'AbortError' || name === 'APIUserAbortError' || name === 'RequestAbortedError';
+  // The Stainless SDKs leave `name` as 'Error'; their class name is what tells.
+  const names = [(error as { name?: unknown }).name, (error as object).constructor?.name];
+  return names.some((n) => n === 'AbortError' || n === 'APIUserAbortError' || n === 'RequestAbortedError');
 }

@@ -63,11 +63,12 @@ export interface EmulatedRequest {
 }
 
 /** Connection options for each provider, ready for `createRouter({ providers })`. */
-export interface EmulatorProviders {
+// A type alias, not an interface: it must be assignable to RouterConfig's `Record<string, ProviderEntry>`.
+export type EmulatorProviders = {
   openai: { apiKey: string; baseURL: string };
   anthropic: { apiKey: string; baseURL: string };
   mistral: { apiKey: string; baseURL: string };
-}
+};
 
 /** A running emulator. See `createEmulator()`. */
 export interface Emulator {
@@ -208,7 +209,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     const cutAfter = fault && 'cutAfter' in fault ? fault.cutAfter : Number.POSITIVE_INFINITY;
     for (let i = 0; i < events.length; i++) {
       if (i >= cutAfter) {
-        req.socket.destroy();
+        setImmediate(() => req.socket.destroy());
         return;
       }
       if (res.destroyed) return;

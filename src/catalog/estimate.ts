@@ -1,0 +1,71 @@
+import type { Message, Tool, Usage } from '../types.js';
+import type { ResolvedModel } from './types.js';
+
+/** Tokens counted per message for role markers and separators, above its content. */
+export const MESSAGE_OVERHEAD_TOKENS = 4;
+/** Tokens counted per image: above what the providers charge for a 1.15-megapixel image. */
+export const IMAGE_TOKENS = 2_000;
+const REQUEST_OVERHEAD_TOKENS = 8;
+
+/** UTF-8 length without allocating: the estimator runs on every call. */
+export function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * An upper bound of a request's input tokens. No tokenizer the providers use puts more
+ * than one token on a UTF-8 byte, so counting bytes never under-counts text; each message
+ * adds `MESSAGE_OVERHEAD_TOKENS`, each image `IMAGE_TOKENS`, and tools their JSON. The bound
+ * is loose (English prose runs about 4 bytes a token) on purpose: budgets reserve it, so a
+ * burst of concurrent calls cannot overspend. See README "Estimation" for measured ratios.
+ */
+export function estimateInputTokens(messages: readonly Message[], tools?: readonly Tool[]): number {
+  let tokens = REQUEST_OVERHEAD_TOKENS;
+  for (const message of messages) {
+    tokens += MESSAGE_OVERHEAD_TOKENS;
+    switch (message.role) {
+      case 'user':
+        if (typeof message.content === 'string') tokens += utf8Bytes(message.content);
+        else for (const part of message.content) tokens += part.type === 'text' ? utf8Bytes(part.text) : IMAGE_TOKENS;
+        break;
+      case 'assistant':
+        if (message.content) tokens += utf8Bytes(message.content);
+        for (const call of message.toolCalls ?? []) tokens += utf8Bytes(call.name) + utf8Bytes(JSON.stringify(call.arguments));
+        break;
+      default:
+        tokens += utf8Bytes(message.content);
+    }
+  }
+  if (tools) for (const tool of tools) tokens += utf8Bytes(JSON.stringify(tool)) + MESSAGE_OVERHEAD_TOKENS;
+  return tokens;
+}
+
+/** The request has at least one image part. */
+export function hasImages(messages: readonly Message[]): boolean {
+  return messages.some((m) => m.role === 'user' && typeof m.content !== 'string' && m.content.some((p) => p.type === 'image'));
+}
+
+/** The most a call can cost: every input token at the full input price, every allowed output token. */
+export function estimateCostUsd(model: ResolvedModel, inputTokens: number, maxOutputTokens: number): number {
+  return inputTokens * model.inputPerToken + maxOutputTokens * model.outputPerToken;
+}
+
+/** What a call cost, from the usage the provider reported: cached input at its own price. */
+export function actualCostUsd(model: ResolvedModel, usage: Usage): number {
+  const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
+  return (
+    (usage.inputTokens - cached) * model.inputPerToken +
+    cached * model.cachedInputPerToken +
+    usage.outputTokens * model.outputPerToken
+  );
+}

@@ -1,0 +1,222 @@
+import { z } from 'zod';
+
+/*
+ * Every shape that enters from outside — router options, tenant policies, requests — is
+ * parsed here, once. Inner code trusts the parsed types.
+ */
+
+const nonEmpty = z.string().min(1, 'must be a non-empty string');
+const usd = z.number().finite().nonnegative();
+const jsonSchema = z.record(z.string(), z.unknown());
+
+export const ModelCapabilitySchema = z.enum(['tools', 'vision', 'json']);
+
+export const ModelSpecSchema = z.object({
+  id: nonEmpty,
+  provider: nonEmpty,
+  model: nonEmpty.optional(),
+  region: nonEmpty.optional(),
+  pricing: z.object({
+    inputPerMTok: usd,
+    outputPerMTok: usd,
+    cachedInputPerMTok: usd.optional(),
+  }),
+  contextWindow: z.number().int().positive().optional(),
+  maxOutputTokens: z.number().int().positive().optional(),
+  quality: z.number().min(0).max(1).optional(),
+  capabilities: z.array(ModelCapabilitySchema).optional(),
+});
+
+export const StrategyNameSchema = z.enum(['force_model', 'lowest_cost', 'balanced', 'max_reliability']);
+
+const GuardrailSchema = z.object({
+  name: nonEmpty,
+  stage: z.enum(['input', 'output']),
+  check: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function'),
+});
+
+export const GuardrailsSchema = z.object({
+  pii: z
+    .object({
+      action: z.enum(['redact', 'deny']),
+      types: z.array(z.enum(['email', 'phone', 'card', 'ssn', 'iban', 'ip'])).optional(),
+    })
+    .optional(),
+  blockedTerms: z.array(nonEmpty).optional(),
+  maxInputTokens: z.number().int().positive().optional(),
+  outputSchema: z.unknown().optional(),
+  custom: z.array(GuardrailSchema).optional(),
+});
+
+export const TenantPolicySchema = z.object({
+  tier: nonEmpty.optional(),
+  allowedModels: z.array(nonEmpty).optional(),
+  deniedModels: z.array(nonEmpty).optional(),
+  allowedRegions: z.array(nonEmpty).optional(),
+  strategy: StrategyNameSchema.optional(),
+  model: nonEmpty.optional(),
+  fallbacks: z.array(nonEmpty).optional(),
+  maxCostPerRequest: usd.optional(),
+  minQuality: z.number().min(0).max(1).optional(),
+  budget: z
+    .object({
+      limitUsd: usd,
+      period: z.enum(['hour', 'day', 'week', 'month', 'total']),
+      onExceeded: z.enum(['deny', 'downgrade']).optional(),
+      alertAt: z.array(z.number().gt(0).lte(1)).optional(),
+    })
+    .optional(),
+  rateLimit: z
+    .object({
+      requestsPerMinute: z.number().int().positive().optional(),
+      tokensPerMinute: z.number().int().positive().optional(),
+    })
+    .optional(),
+  weight: z.number().positive().optional(),
+  split: z.array(z.object({ model: nonEmpty, weight: z.number().nonnegative() })).optional(),
+  hedgeAfterMs: z.number().int().positive().optional(),
+  systemPrompt: z.string().optional(),
+  guardrails: GuardrailsSchema.optional(),
+  roles: z.record(z.string(), z.object({ allowedModels: z.array(nonEmpty) })).optional(),
+  credentials: z.record(z.string(), z.object({ id: nonEmpty, apiKey: nonEmpty })).optional(),
+  cache: z.object({ ttlMs: z.number().int().positive() }).optional(),
+  captureContent: z.boolean().optional(),
+});
+
+const ProviderEntrySchema = z
+  .object({
+    type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible']).optional(),
+    apiKey: z.string().optional(),
+    baseURL: z.string().url('must be a URL').optional(),
+    client: z.unknown().optional(),
+  });
+
+const TenantSourceSchema = z.union([
+  z.object({ get: z.custom<(id: string) => unknown>((v) => typeof v === 'function', 'must be a function') }),
+  z.record(z.string(), TenantPolicySchema),
+]);
+
+const MiddlewareFunction = z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function');
+const StageNameSchema = z.enum([
+  'tenant',
+  'access',
+  'guardrails',
+  'prompt',
+  'cache',
+  'ratelimit',
+  'strategy',
+  'budget',
+  'queue',
+  'execute',
+]);
+
+export const RouterConfigSchema = z.object({
+  providers: z
+    .record(z.string(), ProviderEntrySchema)
+    .refine((p) => Object.keys(p).length > 0, { message: 'configure at least one provider' }),
+  models: z.array(ModelSpecSchema).optional(),
+  tenants: TenantSourceSchema.optional(),
+  tenantCacheTtlMs: z.number().int().nonnegative().optional(),
+  defaultTenant: nonEmpty.optional(),
+  resolveTenant: MiddlewareFunction.optional(),
+  defaults: TenantPolicySchema.partial().optional(),
+  tiers: z.record(z.string(), TenantPolicySchema.partial()).optional(),
+  defaultMaxTokens: z.number().int().positive().optional(),
+  balancedWeights: z
+    .object({
+      cost: z.number().nonnegative().optional(),
+      quality: z.number().nonnegative().optional(),
+      latency: z.number().nonnegative().optional(),
+      health: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  store: z.unknown().optional(),
+  concurrency: z.object({ maxInFlight: z.number().int().positive() }).optional(),
+  retry: z
+    .object({
+      retries: z.number().int().nonnegative(),
+      minDelayMs: z.number().nonnegative().optional(),
+      maxDelayMs: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  middleware: z
+    .array(
+      z.union([
+        MiddlewareFunction,
+        z.object({
+          name: z.string().optional(),
+          before: StageNameSchema.optional(),
+          after: StageNameSchema.optional(),
+          handle: MiddlewareFunction,
+        }),
+      ]),
+    )
+    .optional(),
+  audit: z.object({ chain: z.boolean().optional() }).optional(),
+});
+
+const TextPartSchema = z.object({ type: z.literal('text'), text: z.string() });
+const ImagePartSchema = z.union([
+  z.object({ type: z.literal('image'), url: nonEmpty }),
+  z.object({ type: z.literal('image'), data: nonEmpty, mediaType: z.string().regex(/^image\//, 'must be image/*') }),
+]);
+
+const ToolCallSchema = z.object({ id: nonEmpty, name: nonEmpty, arguments: z.record(z.string(), z.unknown()) });
+
+export const MessageSchema = z.discriminatedUnion('role', [
+  z.object({ role: z.literal('system'), content: z.string() }),
+  z.object({ role: z.literal('user'), content: z.union([z.string(), z.array(z.union([TextPartSchema, ImagePartSchema])).min(1)]) }),
+  z
+    .object({ role: z.literal('assistant'), content: z.string().optional(), toolCalls: z.array(ToolCallSchema).optional() })
+    .refine((m) => m.content !== undefined || (m.toolCalls?.length ?? 0) > 0, {
+      message: 'an assistant message needs content or toolCalls',
+    }),
+  z.object({ role: z.literal('tool'), toolCallId: nonEmpty, content: z.string() }),
+]);
+
+export const ChatRequestSchema = z.object({
+  tenant: nonEmpty,
+  user: z.string().optional(),
+  role: z.string().optional(),
+  messages: z.array(MessageSchema).min(1, 'needs at least one message'),
+  strategy: StrategyNameSchema.optional(),
+  forceModel: nonEmpty.optional(),
+  maxCost: usd.optional(),
+  maxTokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  tools: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, _ or -'),
+        description: z.string().optional(),
+        parameters: jsonSchema,
+      }),
+    )
+    .optional(),
+  toolChoice: z.union([z.enum(['auto', 'none', 'required']), z.object({ name: nonEmpty })]).optional(),
+  vars: z.record(z.string(), z.string()).optional(),
+  responseFormat: z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('text') }),
+      z.object({ type: z.literal('json') }),
+      z.object({ type: z.literal('json_schema'), name: z.string().optional(), schema: jsonSchema }),
+    ])
+    .optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'must be an AbortSignal').optional(),
+  timeoutMs: z.number().int().positive().optional(),
+});
+
+/**
+ * Turns zod issues into one message that names each failing path and what it expects:
+ * `providers.openai: needs an apiKey or a ready client; defaults.minQuality: …`.
+ */
+export function describeIssues(error: z.ZodError, root?: string): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = [root, ...issue.path.map(String)].filter(Boolean).join('.');
+      return `${path || '(root)'}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,134 @@
+import type { RouterErrorCode } from '../errors.js';
+import type { Attempt, StrategyName, Usage } from '../types.js';
+
+/** Fields every event carries. */
+export interface EventBase {
+  requestId: string;
+  tenant: string;
+  /** Epoch milliseconds. */
+  timestamp: number;
+}
+
+/** A ranked candidate of a route decision. */
+export interface RankedCandidate {
+  model: string;
+  provider: string;
+  region?: string;
+  score: number;
+  /** Upper bound of the call's cost on this model, in USD. */
+  estCostUsd: number;
+}
+
+/** A model the router did not consider, and why. */
+export interface ExcludedModel {
+  model: string;
+  reason: string;
+}
+
+/** How the router chose, as returned by `router.explain()` and carried by `route.decided`. */
+export interface RouteDecision {
+  tenant: string;
+  strategy: StrategyName;
+  /** The model tried first; undefined when no model is eligible. */
+  chosen: string | undefined;
+  /** Eligible models in fallback order. */
+  candidates: RankedCandidate[];
+  excluded: ExcludedModel[];
+}
+
+export interface RequestStartedEvent extends EventBase {
+  user?: string;
+  stream: boolean;
+}
+
+export interface RouteDecidedEvent extends EventBase, Omit<RouteDecision, 'tenant'> {}
+
+export interface AttemptFailedEvent extends EventBase {
+  model: string;
+  provider: string;
+  errorCode: string;
+  status?: number;
+  retryable: boolean;
+  latencyMs: number;
+}
+
+export interface FallbackEvent extends EventBase {
+  from: string;
+  to: string;
+  reason: string;
+}
+
+export interface PolicyDeniedEvent extends EventBase {
+  code: RouterErrorCode;
+  reason: string;
+}
+
+export interface RequestCompletedEvent extends EventBase {
+  model: string;
+  provider: string;
+  usage: Usage;
+  costUsd: number;
+  latencyMs: number;
+  ttftMs?: number;
+  cached: boolean;
+  attempts: Attempt[];
+}
+
+export interface RequestFailedEvent extends EventBase {
+  code: RouterErrorCode | 'internal';
+  message: string;
+  attempts: Attempt[];
+  latencyMs: number;
+}
+
+/** How a call ended, for the audit: `denied` when the router refused it before any provider answered. */
+export type AuditOutcome = 'success' | 'denied' | 'failed';
+
+/**
+ * The execution record of one call: exactly one per call, whatever its outcome. It never
+ * holds an API key (only `credentialId`), and holds prompt and answer text only when the
+ * tenant's `captureContent` is on.
+ */
+export interface AuditRecord {
+  requestId: string;
+  timestamp: number;
+  tenant: string;
+  user?: string;
+  role?: string;
+  tags?: Record<string, string>;
+  outcome: AuditOutcome;
+  errorCode?: RouterErrorCode | 'internal';
+  strategy?: StrategyName;
+  model?: string;
+  provider?: string;
+  region?: string;
+  credentialId?: string;
+  usage?: Usage;
+  costUsd: number;
+  latencyMs: number;
+  ttftMs?: number;
+  cached: boolean;
+  attempts: Attempt[];
+  /** Models the call fell back from, in order. */
+  fallbacks: string[];
+  stream: boolean;
+  prevHash?: string;
+  hash?: string;
+}
+
+/**
+ * Every event the router emits, by name, with its payload. Subscribe with `router.on()`;
+ * no payload is built for an event nobody listens to.
+ */
+export interface RouterEvents {
+  'request.started': [RequestStartedEvent];
+  'route.decided': [RouteDecidedEvent];
+  'attempt.failed': [AttemptFailedEvent];
+  fallback: [FallbackEvent];
+  'policy.denied': [PolicyDeniedEvent];
+  'request.completed': [RequestCompletedEvent];
+  'request.failed': [RequestFailedEvent];
+  audit: [AuditRecord];
+}
+
+export type RouterEventName = keyof RouterEvents;

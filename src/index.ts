@@ -1,0 +1,63 @@
+/**
+ * routeplane: an embeddable multi-tenant LLM router. Build one router at start-up with
+ * `createRouter()`, then call `router.complete()` / `router.stream()` per request.
+ *
+ * @module routeplane
+ */
+export { CATALOG_DATE } from './catalog/models.js';
+export type { ModelCapability, ModelSpec } from './catalog/types.js';
+export {
+  ProviderError,
+  type ProviderErrorCode,
+  RouterError,
+  type RouterErrorCode,
+  type RouterErrorOptions,
+} from './errors.js';
+export type {
+  AttemptFailedEvent,
+  AuditOutcome,
+  AuditRecord,
+  EventBase,
+  ExcludedModel,
+  FallbackEvent,
+  PolicyDeniedEvent,
+  RankedCandidate,
+  RequestCompletedEvent,
+  RequestFailedEvent,
+  RequestStartedEvent,
+  RouteDecidedEvent,
+  RouteDecision,
+  RouterEventName,
+  RouterEvents,
+} from './events/types.js';
+export type { Middleware } from './pipeline/compose.js';
+export type { RouteContext, RouterServices, Served, StageName } from './pipeline/context.js';
+export type { EffectivePolicy, ModelMatcher, TenantPolicy } from './pipeline/policy.js';
+export type { ProviderEntry } from './providers/index.js';
+export type { Credential, ProviderType } from './providers/types.js';
+export { createRouter, type MiddlewareEntry, type Router, type RouterConfig } from './router.js';
+export type { BalancedWeights, Candidate, HealthView, ModelHealth, Ranked } from './strategies/types.js';
+export type { TenantAdmin, TenantSource } from './tenants/registry.js';
+export type {
+  AssistantMessage,
+  Attempt,
+  ChatRequest,
+  ChatResult,
+  ChatStream,
+  ContentPart,
+  FinishReason,
+  ImagePart,
+  JSONSchema,
+  Message,
+  ResponseFormat,
+  StrategyName,
+  StreamPart,
+  SystemMessage,
+  TextPart,
+  Tool,
+  ToolCall,
+  ToolChoice,
+  ToolMessage,
+  Usage,
+  UserMessage,
+} from './types.js';

@@ -1,0 +1,83 @@
+import type { ResolvedModel } from '../catalog/types.js';
+import type { RouterError } from '../errors.js';
+import type { ExcludedModel, RouteDecision, RouterEvents } from '../events/types.js';
+import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../providers/types.js';
+import type { Candidate, HealthView, Ranked } from '../strategies/types.js';
+import type { Attempt, ChatRequest, Message, StrategyName } from '../types.js';
+import type { EffectivePolicy } from './policy.js';
+
+/** The names of the built-in stages, in pipeline order; custom middleware goes before or after one. */
+export type StageName =
+  | 'tenant'
+  | 'access'
+  | 'guardrails'
+  | 'prompt'
+  | 'cache'
+  | 'ratelimit'
+  | 'strategy'
+  | 'budget'
+  | 'queue'
+  | 'execute';
+
+/** What the router lends every call: the catalog, adapters, health. Read-only for stages. */
+export interface RouterServices {
+  readonly catalog: ReadonlyMap<string, ResolvedModel>;
+  readonly adapters: ReadonlyMap<string, ProviderAdapter>;
+  readonly health: HealthView;
+  /** Records an attempt's outcome for health tracking. */
+  recordAttempt(modelId: string, ok: boolean, latencyMs: number): void;
+  resolvePolicy(tenant: string): EffectivePolicy | Promise<EffectivePolicy>;
+  readonly defaultMaxTokens: number;
+  readonly weights: { cost: number; quality: number; latency: number; health: number };
+  emit<K extends keyof RouterEvents>(event: K, build: () => RouterEvents[K][0]): void;
+  now(): number;
+}
+
+/** The model that served the call, and what it answered. */
+export interface Served {
+  readonly candidate: Candidate;
+  readonly credentialId?: string;
+}
+
+/**
+ * The state of one call as it passes through the stages. Stages talk only through these
+ * fields. `locals` is free for custom middleware.
+ */
+export interface RouteContext {
+  readonly requestId: string;
+  /** `explain` runs the stages up to the route decision and calls no provider. */
+  readonly mode: 'complete' | 'stream' | 'explain';
+  readonly request: ChatRequest;
+  readonly services: RouterServices;
+  /** `performance.now()` at the start of the call. */
+  readonly startedAt: number;
+  /** Epoch milliseconds at the start of the call. */
+  readonly timestamp: number;
+  /** Aborts on the caller's signal and at the call's deadline; its reason is a RouterError. */
+  readonly signal: AbortSignal | undefined;
+  /** The tenant id the call is accounted to. */
+  tenant: string;
+  /** The tenant's effective policy, set by the tenant stage. */
+  policy: EffectivePolicy | undefined;
+  /** The strategy in force for this call (request over policy). */
+  strategy: StrategyName | undefined;
+  /** The messages that will be sent; input stages may rewrite them. */
+  messages: Message[];
+  /** Eligible models: every catalog model, narrowed by the access stage. */
+  candidates: Candidate[];
+  excluded: ExcludedModel[];
+  /** Candidates in fallback order, set by the strategy stage. */
+  ranked: Ranked[];
+  decision: RouteDecision | undefined;
+  attempts: Attempt[];
+  /** Models fallen back from, in order. */
+  fallbacks: string[];
+  served: Served | undefined;
+  /** The answer, for `complete`. */
+  response: ProviderResponse | undefined;
+  /** The answer as it arrives, for `stream`; stages after execute may wrap it. */
+  stream: AsyncIterable<ProviderStreamPart> | undefined;
+  /** Set when the call ends in error, before outer stages see it unwind. */
+  error: RouterError | undefined;
+  locals: Record<string, unknown>;
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { compileMatcher, compilePolicy, mergePolicies } from './policy.js';
+
+describe('policies', () => {
+  it('merge defaults ← tier ← tenant field by field, nested objects one level deep', () => {
+    const merged = mergePolicies(
+      { strategy: 'lowest_cost', rateLimit: { requestsPerMinute: 60 }, allowedModels: ['a', 'b'] },
+      { rateLimit: { tokensPerMinute: 1000 }, allowedModels: ['c'] },
+      { strategy: 'balanced', maxCostPerRequest: undefined },
+    );
+    expect(merged).toEqual({
+      strategy: 'balanced',
+      rateLimit: { requestsPerMinute: 60, tokensPerMinute: 1000 },
+      allowedModels: ['c'],
+    });
+  });
+
+  it('default to force_model when a model is pinned, else balanced', () => {
+    expect(compilePolicy({ model: 'x' }).strategy).toBe('force_model');
+    expect(compilePolicy({}).strategy).toBe('balanced');
+  });
+
+  it('match exact ids and globs, and nothing else', () => {
+    const matches = compileMatcher(['gpt-5*', 'claude-?aiku-4-5', 'mistral.large']);
+    expect(matches('gpt-5-mini')).toBe(true);
+    expect(matches('claude-haiku-4-5')).toBe(true);
+    expect(matches('mistral.large')).toBe(true);
+    expect(matches('mistralXlarge')).toBe(false);
+    expect(matches('xgpt-5')).toBe(false);
+  });
+});

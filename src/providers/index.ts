@@ -1,0 +1,51 @@
+import { RouterError } from '../errors.js';
+import { createAnthropicAdapter } from './anthropic/index.js';
+import { createMistralAdapter } from './mistral/index.js';
+import { createOpenAIAdapter } from './openai/index.js';
+import type { ProviderAdapter, ProviderType } from './types.js';
+
+/** A provider entry of `createRouter({ providers })`. */
+export interface ProviderEntry {
+  /** Needed when the entry's name is not `openai`, `anthropic` or `mistral`. */
+  type?: ProviderType;
+  apiKey?: string;
+  /** OpenAI: ends in `/v1`; Anthropic and Mistral: the host only. */
+  baseURL?: string;
+  /** A ready SDK client; routeplane still turns its retries off per request. */
+  client?: unknown;
+}
+
+const NAMED_TYPES: Record<string, ProviderType> = { openai: 'openai', anthropic: 'anthropic', mistral: 'mistral' };
+
+/** Builds the adapter for one provider entry. Throws `invalid_config` naming the entry. */
+export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapter {
+  const type = entry.type ?? NAMED_TYPES[name];
+  if (type === undefined) {
+    throw new RouterError(
+      'invalid_config',
+      `providers.${name}.type is required: name the entry openai, anthropic or mistral, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible'`,
+    );
+  }
+  if (type !== 'openai-compatible' && entry.apiKey === undefined && entry.client === undefined) {
+    throw new RouterError('invalid_config', `providers.${name} needs an apiKey or a ready client`);
+  }
+  if (type === 'openai-compatible' && entry.baseURL === undefined && entry.client === undefined) {
+    throw new RouterError('invalid_config', `providers.${name}.baseURL is required for an 'openai-compatible' provider`);
+  }
+  const options = {
+    name,
+    ...(entry.apiKey !== undefined && { apiKey: entry.apiKey }),
+    ...(entry.baseURL !== undefined && { baseURL: entry.baseURL }),
+    ...(entry.client !== undefined && { client: entry.client }),
+  };
+  switch (type) {
+    case 'openai':
+    case 'openai-compatible':
+      // Self-hosted servers (vLLM, Ollama) often need no key; the SDK insists on one.
+      return createOpenAIAdapter({ ...options, apiKey: options.apiKey ?? 'unused', type });
+    case 'anthropic':
+      return createAnthropicAdapter(options);
+    case 'mistral':
+      return createMistralAdapter(options);
+  }
+}

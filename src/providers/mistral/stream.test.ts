@@ -1,0 +1,84 @@
+import type { CompletionChunk, CompletionEvent } from '@mistralai/mistralai/models/components';
+import { describe, expect, it } from 'vitest';
+import { ProviderError } from '../../errors.js';
+import type { ProviderStreamPart } from '../types.js';
+import type { FailureContext } from './errors.js';
+import { mapMistralStream } from './stream.js';
+
+const context: FailureContext = { provider: 'mistral', model: 'm', secrets: [] };
+
+type Choice = CompletionChunk['choices'][number];
+
+function chunk(
+  delta: Choice['delta'],
+  finishReason: Choice['finishReason'] = null,
+  usage?: CompletionChunk['usage'],
+) {
+  const data: CompletionChunk = { id: 'c', model: 'm', choices: [{ index: 0, delta, finishReason }] };
+  if (usage) data.usage = usage;
+  return { data };
+}
+
+async function* events(...list: CompletionEvent[]): AsyncGenerator<CompletionEvent> {
+  yield* list;
+}
+
+async function run(list: CompletionEvent[]): Promise<{ parts: ProviderStreamPart[]; error?: ProviderError }> {
+  const parts: ProviderStreamPart[] = [];
+  try {
+    for await (const part of mapMistralStream(events(...list), context)) parts.push(part);
+  } catch (error) {
+    if (!ProviderError.isInstance(error)) throw error;
+    return { parts, error };
+  }
+  return { parts };
+}
+
+describe('mapMistralStream', () => {
+  it('yields text deltas, tool calls from the last chunk, and one finish with its usage', async () => {
+    const { parts, error } = await run([
+      chunk({ role: 'assistant', content: '' }),
+      chunk({ content: 'Hi' }),
+      chunk(
+        { content: '', toolCalls: [{ id: 't1', function: { name: 'f', arguments: '{"a":1}' } }] },
+        'tool_calls',
+        { promptTokens: 3, completionTokens: 2, totalTokens: 5 },
+      ),
+    ]);
+
+    expect(error).toBeUndefined();
+    expect(parts).toEqual([
+      { type: 'text', text: 'Hi' },
+      { type: 'tool-call', toolCall: { id: 't1', name: 'f', arguments: { a: 1 } } },
+      {
+        type: 'finish',
+        finishReason: 'tool_calls',
+        usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 },
+      },
+    ]);
+  });
+
+  it('fails with connection when the stream ends without a finish reason', async () => {
+    const { parts, error } = await run([chunk({ content: 'partial' })]);
+
+    expect(parts).toEqual([{ type: 'text', text: 'partial' }]);
+    expect(error?.code).toBe('connection');
+  });
+
+  it('fails with server_error when Mistral finishes with error, after the text before it', async () => {
+    const { parts, error } = await run([chunk({ content: 'so far' }), chunk({ content: '' }, 'error')]);
+
+    expect(parts).toEqual([{ type: 'text', text: 'so far' }]);
+    expect(error?.code).toBe('server_error');
+  });
+
+  it('finishes with zero usage when Mistral reports none', async () => {
+    const { parts } = await run([chunk({ content: 'x' }, 'stop')]);
+
+    expect(parts.at(-1)).toEqual({
+      type: 'finish',
+      finishReason: 'stop',
+      usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+    });
+  });
+});

@@ -1,0 +1,44 @@
+import type { CompletionEvent, UsageInfo } from '@mistralai/mistralai/models/components';
+import type { FinishReason } from '../../types.js';
+import type { ProviderStreamPart } from '../types.js';
+import { type FailureContext, failureWithoutStatus } from './errors.js';
+import { contentText, fromMistralFinishReason, fromMistralToolCalls, fromMistralUsage } from './mapping.js';
+
+/**
+ * Maps the SDK's chat stream to provider stream parts: a `text` part per content delta, a
+ * `tool-call` part per tool call (Mistral sends each call whole, never in pieces), and one
+ * `finish` part when the stream ends, carrying the finish reason and the usage (Mistral puts
+ * usage on its last chunk unasked).
+ *
+ * Throws a `connection` ProviderError when the stream ends without a finish reason (the
+ * connection was cut), and a `server_error` when Mistral reports `finish_reason: 'error'`.
+ * Errors of the SDK's stream itself pass through unclassified, for the adapter.
+ */
+export async function* mapMistralStream(
+  events: AsyncIterable<CompletionEvent>,
+  context: FailureContext,
+): AsyncGenerator<ProviderStreamPart, void, undefined> {
+  let finishReason: FinishReason | undefined;
+  let usage: UsageInfo | undefined;
+  for await (const { data: chunk } of events) {
+    if (chunk.usage) usage = chunk.usage;
+    const choice = chunk.choices[0];
+    if (!choice) continue;
+    const text = contentText(choice.delta.content);
+    if (text !== '') yield { type: 'text', text };
+    for (const toolCall of fromMistralToolCalls(choice.delta.toolCalls ?? [])) {
+      yield { type: 'tool-call', toolCall };
+    }
+    if (choice.finishReason === null || choice.finishReason === undefined) continue;
+    const reason = fromMistralFinishReason(choice.finishReason);
+    if (reason === 'error')
+      throw failureWithoutStatus('server_error', 'the generation stopped with an error', context);
+    finishReason = reason;
+  }
+  // Read to the end ([DONE]) rather than stopping at the finish chunk, so the connection
+  // closes cleanly and a usage-only chunk after it would still be counted.
+  if (finishReason === undefined) {
+    throw failureWithoutStatus('connection', 'the stream ended before a finish reason', context);
+  }
+  yield { type: 'finish', finishReason, usage: fromMistralUsage(usage) };
+}

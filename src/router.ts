@@ -1,0 +1,573 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'eventemitter3';
+import { actualCostUsd } from './catalog/estimate.js';
+import { buildCatalog } from './catalog/catalog.js';
+import type { ModelSpec } from './catalog/types.js';
+import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
+import { RouterError, type RouterErrorCode } from './errors.js';
+import type { AuditOutcome, AuditRecord, RouteDecision, RouterEvents } from './events/types.js';
+import { HealthTracker } from './health/tracker.js';
+import { compose, type Middleware } from './pipeline/compose.js';
+import type { RouteContext, RouterServices, StageName } from './pipeline/context.js';
+import { PartQueue } from './pipeline/part-queue.js';
+import type { TenantPolicy } from './pipeline/policy.js';
+import { createAdapter, type ProviderEntry } from './providers/index.js';
+import type { ProviderAdapter, ProviderResponse } from './providers/types.js';
+import { accessStage } from './stages/access.js';
+import { executeStage } from './stages/execute.js';
+import { strategyStage } from './stages/strategy.js';
+import { tenantStage } from './stages/tenant.js';
+import { DEFAULT_BALANCED_WEIGHTS } from './strategies/balanced.js';
+import type { BalancedWeights } from './strategies/types.js';
+import { type TenantAdmin, TenantRegistry, type TenantSource } from './tenants/registry.js';
+import type { ChatRequest, ChatResult, ChatStream, StreamPart, ToolCall } from './types.js';
+
+/** Custom middleware placed at a named point of the pipeline. A bare function goes before `execute`. */
+export interface MiddlewareEntry {
+  name?: string;
+  before?: StageName;
+  after?: StageName;
+  handle: Middleware<RouteContext>;
+}
+
+/** Options of `createRouter()`. Validated once; an invalid option is `invalid_config` naming its path. */
+export interface RouterConfig {
+  /**
+   * The providers, by entry name. `openai`, `anthropic` and `mistral` entries need no
+   * `type`; any other name is an extra entry, such as a self-hosted server:
+   * `{ type: 'openai-compatible', baseURL: 'http://vllm:8000/v1' }`.
+   */
+  providers: Record<string, ProviderEntry>;
+  /** Models added to the built-in catalog, or replacing entries with the same id. */
+  models?: ModelSpec[];
+  /** Tenant policies by id, or an async source (`{ get(id) }`, cached for `tenantCacheTtlMs`). */
+  tenants?: Record<string, TenantPolicy> | TenantSource;
+  /** How long a policy from an async tenant source is cached. Default 60 000. */
+  tenantCacheTtlMs?: number;
+  /** A configured tenant whose policy serves tenant ids no source knows. Default: none (`tenant_not_found`). */
+  defaultTenant?: string;
+  /** Policy fields every tenant starts from. */
+  defaults?: Partial<TenantPolicy>;
+  /** Policy layers by tier name, between the defaults and the tenant's own policy. */
+  tiers?: Record<string, Partial<TenantPolicy>>;
+  /** `max_tokens` sent when the request sets none, capped by the model's max output. Default 4096. */
+  defaultMaxTokens?: number;
+  /** Weights of the `balanced` strategy. Default `{ cost: 0.3, quality: 0.5, latency: 0.1, health: 0.1 }`. */
+  balancedWeights?: Partial<BalancedWeights>;
+  /** Custom middleware, at named points of the pipeline. */
+  middleware?: (Middleware<RouteContext> | MiddlewareEntry)[];
+}
+
+/** A router: build one at start-up, share it across requests. See `createRouter()`. */
+export interface Router {
+  /** Routes one call and resolves with its answer, or rejects with a `RouterError`. */
+  complete(request: ChatRequest): Promise<ChatResult>;
+  /** Routes one call and streams its answer. See `ChatStream`. */
+  stream(request: ChatRequest): ChatStream;
+  /** The route decision for a request, computed as for a real call; no provider is called. */
+  explain(request: ChatRequest): Promise<RouteDecision>;
+  /** Subscribes to an event. Listener exceptions are caught and reported as process warnings. */
+  on<K extends keyof RouterEvents>(event: K, listener: (...payload: RouterEvents[K]) => void): this;
+  once<K extends keyof RouterEvents>(event: K, listener: (...payload: RouterEvents[K]) => void): this;
+  off<K extends keyof RouterEvents>(event: K, listener: (...payload: RouterEvents[K]) => void): this;
+  /** Read and replace tenant policies at run time. */
+  readonly tenants: TenantAdmin;
+  /** Refuses new calls, waits for calls in flight, and drops every listener. */
+  close(): Promise<void>;
+}
+
+/** Pipeline order; custom middleware is placed relative to these names. */
+const STAGE_ORDER: readonly StageName[] = [
+  'tenant',
+  'access',
+  'guardrails',
+  'prompt',
+  'cache',
+  'ratelimit',
+  'strategy',
+  'budget',
+  'queue',
+  'execute',
+];
+
+const BUILTIN_STAGES: readonly [StageName, Middleware<RouteContext>][] = [
+  ['tenant', tenantStage],
+  ['access', accessStage],
+  ['strategy', strategyStage],
+  ['execute', executeStage],
+];
+
+/** Codes of calls the router refused before any provider answered: audited as `denied`. */
+const DENIAL_CODES: ReadonlySet<RouterErrorCode> = new Set([
+  'invalid_request',
+  'tenant_not_found',
+  'policy_denied',
+  'guardrail_blocked',
+  'rate_limited',
+  'budget_exceeded',
+  'no_eligible_model',
+]);
+
+/**
+ * Creates a router. Validates every option at once and throws `invalid_config` naming the
+ * first failing paths.
+ *
+ * @example
+ * ```ts
+ * const router = createRouter({
+ *   providers: { openai: { apiKey: process.env.OPENAI_API_KEY }, anthropic: { apiKey: process.env.ANTHROPIC_API_KEY } },
+ *   tenants: {
+ *     acme: { strategy: 'force_model', model: 'claude-sonnet-4-5' },
+ *     globex: { strategy: 'lowest_cost', maxCostPerRequest: 0.02 },
+ *   },
+ * });
+ * const result = await router.complete({ tenant: 'acme', messages: [{ role: 'user', content: 'Hello' }] });
+ * ```
+ */
+export function createRouter(config: RouterConfig): Router {
+  const parsed = RouterConfigSchema.safeParse(config);
+  if (!parsed.success) throw new RouterError('invalid_config', `createRouter: ${describeIssues(parsed.error)}`);
+  return new RouterImpl(config);
+}
+
+class RouterImpl implements Router {
+  readonly tenants: TenantRegistry;
+  private readonly events = new EventEmitter<RouterEvents>();
+  private readonly services: RouterServices;
+  private readonly pipeline: (ctx: RouteContext) => Promise<void>;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(config: RouterConfig) {
+    const adapters = new Map<string, ProviderAdapter>();
+    for (const [name, entry] of Object.entries(config.providers)) adapters.set(name, createAdapter(name, entry));
+    (config.models ?? []).forEach((model, i) => {
+      if (!adapters.has(model.provider)) {
+        throw new RouterError(
+          'invalid_config',
+          `models[${i}].provider '${model.provider}' is not a configured provider (configured: ${[...adapters.keys()].join(', ')})`,
+        );
+      }
+    });
+    if (config.defaultTenant !== undefined && config.tenants && typeof config.tenants.get !== 'function') {
+      if (!(config.defaultTenant in config.tenants)) {
+        throw new RouterError('invalid_config', `defaultTenant '${config.defaultTenant}' is not one of the configured tenants`);
+      }
+    }
+    this.tenants = new TenantRegistry({
+      source: config.tenants,
+      defaults: config.defaults,
+      tiers: config.tiers,
+      defaultTenant: config.defaultTenant,
+      ttlMs: config.tenantCacheTtlMs ?? 60_000,
+    });
+    const health = new HealthTracker();
+    const events = this.events;
+    this.services = {
+      catalog: buildCatalog(config.models ?? [], new Set(adapters.keys())),
+      adapters,
+      health: health.view,
+      recordAttempt: (modelId, ok, latencyMs) => health.record(modelId, ok, latencyMs),
+      resolvePolicy: (tenant) => this.tenants.resolve(tenant),
+      defaultMaxTokens: config.defaultMaxTokens ?? 4096,
+      weights: { ...DEFAULT_BALANCED_WEIGHTS, ...config.balancedWeights },
+      emit: (event, build) => {
+        if (events.listenerCount(event) > 0) safeEmit(events, event, build());
+      },
+      now: () => Date.now(),
+    };
+    this.pipeline = compose(placeMiddleware(config.middleware ?? []));
+  }
+
+  on<K extends keyof RouterEvents>(event: K, listener: (...payload: RouterEvents[K]) => void): this {
+    this.events.on(event, listener as never);
+    return this;
+  }
+
+  once<K extends keyof RouterEvents>(event: K, listener: (...payload: RouterEvents[K]) => void): this {
+    this.events.once(event, listener as never);
+    return this;
+  }
+
+  off<K extends keyof RouterEvents>(event: K, listener: (...payload: RouterEvents[K]) => void): this {
+    this.events.off(event, listener as never);
+    return this;
+  }
+
+  complete(request: ChatRequest): Promise<ChatResult> {
+    return this.track(this.runComplete(request));
+  }
+
+  stream(request: ChatRequest): ChatStream {
+    const controller = new AbortController();
+    const parts = new PartQueue<StreamPart>(() =>
+      controller.abort(new RouterError('aborted', 'the stream was closed by its consumer before it ended')),
+    );
+    let id = '';
+    let ctx: RouteContext | undefined;
+    try {
+      ctx = this.begin(request, 'stream', controller);
+      id = ctx.requestId;
+    } catch (error) {
+      parts.end(error);
+      const failed = Promise.reject(error);
+      failed.catch(() => {});
+      return { id, result: failed, [Symbol.asyncIterator]: () => parts[Symbol.asyncIterator]() };
+    }
+    const result = this.track(this.runStream(ctx, parts));
+    // The caller may only iterate; the error reaches them there, so this rejection is handled.
+    result.catch(() => {});
+    return { id, result, [Symbol.asyncIterator]: () => parts[Symbol.asyncIterator]() };
+  }
+
+  async explain(request: ChatRequest): Promise<RouteDecision> {
+    const ctx = this.newContext(this.validate(request), 'explain', undefined);
+    await this.pipeline(ctx);
+    return ctx.decision!;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    this.events.removeAllListeners();
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    const untrack = () => this.inFlight.delete(promise);
+    promise.then(untrack, untrack);
+    return promise;
+  }
+
+  private async runComplete(request: ChatRequest): Promise<ChatResult> {
+    const ctx = this.begin(request, 'complete', undefined);
+    try {
+      await this.pipeline(ctx);
+      const result = this.buildResult(ctx, ctx.response!, undefined);
+      this.succeed(ctx, result);
+      return result;
+    } catch (error) {
+      throw this.fail(ctx, error);
+    } finally {
+      disposeSignal(ctx);
+    }
+  }
+
+  private async runStream(ctx: RouteContext, parts: PartQueue<StreamPart>): Promise<ChatResult> {
+    try {
+      await this.pipeline(ctx);
+      const text: string[] = [];
+      const toolCalls: ToolCall[] = [];
+      let ttftMs: number | undefined;
+      let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
+      for await (const part of ctx.stream!) {
+        if (part.type === 'finish') finish = part;
+        else {
+          ttftMs ??= performance.now() - ctx.startedAt;
+          if (part.type === 'text') text.push(part.text);
+          else toolCalls.push(part.toolCall);
+        }
+        parts.push(part);
+      }
+      const response: ProviderResponse = {
+        content: text.join(''),
+        ...(toolCalls.length > 0 && { toolCalls }),
+        finishReason: finish?.finishReason ?? 'stop',
+        usage: finish?.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+      };
+      const result = this.buildResult(ctx, response, ttftMs);
+      this.succeed(ctx, result);
+      parts.end();
+      return result;
+    } catch (error) {
+      const failure = this.fail(ctx, error);
+      parts.push({ type: 'error', error: failure instanceof Error ? failure : new Error(String(failure)) });
+      parts.end(failure);
+      throw failure;
+    } finally {
+      disposeSignal(ctx);
+    }
+  }
+
+  private validate(request: ChatRequest): ChatRequest {
+    const parsed = ChatRequestSchema.safeParse(request);
+    if (parsed.success) return parsed.data as ChatRequest;
+    throw new RouterError('invalid_request', `invalid request: ${describeIssues(parsed.error)}`, {
+      ...(typeof request?.tenant === 'string' && { tenant: request.tenant }),
+    });
+  }
+
+  /** Validates the request and starts the call's context, its deadline and its events. */
+  private begin(request: ChatRequest, mode: 'complete' | 'stream', controller: AbortController | undefined): RouteContext {
+    const startedAt = performance.now();
+    let valid: ChatRequest;
+    try {
+      if (this.closed) throw new RouterError('aborted', 'the router is closed: create a new one with createRouter()');
+      valid = this.validate(request);
+    } catch (error) {
+      const tenant = typeof request?.tenant === 'string' ? request.tenant : '';
+      this.auditEarlyFailure(error as RouterError, tenant, startedAt, mode === 'stream');
+      throw error;
+    }
+    const ctx = this.newContext(valid, mode, controller, startedAt);
+    this.services.emit('request.started', () => ({
+      requestId: ctx.requestId,
+      tenant: ctx.tenant,
+      timestamp: ctx.timestamp,
+      ...(valid.user !== undefined && { user: valid.user }),
+      stream: mode === 'stream',
+    }));
+    if (ctx.signal?.aborted) throw this.fail(ctx, ctx.signal.reason);
+    return ctx;
+  }
+
+  private newContext(
+    request: ChatRequest,
+    mode: RouteContext['mode'],
+    controller: AbortController | undefined,
+    startedAt = performance.now(),
+  ): RouteContext {
+    const requestId = randomUUID();
+    const signal = mode === 'explain' ? undefined : callSignal(request, requestId, controller);
+    const ctx: RouteContext = {
+      requestId,
+      mode,
+      request,
+      services: this.services,
+      startedAt,
+      timestamp: Date.now(),
+      signal: signal?.signal,
+      tenant: request.tenant,
+      policy: undefined,
+      strategy: undefined,
+      messages: request.messages,
+      candidates: [],
+      excluded: [],
+      ranked: [],
+      decision: undefined,
+      attempts: [],
+      fallbacks: [],
+      served: undefined,
+      response: undefined,
+      stream: undefined,
+      error: undefined,
+      locals: {},
+    };
+    if (signal) disposers.set(ctx, signal.dispose);
+    return ctx;
+  }
+
+  private buildResult(ctx: RouteContext, response: ProviderResponse, ttftMs: number | undefined): ChatResult {
+    const { model } = ctx.served!.candidate;
+    return {
+      id: ctx.requestId,
+      tenant: ctx.tenant,
+      text: response.content,
+      message: {
+        role: 'assistant',
+        content: response.content,
+        ...(response.toolCalls && response.toolCalls.length > 0 && { toolCalls: response.toolCalls }),
+      },
+      finishReason: response.finishReason,
+      model: model.id,
+      provider: model.provider,
+      ...(model.region !== undefined && { region: model.region }),
+      usage: response.usage,
+      costUsd: actualCostUsd(model, response.usage),
+      cached: false,
+      latencyMs: performance.now() - ctx.startedAt,
+      ...(ttftMs !== undefined && { ttftMs }),
+      attempts: ctx.attempts,
+    };
+  }
+
+  private succeed(ctx: RouteContext, result: ChatResult): void {
+    this.services.emit('request.completed', () => ({
+      requestId: ctx.requestId,
+      tenant: ctx.tenant,
+      timestamp: Date.now(),
+      model: result.model,
+      provider: result.provider,
+      usage: result.usage,
+      costUsd: result.costUsd,
+      latencyMs: result.latencyMs,
+      ...(result.ttftMs !== undefined && { ttftMs: result.ttftMs }),
+      cached: result.cached,
+      attempts: result.attempts,
+    }));
+    this.services.emit('audit', () => ({
+      ...this.auditBase(ctx, 'success', result.latencyMs),
+      model: result.model,
+      provider: result.provider,
+      ...(result.region !== undefined && { region: result.region }),
+      ...(ctx.served?.credentialId !== undefined && { credentialId: ctx.served.credentialId }),
+      usage: result.usage,
+      costUsd: result.costUsd,
+      ...(result.ttftMs !== undefined && { ttftMs: result.ttftMs }),
+      cached: result.cached,
+    }));
+  }
+
+  /** Ends a call in error: events and audit; returns what to throw. */
+  private fail(ctx: RouteContext, error: unknown): unknown {
+    const routerError = RouterError.isInstance(error) ? error : undefined;
+    const code = routerError?.code ?? 'internal';
+    const latencyMs = performance.now() - ctx.startedAt;
+    ctx.error = routerError;
+    const denied = routerError !== undefined && DENIAL_CODES.has(routerError.code);
+    if (denied) {
+      this.services.emit('policy.denied', () => ({
+        requestId: ctx.requestId,
+        tenant: ctx.tenant,
+        timestamp: Date.now(),
+        code: routerError.code,
+        reason: routerError.message,
+      }));
+    }
+    this.services.emit('request.failed', () => ({
+      requestId: ctx.requestId,
+      tenant: ctx.tenant,
+      timestamp: Date.now(),
+      code,
+      message: error instanceof Error ? error.message : String(error),
+      attempts: ctx.attempts,
+      latencyMs,
+    }));
+    this.services.emit('audit', () => {
+      const last = ctx.attempts.at(-1);
+      const model = last ? ctx.services.catalog.get(last.model) : undefined;
+      return {
+        ...this.auditBase(ctx, denied ? 'denied' : 'failed', latencyMs),
+        errorCode: code,
+        ...(model && { model: model.id, provider: model.provider }),
+        ...(model?.region !== undefined && { region: model.region }),
+      };
+    });
+    return error;
+  }
+
+  private auditBase(ctx: RouteContext, outcome: AuditOutcome, latencyMs: number): AuditRecord {
+    const { request } = ctx;
+    return {
+      requestId: ctx.requestId,
+      timestamp: ctx.timestamp,
+      tenant: ctx.tenant,
+      ...(request.user !== undefined && { user: request.user }),
+      ...(request.role !== undefined && { role: request.role }),
+      ...(request.tags !== undefined && { tags: request.tags }),
+      outcome,
+      ...(ctx.strategy !== undefined && { strategy: ctx.strategy }),
+      costUsd: 0,
+      latencyMs,
+      cached: false,
+      attempts: ctx.attempts,
+      fallbacks: ctx.fallbacks,
+      stream: ctx.mode === 'stream',
+    };
+  }
+
+  /** The audit record of a call refused before it had a context (invalid request, closed router). */
+  private auditEarlyFailure(error: RouterError, tenant: string, startedAt: number, stream: boolean): void {
+    const timestamp = Date.now();
+    const requestId = randomUUID();
+    const latencyMs = performance.now() - startedAt;
+    this.services.emit('request.failed', () => ({
+      requestId,
+      tenant,
+      timestamp,
+      code: error.code,
+      message: error.message,
+      attempts: [],
+      latencyMs,
+    }));
+    this.services.emit('audit', () => ({
+      requestId,
+      timestamp,
+      tenant,
+      outcome: error.code === 'invalid_request' ? 'denied' : 'failed',
+      errorCode: error.code,
+      costUsd: 0,
+      latencyMs,
+      cached: false,
+      attempts: [],
+      fallbacks: [],
+      stream,
+    }));
+  }
+}
+
+/** Clean-up of each call's deadline timer and signal listener. */
+const disposers = new WeakMap<RouteContext, () => void>();
+
+/**
+ * The call's own signal: aborts with a `RouterError` — `aborted` when the caller's signal
+ * (or the stream's consumer) aborts, `timeout` at the deadline. Undefined when the call has
+ * neither, so a plain call allocates nothing.
+ */
+function callSignal(
+  request: ChatRequest,
+  requestId: string,
+  controller: AbortController | undefined,
+): { signal: AbortSignal; dispose: () => void } | undefined {
+  const { signal: callerSignal, timeoutMs } = request;
+  if (!controller && !callerSignal && timeoutMs === undefined) return undefined;
+  const own = controller ?? new AbortController();
+  const onAbort = () =>
+    own.abort(new RouterError('aborted', 'the call was aborted by its signal', { tenant: request.tenant, requestId }));
+  if (callerSignal?.aborted) onAbort();
+  else callerSignal?.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            own.abort(
+              new RouterError('timeout', `the call passed its deadline of ${timeoutMs} ms (timeoutMs)`, {
+                tenant: request.tenant,
+                requestId,
+              }),
+            ),
+          timeoutMs,
+        );
+  return {
+    signal: own.signal,
+    dispose: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+function disposeSignal(ctx: RouteContext): void {
+  disposers.get(ctx)?.();
+}
+
+/** Orders the built-in stages and custom middleware by stage name. */
+function placeMiddleware(custom: readonly (Middleware<RouteContext> | MiddlewareEntry)[]): Middleware<RouteContext>[] {
+  const rank = (stage: StageName) => STAGE_ORDER.indexOf(stage);
+  // Each entry gets a position on the stage scale: built-ins at their rank, custom
+  // middleware just before or after its named stage, in the order given.
+  const placed: { position: number; seq: number; handle: Middleware<RouteContext> }[] = BUILTIN_STAGES.map(
+    ([name, handle], seq) => ({ position: rank(name), seq, handle }),
+  );
+  custom.forEach((entry, i) => {
+    const seq = BUILTIN_STAGES.length + i;
+    if (typeof entry === 'function') placed.push({ position: rank('execute') - 0.5, seq, handle: entry });
+    else if (entry.after !== undefined) placed.push({ position: rank(entry.after) + 0.5, seq, handle: entry.handle });
+    else placed.push({ position: rank(entry.before ?? 'execute') - 0.5, seq, handle: entry.handle });
+  });
+  return placed.sort((a, b) => a.position - b.position || a.seq - b.seq).map((p) => p.handle);
+}
+
+function safeEmit<K extends keyof RouterEvents>(
+  events: EventEmitter<RouterEvents>,
+  event: K,
+  payload: RouterEvents[K][0],
+): void {
+  try {
+    (events.emit as (event: K, payload: RouterEvents[K][0]) => boolean)(event, payload);
+  } catch (error) {
+    // A host's listener must not fail the call it observes, nor crash the process.
+    process.emitWarning(`routeplane: a '${String(event)}' listener threw: ${String(error)}`, 'RouterListenerWarning');
+  }
+}

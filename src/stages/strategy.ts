@@ -1,0 +1,88 @@
+import { RouterError } from '../errors.js';
+import type { RouteDecision } from '../events/types.js';
+import type { Middleware } from '../pipeline/compose.js';
+import type { RouteContext } from '../pipeline/context.js';
+import { STRATEGIES } from '../strategies/index.js';
+import type { Candidate } from '../strategies/types.js';
+
+/**
+ * Drops candidates over the cost cap (the lower of the request's `maxCost` and the policy's
+ * `maxCostPerRequest`), under `minQuality` (a forced model is exempt: it was named), or with
+ * an open circuit; ranks the rest with the strategy in force, and emits `route.decided`.
+ * The ranked list is the fallback order. In `explain` mode the pipeline ends here.
+ */
+export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
+  const { request, services } = ctx;
+  const policy = ctx.policy!;
+  const strategy = ctx.strategy!;
+  const forced = strategy === 'force_model' ? (request.forceModel ?? policy.model) : undefined;
+  const cap = minDefined(request.maxCost, policy.maxCostPerRequest);
+  const minQuality = policy.minQuality;
+
+  const kept: Candidate[] = [];
+  for (const candidate of ctx.candidates) {
+    const { model } = candidate;
+    if (cap !== undefined && candidate.estCostUsd > cap) {
+      ctx.excluded.push({
+        model: model.id,
+        reason: `estimated cost $${round(candidate.estCostUsd)} is above the cap of $${cap}`,
+      });
+    } else if (minQuality !== undefined && model.quality < minQuality && model.id !== forced) {
+      ctx.excluded.push({ model: model.id, reason: `quality ${model.quality} is below minQuality ${minQuality}` });
+    } else if (services.health(model.id)?.open) {
+      ctx.excluded.push({ model: model.id, reason: 'circuit open after recent failures' });
+    } else kept.push(candidate);
+  }
+  ctx.candidates = kept;
+  ctx.ranked = STRATEGIES[strategy]({
+    candidates: kept,
+    ...(forced !== undefined && { forced }),
+    ...(policy.fallbacks !== undefined && { fallbacks: policy.fallbacks }),
+    weights: services.weights,
+    health: services.health,
+  });
+
+  const decision: RouteDecision = {
+    tenant: ctx.tenant,
+    strategy,
+    chosen: ctx.ranked[0]?.candidate.model.id,
+    candidates: ctx.ranked.map(({ candidate, score }) => ({
+      model: candidate.model.id,
+      provider: candidate.model.provider,
+      ...(candidate.model.region !== undefined && { region: candidate.model.region }),
+      score: round(score),
+      estCostUsd: round(candidate.estCostUsd),
+    })),
+    excluded: ctx.excluded,
+  };
+  ctx.decision = decision;
+  services.emit('route.decided', () => {
+    const { tenant: _tenant, ...rest } = decision;
+    return { requestId: ctx.requestId, tenant: ctx.tenant, timestamp: services.now(), ...rest };
+  });
+
+  if (ctx.mode === 'explain') return;
+  if (ctx.ranked.length === 0) {
+    const reasons = ctx.excluded
+      .slice(0, 6)
+      .map((e) => `${e.model}: ${e.reason}`)
+      .join('; ');
+    throw new RouterError(
+      'no_eligible_model',
+      `no model is eligible for tenant '${ctx.tenant}' with strategy '${strategy}'${reasons ? ` (${reasons}${ctx.excluded.length > 6 ? '; …' : ''})` : ''}; router.explain() lists every exclusion`,
+      { tenant: ctx.tenant, requestId: ctx.requestId },
+    );
+  }
+  return next();
+};
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+/** Rounds a USD amount or score to 6 decimals for display; comparisons use exact values. */
+function round(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}

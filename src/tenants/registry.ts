@@ -1,0 +1,152 @@
+import { LRUCache } from 'lru-cache';
+import { describeIssues, TenantPolicySchema } from '../config/schema.js';
+import { RouterError } from '../errors.js';
+import { compilePolicy, type EffectivePolicy, mergePolicies, type TenantPolicy } from '../pipeline/policy.js';
+
+/** An async tenant source: a database, a config service. `undefined` means unknown. */
+export interface TenantSource {
+  get(id: string): Promise<TenantPolicy | undefined> | TenantPolicy | undefined;
+}
+
+export interface TenantRegistryOptions {
+  source: Record<string, TenantPolicy> | TenantSource | undefined;
+  defaults: Partial<TenantPolicy> | undefined;
+  tiers: Record<string, Partial<TenantPolicy>> | undefined;
+  /** A tenant id whose policy serves ids no source knows. */
+  defaultTenant: string | undefined;
+  /** How long a policy read from an async source is kept. Default 60 s. */
+  ttlMs: number;
+  maxCached?: number;
+}
+
+/**
+ * `router.tenants`: read and replace tenant policies at run time. A `set` is validated,
+ * replaces the tenant's policy whole (no merge with the old one), and applies to the next
+ * call; calls in flight keep the policy they started with.
+ */
+export interface TenantAdmin {
+  /** The policy as set or configured (not merged with defaults and tier). */
+  get(id: string): Promise<TenantPolicy | undefined>;
+  /** Validates and installs a policy; throws `invalid_config` naming the field. */
+  set(id: string, policy: TenantPolicy): void;
+  /** Removes the tenant's policy; its next call is `tenant_not_found` (or the default tenant's). */
+  delete(id: string): boolean;
+}
+
+/** Resolves tenant ids to compiled effective policies, caching them until a change. */
+export class TenantRegistry implements TenantAdmin {
+  private readonly local = new Map<string, TenantPolicy>();
+  private readonly deleted = new Set<string>();
+  private readonly compiled = new Map<string, EffectivePolicy>();
+  private readonly remote: TenantSource | undefined;
+  private readonly remoteCache: LRUCache<string, { policy: EffectivePolicy | null }> | undefined;
+
+  constructor(private readonly options: TenantRegistryOptions) {
+    const source = options.source;
+    if (source && typeof (source as TenantSource).get === 'function') {
+      this.remote = source as TenantSource;
+      this.remoteCache = new LRUCache({ max: options.maxCached ?? 10_000, ttl: Math.max(1, options.ttlMs) });
+    } else if (source) {
+      for (const [id, policy] of Object.entries(source as Record<string, TenantPolicy>)) this.local.set(id, policy);
+    }
+  }
+
+  /** The effective policy of `id`; `tenant_not_found` when nothing knows it. */
+  resolve(id: string): EffectivePolicy | Promise<EffectivePolicy> {
+    const hit = this.compiled.get(id);
+    if (hit) return hit;
+    const own = this.local.get(id);
+    if (own) return this.compile(id, own);
+    if (this.remote && !this.deleted.has(id)) return this.resolveRemote(id);
+    return this.fallback(id);
+  }
+
+  async get(id: string): Promise<TenantPolicy | undefined> {
+    const own = this.local.get(id);
+    if (own || !this.remote || this.deleted.has(id)) return own;
+    return (await this.remote.get(id)) ?? undefined;
+  }
+
+  set(id: string, policy: TenantPolicy): void {
+    if (typeof id !== 'string' || id.length === 0) {
+      throw new RouterError('invalid_config', 'router.tenants.set: the tenant id must be a non-empty string');
+    }
+    const parsed = TenantPolicySchema.safeParse(policy);
+    if (!parsed.success) {
+      throw new RouterError('invalid_config', `tenant '${id}' policy is invalid: ${describeIssues(parsed.error, `tenants.${id}`)}`, {
+        tenant: id,
+      });
+    }
+    this.local.set(id, parsed.data);
+    this.deleted.delete(id);
+    this.compiled.delete(id);
+    this.remoteCache?.delete(id);
+    if (id === this.options.defaultTenant) this.compiled.clear();
+  }
+
+  delete(id: string): boolean {
+    const existed = this.local.delete(id);
+    this.compiled.delete(id);
+    this.remoteCache?.delete(id);
+    if (this.remote) this.deleted.add(id);
+    if (id === this.options.defaultTenant) this.compiled.clear();
+    return existed || this.remote !== undefined;
+  }
+
+  private compile(id: string, policy: TenantPolicy): EffectivePolicy {
+    const effective = this.effective(policy);
+    this.compiled.set(id, effective);
+    return effective;
+  }
+
+  /** defaults ← tier ← tenant, compiled. */
+  private effective(policy: TenantPolicy): EffectivePolicy {
+    const { defaults, tiers } = this.options;
+    const tier = policy.tier ?? defaults?.tier;
+    return compilePolicy(mergePolicies(defaults, tier === undefined ? undefined : tiers?.[tier], policy));
+  }
+
+  private async resolveRemote(id: string): Promise<EffectivePolicy> {
+    const cached = this.remoteCache!.get(id);
+    if (cached) return cached.policy ?? this.fallback(id);
+    let raw: TenantPolicy | undefined;
+    try {
+      raw = (await this.remote!.get(id)) ?? undefined;
+    } catch (error) {
+      throw new RouterError('tenant_not_found', `tenant '${id}' could not be loaded from the tenant source`, {
+        tenant: id,
+        cause: error,
+        retryable: true,
+      });
+    }
+    if (raw === undefined) {
+      this.remoteCache!.set(id, { policy: null });
+      return this.fallback(id);
+    }
+    const parsed = TenantPolicySchema.safeParse(raw);
+    if (!parsed.success) {
+      throw new RouterError('invalid_config', `tenant '${id}' policy from the tenant source is invalid: ${describeIssues(parsed.error, `tenants.${id}`)}`, {
+        tenant: id,
+      });
+    }
+    const policy = this.effective(parsed.data);
+    this.remoteCache!.set(id, { policy });
+    return policy;
+  }
+
+  private fallback(id: string): EffectivePolicy | Promise<EffectivePolicy> {
+    const fallbackId = this.options.defaultTenant;
+    if (fallbackId !== undefined && fallbackId !== id) return this.resolve(fallbackId);
+    throw new RouterError(
+      'tenant_not_found',
+      `tenant '${id}' is not configured: add it to createRouter({ tenants }) or router.tenants.set(), or set defaultTenant`,
+      { tenant: id },
+    );
+  }
+
+  /** Drops every compiled policy: after a change of defaults or tiers. */
+  invalidate(): void {
+    this.compiled.clear();
+    this.remoteCache?.clear();
+  }
+}

@@ -1,0 +1,499 @@
+import { type AuditRecord, createRouter, type Router, RouterError, type RouterEvents } from 'routeplane';
+import { createEmulator, type Emulator } from 'routeplane/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await createEmulator();
+});
+afterAll(() => emu.close());
+beforeEach(() => emu.reset());
+
+const hello = [{ role: 'user' as const, content: 'Hello there' }];
+
+function seedRouter(extra: Partial<Parameters<typeof createRouter>[0]> = {}): Router {
+  return createRouter({
+    providers: emu.providers,
+    tenants: {
+      acme: { strategy: 'force_model', model: 'claude-sonnet-4-5' },
+      globex: { strategy: 'lowest_cost' },
+      initech: { strategy: 'balanced', maxCostPerRequest: 0.02 },
+      eu: { allowedRegions: ['eu'], roles: { viewer: { allowedModels: ['mistral-small-latest'] } } },
+    },
+    ...extra,
+  });
+}
+
+/** Collects every event of the router, by name. */
+function recordEvents(router: Router) {
+  const seen: { [K in keyof RouterEvents]?: RouterEvents[K][0][] } = {};
+  const names: (keyof RouterEvents)[] = [
+    'request.started',
+    'route.decided',
+    'attempt.failed',
+    'policy.denied',
+    'request.completed',
+    'request.failed',
+    'audit',
+  ];
+  for (const name of names) {
+    router.on(name, ((payload: never) => {
+      (seen[name] ??= [] as never[]).push(payload);
+    }) as never);
+  }
+  return seen as { [K in keyof RouterEvents]: RouterEvents[K][0][] | undefined };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<RouterError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (RouterError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('createRouter', () => {
+  it('routes each tenant by its own policy, across the three providers', async () => {
+    const router = seedRouter();
+    const acme = await router.complete({ tenant: 'acme', messages: hello });
+    const globex = await router.complete({ tenant: 'globex', messages: hello });
+    const initech = await router.complete({ tenant: 'initech', messages: hello });
+    expect([acme.provider, globex.provider, initech.provider].sort()).toEqual(['anthropic', 'mistral', 'openai']);
+    expect(acme.model).toBe('claude-sonnet-4-5');
+    expect(emu.requests.map((r) => r.provider)).toEqual(['anthropic', 'mistral', 'openai']);
+    await router.close();
+  });
+
+  it('returns a complete result: text, message, usage, cost, attempts', async () => {
+    const router = seedRouter();
+    emu.respond('claude-sonnet-4-5', { text: 'Hi from Claude', usage: { inputTokens: 1000, outputTokens: 100 } });
+    const result = await router.complete({ tenant: 'acme', messages: hello });
+    expect(result).toMatchObject({
+      tenant: 'acme',
+      text: 'Hi from Claude',
+      message: { role: 'assistant', content: 'Hi from Claude' },
+      finishReason: 'stop',
+      model: 'claude-sonnet-4-5',
+      provider: 'anthropic',
+      region: 'us',
+      usage: { inputTokens: 1000, outputTokens: 100, totalTokens: 1100 },
+      cached: false,
+      attempts: [{ model: 'claude-sonnet-4-5', provider: 'anthropic', ok: true }],
+    });
+    // $3 / MTok in, $15 / MTok out
+    expect(result.costUsd).toBeCloseTo(1000 * 3e-6 + 100 * 15e-6, 12);
+    expect(result.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(result.latencyMs).toBeGreaterThan(0);
+  });
+
+  it('lets a call override the strategy, force a model and cap the cost', async () => {
+    const router = seedRouter();
+    expect((await router.complete({ tenant: 'acme', forceModel: 'gpt-4o', messages: hello })).model).toBe('gpt-4o');
+    const cheap = await router.complete({ tenant: 'acme', strategy: 'lowest_cost', messages: hello });
+    expect(cheap.model).toBe('ministral-8b-latest');
+    const decision = await router.explain({ tenant: 'initech', maxCost: 0.001, messages: hello });
+    expect(decision.candidates.every((c) => c.estCostUsd <= 0.001)).toBe(true);
+    expect(decision.excluded.some((e) => e.reason.includes('above the cap of $0.001'))).toBe(true);
+  });
+
+  it('sends max_tokens within the model limit and the request maxTokens as given', async () => {
+    const router = seedRouter({ defaultMaxTokens: 777 });
+    await router.complete({ tenant: 'acme', messages: hello });
+    await router.complete({ tenant: 'acme', maxTokens: 55, messages: hello });
+    expect(emu.requests.map((r) => r.body.max_tokens)).toEqual([777, 55]);
+  });
+
+  it('explains the decision without calling a provider', async () => {
+    const router = seedRouter();
+    const decision = await router.explain({ tenant: 'eu', messages: hello });
+    expect(emu.hits()).toBe(0);
+    expect(decision.strategy).toBe('balanced');
+    expect(decision.candidates.every((c) => c.region === 'eu')).toBe(true);
+    expect(decision.chosen).toBe(decision.candidates[0]?.model);
+    expect(decision.excluded).toContainEqual({
+      model: 'gpt-4o',
+      reason: "region 'us' is not in allowedRegions (eu)",
+    });
+  });
+
+  it('narrows by role, and a role the policy does not name adds no restriction', async () => {
+    const router = seedRouter();
+    const viewer = await router.explain({ tenant: 'eu', role: 'viewer', messages: hello });
+    expect(viewer.candidates.map((c) => c.model)).toEqual(['mistral-small-latest']);
+    const other = await router.explain({ tenant: 'eu', role: 'admin', messages: hello });
+    expect(other.candidates.length).toBeGreaterThan(1);
+  });
+
+  it('keeps models without a needed capability out, with the reason', async () => {
+    const router = seedRouter();
+    const decision = await router.explain({
+      tenant: 'eu',
+      messages: [{ role: 'user', content: [{ type: 'image', url: 'https://example.com/a.png' }] }],
+    });
+    expect(decision.excluded).toContainEqual({ model: 'ministral-8b-latest', reason: 'does not support vision' });
+    expect(decision.candidates.some((c) => c.model === 'ministral-8b-latest')).toBe(false);
+  });
+});
+
+describe('errors', () => {
+  it('rejects an invalid config with invalid_config naming the path', () => {
+    expect(() => createRouter({ providers: {} })).toThrow(/providers: configure at least one provider/);
+    const error = (() => {
+      try {
+        createRouter({ providers: emu.providers, tenants: { t: { minQuality: 3 } } });
+      } catch (e) {
+        return e as RouterError;
+      }
+    })();
+    expect(error?.code).toBe('invalid_config');
+    expect(error?.message).toContain('tenants.t.minQuality');
+    expect(() => createRouter({ providers: { vllm: { baseURL: 'http://127.0.0.1:1/v1' } } })).toThrow(
+      /providers\.vllm\.type is required/,
+    );
+    expect(() =>
+      createRouter({
+        providers: emu.providers,
+        models: [{ id: 'x', provider: 'nope', pricing: { inputPerMTok: 0, outputPerMTok: 0 } }],
+      }),
+    ).toThrow(/models\[0\]\.provider 'nope' is not a configured provider/);
+  });
+
+  it('rejects an invalid request with invalid_request naming the field, and audits it', async () => {
+    const router = seedRouter();
+    const events = recordEvents(router);
+    const error = await rejection(router.complete({ tenant: 'acme', messages: [] }));
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toContain('messages: needs at least one message');
+    const typed = await rejection(
+      router.complete({ tenant: 'acme', messages: [{ role: 'user', content: 42 }] } as never),
+    );
+    expect(typed.message).toContain('messages.0');
+    expect(events.audit?.map((a) => [a.outcome, a.errorCode])).toEqual([
+      ['denied', 'invalid_request'],
+      ['denied', 'invalid_request'],
+    ]);
+  });
+
+  it('rejects an unknown tenant with tenant_not_found, unless a default tenant is set', async () => {
+    const router = seedRouter();
+    expect((await rejection(router.complete({ tenant: 'nobody', messages: hello }))).code).toBe('tenant_not_found');
+    const withDefault = seedRouter({ defaultTenant: 'globex' });
+    const result = await withDefault.complete({ tenant: 'nobody', messages: hello });
+    expect(result.tenant).toBe('nobody');
+    expect(result.model).toBe('ministral-8b-latest');
+  });
+
+  it('denies a forced model the policy forbids, and never swaps it silently', async () => {
+    const router = seedRouter();
+    const error = await rejection(router.complete({ tenant: 'eu', forceModel: 'gpt-4o', messages: hello }));
+    expect(error.code).toBe('policy_denied');
+    expect(error.message).toBe("tenant 'eu' may not use model 'gpt-4o': region 'us' is not in allowedRegions (eu)");
+    const byRole = await rejection(
+      router.complete({ tenant: 'eu', role: 'viewer', forceModel: 'mistral-large-latest', messages: hello }),
+    );
+    expect(byRole.message).toContain("role 'viewer' allows only: mistral-small-latest");
+    expect(emu.hits()).toBe(0);
+  });
+
+  it('fails with no_eligible_model when the cap leaves nothing', async () => {
+    const router = seedRouter();
+    const error = await rejection(router.complete({ tenant: 'globex', maxCost: 0.0000001, messages: hello }));
+    expect(error.code).toBe('no_eligible_model');
+    expect(error.message).toMatch(/above the cap/);
+  });
+
+  it('fails with providers_exhausted carrying the attempt and the classified cause, after one upstream hit', async () => {
+    const router = seedRouter();
+    const events = recordEvents(router);
+    emu.fail('claude-sonnet-4-5', { status: 529 });
+    const error = await rejection(router.complete({ tenant: 'acme', messages: hello }));
+    expect(error.code).toBe('providers_exhausted');
+    expect(error.attempts).toEqual([
+      expect.objectContaining({ model: 'claude-sonnet-4-5', ok: false, errorCode: 'overloaded', status: 529 }),
+    ]);
+    expect(error.cause).toMatchObject({ name: 'ProviderError', code: 'overloaded', status: 529 });
+    expect(error.retryable).toBe(true);
+    expect(emu.hits()).toBe(1);
+    expect(events['attempt.failed']).toHaveLength(1);
+    expect(events.audit).toEqual([
+      expect.objectContaining({ outcome: 'failed', errorCode: 'providers_exhausted', model: 'claude-sonnet-4-5' }),
+    ]);
+  });
+
+  it('ends an aborted call with aborted and closes the upstream connection', async () => {
+    const router = seedRouter();
+    emu.fail('claude-sonnet-4-5', { hangMs: 5_000 });
+    const controller = new AbortController();
+    const pending = router.complete({ tenant: 'acme', messages: hello, signal: controller.signal });
+    await waitFor(() => emu.hits() === 1);
+    controller.abort();
+    expect((await rejection(pending)).code).toBe('aborted');
+    await waitFor(() => emu.requests[0]!.clientClosed);
+  });
+
+  it('ends a call past its deadline with timeout', async () => {
+    const router = seedRouter();
+    emu.fail('claude-sonnet-4-5', { hangMs: 5_000 });
+    const error = await rejection(router.complete({ tenant: 'acme', messages: hello, timeoutMs: 50 }));
+    expect(error.code).toBe('timeout');
+    expect(error.message).toContain('50 ms');
+  });
+
+  it('refuses calls after close()', async () => {
+    const router = seedRouter();
+    await router.close();
+    expect((await rejection(router.complete({ tenant: 'acme', messages: hello }))).code).toBe('aborted');
+  });
+});
+
+describe('streaming', () => {
+  it('streams text parts and resolves the result with usage and time to first token', async () => {
+    const router = seedRouter();
+    emu.respond('claude-sonnet-4-5', { text: 'one two three four', usage: { inputTokens: 10, outputTokens: 4 } });
+    const stream = router.stream({ tenant: 'acme', messages: hello });
+    const texts: string[] = [];
+    let finish: unknown;
+    for await (const part of stream) {
+      if (part.type === 'text') texts.push(part.text);
+      if (part.type === 'finish') finish = part;
+    }
+    const result = await stream.result;
+    expect(texts.join('')).toBe('one two three four');
+    expect(texts.length).toBe(4);
+    expect(finish).toMatchObject({ finishReason: 'stop', usage: { inputTokens: 10, outputTokens: 4 } });
+    expect(result).toMatchObject({ id: stream.id, text: 'one two three four', model: 'claude-sonnet-4-5' });
+    expect(result.costUsd).toBeGreaterThan(0);
+    expect(result.ttftMs).toBeGreaterThan(0);
+    expect(result.ttftMs!).toBeLessThanOrEqual(result.latencyMs);
+  });
+
+  it('streams tool calls, and the result message can be sent back as the next assistant message', async () => {
+    const router = seedRouter();
+    emu.respond('gpt-4o', { toolCalls: [{ id: 'c1', name: 'lookup', arguments: { q: 'x' } }] }, { text: 'done' });
+    const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } }];
+    const stream = router.stream({ tenant: 'globex', forceModel: 'gpt-4o', tools, messages: hello });
+    const parts = [];
+    for await (const part of stream) parts.push(part.type);
+    const first = await stream.result;
+    expect(parts).toEqual(['tool-call', 'finish']);
+    expect(first.message).toEqual({
+      role: 'assistant',
+      content: '',
+      toolCalls: [{ id: 'c1', name: 'lookup', arguments: { q: 'x' } }],
+    });
+    const second = await router.complete({
+      tenant: 'globex',
+      forceModel: 'gpt-4o',
+      tools,
+      messages: [...hello, first.message, { role: 'tool', toolCallId: 'c1', content: '{"hit":true}' }],
+    });
+    expect(second.text).toBe('done');
+  });
+
+  it('ends the stream with an error part and a RouterError when the provider fails', async () => {
+    const router = seedRouter();
+    const events = recordEvents(router);
+    emu.fail('claude-sonnet-4-5', { status: 500 });
+    const stream = router.stream({ tenant: 'acme', messages: hello });
+    const seen: string[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const part of stream) seen.push(part.type);
+      })(),
+    );
+    expect(error.code).toBe('providers_exhausted');
+    expect(seen).toEqual(['error']);
+    expect((await rejection(stream.result)).code).toBe('providers_exhausted');
+    expect(events.audit).toEqual([expect.objectContaining({ outcome: 'failed', stream: true })]);
+  });
+
+  it('fails after the first token without switching models: error part, failed audit', async () => {
+    const router = seedRouter();
+    const events = recordEvents(router);
+    emu.respond('claude-sonnet-4-5', { text: 'a b c d e f g h' });
+    emu.fail('claude-sonnet-4-5', { cutAfter: 4 });
+    const stream = router.stream({ tenant: 'acme', messages: hello });
+    const seen: string[] = [];
+    const error = await rejection(
+      (async () => {
+        for await (const part of stream) seen.push(part.type);
+      })(),
+    );
+    expect(error.code).toBe('providers_exhausted');
+    expect(seen[0]).toBe('text');
+    expect(seen.at(-1)).toBe('error');
+    expect(emu.hits()).toBe(1);
+    expect(events.audit?.[0]).toMatchObject({ outcome: 'failed', errorCode: 'providers_exhausted' });
+  });
+
+  it('rejects the result of a stream whose request is invalid, and iteration throws', async () => {
+    const router = seedRouter();
+    const stream = router.stream({ tenant: 'acme', messages: [] });
+    expect((await rejection(stream.result)).code).toBe('invalid_request');
+    await expect(
+      (async () => {
+        for await (const _ of stream) {
+          // nothing arrives
+        }
+      })(),
+    ).rejects.toThrow(/needs at least one message/);
+  });
+
+  it('cancels the upstream request when the consumer stops early', async () => {
+    const router = createRouter({ providers: emu.providers, tenants: { acme: { model: 'claude-sonnet-4-5' } } });
+    const slow = await createEmulator({ perTokenMs: 20 });
+    const slowRouter = createRouter({ providers: slow.providers, tenants: { acme: { model: 'claude-sonnet-4-5' } } });
+    slow.respond('claude-sonnet-4-5', { text: Array.from({ length: 100 }, (_, i) => `w${i}`).join(' ') });
+    const stream = slowRouter.stream({ tenant: 'acme', messages: hello });
+    for await (const part of stream) if (part.type === 'text') break;
+    expect((await rejection(stream.result)).code).toBe('aborted');
+    await waitFor(() => slow.requests[0]!.clientClosed);
+    await Promise.all([router.close(), slowRouter.close(), slow.close()]);
+  });
+});
+
+describe('events', () => {
+  it('emits started, decided, completed and exactly one audit record per call', async () => {
+    const router = seedRouter();
+    const events = recordEvents(router);
+    await router.complete({ tenant: 'globex', user: 'u-1', role: 'analyst', tags: { feature: 'chat' }, messages: hello });
+    await rejection(router.complete({ tenant: 'eu', forceModel: 'gpt-4o', messages: hello }));
+    expect(events['request.started']).toHaveLength(2);
+    expect(events['route.decided']?.[0]).toMatchObject({ tenant: 'globex', strategy: 'lowest_cost' });
+    expect(events['route.decided']?.[0]?.candidates[0]).toMatchObject({ model: 'ministral-8b-latest', provider: 'mistral' });
+    expect(events['request.completed']).toHaveLength(1);
+    expect(events['policy.denied']).toEqual([expect.objectContaining({ tenant: 'eu', code: 'policy_denied' })]);
+    const [success, denied] = events.audit as AuditRecord[];
+    expect(events.audit).toHaveLength(2);
+    expect(success).toMatchObject({
+      tenant: 'globex',
+      user: 'u-1',
+      role: 'analyst',
+      tags: { feature: 'chat' },
+      outcome: 'success',
+      strategy: 'lowest_cost',
+      model: 'ministral-8b-latest',
+      provider: 'mistral',
+      region: 'eu',
+      cached: false,
+      fallbacks: [],
+    });
+    expect(success!.costUsd).toBeGreaterThan(0);
+    expect(success!.requestId).toBe(events['request.started']?.[0]?.requestId);
+    expect(denied).toMatchObject({ tenant: 'eu', outcome: 'denied', errorCode: 'policy_denied', costUsd: 0 });
+  });
+
+  it('records the credential id, never the key, and no key reaches any event or error', async () => {
+    const secret = 'sk-ant-tenant-secret-0123456789abcdef';
+    const router = seedRouter({
+      tenants: {
+        acme: {
+          model: 'claude-sonnet-4-5',
+          credentials: { anthropic: { id: 'acme-anthropic-1', apiKey: secret } },
+        },
+      },
+    });
+    const payloads: unknown[] = [];
+    for (const name of ['request.started', 'route.decided', 'request.completed', 'request.failed', 'audit'] as const) {
+      router.on(name, (p: unknown) => payloads.push(p));
+    }
+    await router.complete({ tenant: 'acme', messages: hello });
+    expect(emu.requests[0]!.apiKey).toBe(secret);
+    emu.fail('claude-sonnet-4-5', {
+      status: 401,
+      body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${secret}` } },
+    });
+    const error = await rejection(router.complete({ tenant: 'acme', messages: hello }));
+    expect(error.attempts?.[0]?.errorCode).toBe('auth');
+    const audit = payloads.find((p) => (p as AuditRecord).outcome === 'success') as AuditRecord;
+    expect(audit.credentialId).toBe('acme-anthropic-1');
+    const everything = JSON.stringify(payloads) + error.message + String((error.cause as Error).message);
+    expect(everything).not.toContain(secret);
+    expect(everything).not.toContain('tenant-secret');
+  });
+
+  it('builds no payload when nobody listens, and a throwing listener does not fail the call', async () => {
+    const router = seedRouter();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    router.on('audit', () => {
+      throw new Error('sink down');
+    });
+    const result = await router.complete({ tenant: 'globex', messages: hello });
+    expect(result.text).toContain('Emulated answer');
+    await new Promise((r) => setTimeout(r, 10));
+    process.off('warning', onWarning);
+    expect(warnings.some((w) => w.includes("'audit' listener threw: Error: sink down"))).toBe(true);
+  });
+});
+
+describe('tenants and middleware', () => {
+  it('replaces a tenant policy at run time, validated, without a restart', async () => {
+    const router = seedRouter();
+    router.tenants.set('acme', { strategy: 'lowest_cost' });
+    expect((await router.complete({ tenant: 'acme', messages: hello })).model).toBe('ministral-8b-latest');
+    expect(await router.tenants.get('acme')).toEqual({ strategy: 'lowest_cost' });
+    expect(() => router.tenants.set('acme', { strategy: 'fastest' } as never)).toThrow(/tenants\.acme\.strategy/);
+    router.tenants.delete('acme');
+    expect((await rejection(router.complete({ tenant: 'acme', messages: hello }))).code).toBe('tenant_not_found');
+  });
+
+  it('merges defaults, tier and tenant, in that order', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      defaults: { strategy: 'lowest_cost', allowedRegions: ['us', 'eu'] },
+      tiers: { enterprise: { strategy: 'max_reliability' } },
+      tenants: { big: { tier: 'enterprise', allowedRegions: ['us'] }, small: {} },
+    });
+    const big = await router.explain({ tenant: 'big', messages: hello });
+    expect(big.strategy).toBe('max_reliability');
+    expect(big.candidates.every((c) => c.region === 'us')).toBe(true);
+    expect((await router.explain({ tenant: 'small', messages: hello })).strategy).toBe('lowest_cost');
+  });
+
+  it('loads tenants from an async source', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { get: async (id: string) => (id === 'remote' ? { strategy: 'lowest_cost' as const } : undefined) },
+    });
+    expect((await router.complete({ tenant: 'remote', messages: hello })).model).toBe('ministral-8b-latest');
+    expect((await rejection(router.complete({ tenant: 'other', messages: hello }))).code).toBe('tenant_not_found');
+  });
+
+  it('runs custom middleware at its named point of the pipeline', async () => {
+    const order: string[] = [];
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { acme: { model: 'claude-sonnet-4-5' } },
+      middleware: [
+        async (ctx, next) => {
+          order.push(`before-execute:${ctx.decision?.chosen}`);
+          await next();
+          order.push(`after-execute:${ctx.response?.content.length ? 'answered' : 'empty'}`);
+        },
+        {
+          after: 'tenant',
+          handle: (ctx, next) => {
+            order.push(`after-tenant:${ctx.policy?.strategy}`);
+            ctx.messages = [{ role: 'system', content: 'Be brief.' }, ...ctx.messages];
+            return next();
+          },
+        },
+      ],
+    });
+    await router.complete({ tenant: 'acme', messages: hello });
+    expect(order).toEqual(['after-tenant:force_model', 'before-execute:claude-sonnet-4-5', 'after-execute:answered']);
+    expect(emu.requests[0]!.body.system).toBe('Be brief.');
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
