@@ -44,7 +44,11 @@ const prompts = [
 const rows: string[][] = [];
 for (const tenant of ['acme', 'globex', 'initech']) {
   for (const prompt of prompts) {
-    const result = await router.complete({ tenant, user: 'demo-user', messages: [{ role: 'user', content: prompt }] });
+    const result = await router.complete({
+      tenant,
+      user: 'demo-user',
+      messages: [{ role: 'user', content: prompt }],
+    });
     rows.push([
       tenant,
       result.model,
@@ -63,14 +67,21 @@ console.log(`routeplane quickstart (${sources})\n`);
 printTable(['tenant', 'model', 'provider', 'tokens in/out', 'cost', 'latency'], rows);
 
 // Why initech got its model: the decision, without calling any provider.
-const decision = await router.explain({ tenant: 'initech', messages: [{ role: 'user', content: prompts[0]! }] });
+const decision = await router.explain({
+  tenant: 'initech',
+  messages: [{ role: 'user', content: prompts[0]! }],
+});
 console.log(`\ninitech (${decision.strategy}, cap $0.02): chose ${decision.chosen}; runners-up:`);
-for (const c of decision.candidates.slice(1, 4)) console.log(`  ${c.model} (${c.provider}) score ${c.score.toFixed(3)}, est. $${c.estCostUsd.toFixed(4)}`);
+for (const c of decision.candidates.slice(1, 4))
+  console.log(`  ${c.model} (${c.provider}) score ${c.score.toFixed(3)}, est. $${c.estCostUsd.toFixed(4)}`);
 const overCap = decision.excluded.filter((e) => e.reason.includes('cap')).map((e) => e.model);
 console.log(`  over the cap: ${overCap.join(', ')}`);
 
 // Streaming: the same routing, token by token.
-const stream = router.stream({ tenant: 'globex', messages: [{ role: 'user', content: 'Say hello in five words.' }] });
+const stream = router.stream({
+  tenant: 'globex',
+  messages: [{ role: 'user', content: 'Say hello in five words.' }],
+});
 process.stdout.write('\nglobex streams: ');
 for await (const part of stream) if (part.type === 'text') process.stdout.write(part.text);
 const final = await stream.result;

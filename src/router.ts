@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
-import { actualCostUsd } from './catalog/estimate.js';
 import { buildCatalog } from './catalog/catalog.js';
+import { actualCostUsd } from './catalog/estimate.js';
 import type { ModelSpec } from './catalog/types.js';
 import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
 import { RouterError, type RouterErrorCode } from './errors.js';
@@ -15,6 +15,7 @@ import { createAdapter, type ProviderEntry } from './providers/index.js';
 import type { ProviderAdapter, ProviderResponse } from './providers/types.js';
 import { accessStage } from './stages/access.js';
 import { executeStage } from './stages/execute.js';
+import { promptStage } from './stages/prompt.js';
 import { strategyStage } from './stages/strategy.js';
 import { tenantStage } from './stages/tenant.js';
 import { DEFAULT_BALANCED_WEIGHTS } from './strategies/balanced.js';
@@ -93,6 +94,7 @@ const STAGE_ORDER: readonly StageName[] = [
 const BUILTIN_STAGES: readonly [StageName, Middleware<RouteContext>][] = [
   ['tenant', tenantStage],
   ['access', accessStage],
+  ['prompt', promptStage],
   ['strategy', strategyStage],
   ['execute', executeStage],
 ];
@@ -126,7 +128,8 @@ const DENIAL_CODES: ReadonlySet<RouterErrorCode> = new Set([
  */
 export function createRouter(config: RouterConfig): Router {
   const parsed = RouterConfigSchema.safeParse(config);
-  if (!parsed.success) throw new RouterError('invalid_config', `createRouter: ${describeIssues(parsed.error)}`);
+  if (!parsed.success)
+    throw new RouterError('invalid_config', `createRouter: ${describeIssues(parsed.error)}`);
   return new RouterImpl(config);
 }
 
@@ -140,7 +143,8 @@ class RouterImpl implements Router {
 
   constructor(config: RouterConfig) {
     const adapters = new Map<string, ProviderAdapter>();
-    for (const [name, entry] of Object.entries(config.providers)) adapters.set(name, createAdapter(name, entry));
+    for (const [name, entry] of Object.entries(config.providers))
+      adapters.set(name, createAdapter(name, entry));
     (config.models ?? []).forEach((model, i) => {
       if (!adapters.has(model.provider)) {
         throw new RouterError(
@@ -151,7 +155,10 @@ class RouterImpl implements Router {
     });
     if (config.defaultTenant !== undefined && config.tenants && typeof config.tenants.get !== 'function') {
       if (!(config.defaultTenant in config.tenants)) {
-        throw new RouterError('invalid_config', `defaultTenant '${config.defaultTenant}' is not one of the configured tenants`);
+        throw new RouterError(
+          'invalid_config',
+          `defaultTenant '${config.defaultTenant}' is not one of the configured tenants`,
+        );
       }
     }
     this.tenants = new TenantRegistry({
@@ -298,11 +305,16 @@ class RouterImpl implements Router {
   }
 
   /** Validates the request and starts the call's context, its deadline and its events. */
-  private begin(request: ChatRequest, mode: 'complete' | 'stream', controller: AbortController | undefined): RouteContext {
+  private begin(
+    request: ChatRequest,
+    mode: 'complete' | 'stream',
+    controller: AbortController | undefined,
+  ): RouteContext {
     const startedAt = performance.now();
     let valid: ChatRequest;
     try {
-      if (this.closed) throw new RouterError('aborted', 'the router is closed: create a new one with createRouter()');
+      if (this.closed)
+        throw new RouterError('aborted', 'the router is closed: create a new one with createRouter()');
       valid = this.validate(request);
     } catch (error) {
       const tenant = typeof request?.tenant === 'string' ? request.tenant : '';
@@ -341,6 +353,7 @@ class RouterImpl implements Router {
       policy: undefined,
       strategy: undefined,
       messages: request.messages,
+      eligible: [],
       candidates: [],
       excluded: [],
       ranked: [],
@@ -513,7 +526,9 @@ function callSignal(
   if (!controller && !callerSignal && timeoutMs === undefined) return undefined;
   const own = controller ?? new AbortController();
   const onAbort = () =>
-    own.abort(new RouterError('aborted', 'the call was aborted by its signal', { tenant: request.tenant, requestId }));
+    own.abort(
+      new RouterError('aborted', 'the call was aborted by its signal', { tenant: request.tenant, requestId }),
+    );
   if (callerSignal?.aborted) onAbort();
   else callerSignal?.addEventListener('abort', onAbort, { once: true });
   const timer =
@@ -543,7 +558,9 @@ function disposeSignal(ctx: RouteContext): void {
 }
 
 /** Orders the built-in stages and custom middleware by stage name. */
-function placeMiddleware(custom: readonly (Middleware<RouteContext> | MiddlewareEntry)[]): Middleware<RouteContext>[] {
+function placeMiddleware(
+  custom: readonly (Middleware<RouteContext> | MiddlewareEntry)[],
+): Middleware<RouteContext>[] {
   const rank = (stage: StageName) => STAGE_ORDER.indexOf(stage);
   // Each entry gets a position on the stage scale: built-ins at their rank, custom
   // middleware just before or after its named stage, in the order given.
@@ -553,7 +570,8 @@ function placeMiddleware(custom: readonly (Middleware<RouteContext> | Middleware
   custom.forEach((entry, i) => {
     const seq = BUILTIN_STAGES.length + i;
     if (typeof entry === 'function') placed.push({ position: rank('execute') - 0.5, seq, handle: entry });
-    else if (entry.after !== undefined) placed.push({ position: rank(entry.after) + 0.5, seq, handle: entry.handle });
+    else if (entry.after !== undefined)
+      placed.push({ position: rank(entry.after) + 0.5, seq, handle: entry.handle });
     else placed.push({ position: rank(entry.before ?? 'execute') - 0.5, seq, handle: entry.handle });
   });
   return placed.sort((a, b) => a.position - b.position || a.seq - b.seq).map((p) => p.handle);
@@ -568,6 +586,9 @@ function safeEmit<K extends keyof RouterEvents>(
     (events.emit as (event: K, payload: RouterEvents[K][0]) => boolean)(event, payload);
   } catch (error) {
     // A host's listener must not fail the call it observes, nor crash the process.
-    process.emitWarning(`routeplane: a '${String(event)}' listener threw: ${String(error)}`, 'RouterListenerWarning');
+    process.emitWarning(
+      `routeplane: a '${String(event)}' listener threw: ${String(error)}`,
+      'RouterListenerWarning',
+    );
   }
 }

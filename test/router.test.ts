@@ -37,8 +37,10 @@ function recordEvents(router: Router) {
     'audit',
   ];
   for (const name of names) {
-    router.on(name, ((payload: never) => {
-      (seen[name] ??= [] as never[]).push(payload);
+    const list: unknown[] = [];
+    router.on(name, ((payload: unknown) => {
+      list.push(payload);
+      (seen as Record<string, unknown[]>)[name] = list;
     }) as never);
   }
   return seen as { [K in keyof RouterEvents]: RouterEvents[K][0][] | undefined };
@@ -60,7 +62,11 @@ describe('createRouter', () => {
     const acme = await router.complete({ tenant: 'acme', messages: hello });
     const globex = await router.complete({ tenant: 'globex', messages: hello });
     const initech = await router.complete({ tenant: 'initech', messages: hello });
-    expect([acme.provider, globex.provider, initech.provider].sort()).toEqual(['anthropic', 'mistral', 'openai']);
+    expect([acme.provider, globex.provider, initech.provider].sort()).toEqual([
+      'anthropic',
+      'mistral',
+      'openai',
+    ]);
     expect(acme.model).toBe('claude-sonnet-4-5');
     expect(emu.requests.map((r) => r.provider)).toEqual(['anthropic', 'mistral', 'openai']);
     await router.close();
@@ -68,7 +74,10 @@ describe('createRouter', () => {
 
   it('returns a complete result: text, message, usage, cost, attempts', async () => {
     const router = seedRouter();
-    emu.respond('claude-sonnet-4-5', { text: 'Hi from Claude', usage: { inputTokens: 1000, outputTokens: 100 } });
+    emu.respond('claude-sonnet-4-5', {
+      text: 'Hi from Claude',
+      usage: { inputTokens: 1000, outputTokens: 100 },
+    });
     const result = await router.complete({ tenant: 'acme', messages: hello });
     expect(result).toMatchObject({
       tenant: 'acme',
@@ -90,7 +99,9 @@ describe('createRouter', () => {
 
   it('lets a call override the strategy, force a model and cap the cost', async () => {
     const router = seedRouter();
-    expect((await router.complete({ tenant: 'acme', forceModel: 'gpt-4o', messages: hello })).model).toBe('gpt-4o');
+    expect((await router.complete({ tenant: 'acme', forceModel: 'gpt-4o', messages: hello })).model).toBe(
+      'gpt-4o',
+    );
     const cheap = await router.complete({ tenant: 'acme', strategy: 'lowest_cost', messages: hello });
     expect(cheap.model).toBe('ministral-8b-latest');
     const decision = await router.explain({ tenant: 'initech', maxCost: 0.001, messages: hello });
@@ -132,7 +143,10 @@ describe('createRouter', () => {
       tenant: 'eu',
       messages: [{ role: 'user', content: [{ type: 'image', url: 'https://example.com/a.png' }] }],
     });
-    expect(decision.excluded).toContainEqual({ model: 'ministral-8b-latest', reason: 'does not support vision' });
+    expect(decision.excluded).toContainEqual({
+      model: 'ministral-8b-latest',
+      reason: 'does not support vision',
+    });
     expect(decision.candidates.some((c) => c.model === 'ministral-8b-latest')).toBe(false);
   });
 });
@@ -178,7 +192,9 @@ describe('errors', () => {
 
   it('rejects an unknown tenant with tenant_not_found, unless a default tenant is set', async () => {
     const router = seedRouter();
-    expect((await rejection(router.complete({ tenant: 'nobody', messages: hello }))).code).toBe('tenant_not_found');
+    expect((await rejection(router.complete({ tenant: 'nobody', messages: hello }))).code).toBe(
+      'tenant_not_found',
+    );
     const withDefault = seedRouter({ defaultTenant: 'globex' });
     const result = await withDefault.complete({ tenant: 'nobody', messages: hello });
     expect(result.tenant).toBe('nobody');
@@ -189,7 +205,9 @@ describe('errors', () => {
     const router = seedRouter();
     const error = await rejection(router.complete({ tenant: 'eu', forceModel: 'gpt-4o', messages: hello }));
     expect(error.code).toBe('policy_denied');
-    expect(error.message).toBe("tenant 'eu' may not use model 'gpt-4o': region 'us' is not in allowedRegions (eu)");
+    expect(error.message).toBe(
+      "tenant 'eu' may not use model 'gpt-4o': region 'us' is not in allowedRegions (eu)",
+    );
     const byRole = await rejection(
       router.complete({ tenant: 'eu', role: 'viewer', forceModel: 'mistral-large-latest', messages: hello }),
     );
@@ -211,14 +229,23 @@ describe('errors', () => {
     const error = await rejection(router.complete({ tenant: 'acme', messages: hello }));
     expect(error.code).toBe('providers_exhausted');
     expect(error.attempts).toEqual([
-      expect.objectContaining({ model: 'claude-sonnet-4-5', ok: false, errorCode: 'overloaded', status: 529 }),
+      expect.objectContaining({
+        model: 'claude-sonnet-4-5',
+        ok: false,
+        errorCode: 'overloaded',
+        status: 529,
+      }),
     ]);
     expect(error.cause).toMatchObject({ name: 'ProviderError', code: 'overloaded', status: 529 });
     expect(error.retryable).toBe(true);
     expect(emu.hits()).toBe(1);
     expect(events['attempt.failed']).toHaveLength(1);
     expect(events.audit).toEqual([
-      expect.objectContaining({ outcome: 'failed', errorCode: 'providers_exhausted', model: 'claude-sonnet-4-5' }),
+      expect.objectContaining({
+        outcome: 'failed',
+        errorCode: 'providers_exhausted',
+        model: 'claude-sonnet-4-5',
+      }),
     ]);
   });
 
@@ -251,7 +278,10 @@ describe('errors', () => {
 describe('streaming', () => {
   it('streams text parts and resolves the result with usage and time to first token', async () => {
     const router = seedRouter();
-    emu.respond('claude-sonnet-4-5', { text: 'one two three four', usage: { inputTokens: 10, outputTokens: 4 } });
+    emu.respond('claude-sonnet-4-5', {
+      text: 'one two three four',
+      usage: { inputTokens: 10, outputTokens: 4 },
+    });
     const stream = router.stream({ tenant: 'acme', messages: hello });
     const texts: string[] = [];
     let finish: unknown;
@@ -271,7 +301,11 @@ describe('streaming', () => {
 
   it('streams tool calls, and the result message can be sent back as the next assistant message', async () => {
     const router = seedRouter();
-    emu.respond('gpt-4o', { toolCalls: [{ id: 'c1', name: 'lookup', arguments: { q: 'x' } }] }, { text: 'done' });
+    emu.respond(
+      'gpt-4o',
+      { toolCalls: [{ id: 'c1', name: 'lookup', arguments: { q: 'x' } }] },
+      { text: 'done' },
+    );
     const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } }];
     const stream = router.stream({ tenant: 'globex', forceModel: 'gpt-4o', tools, messages: hello });
     const parts = [];
@@ -342,9 +376,15 @@ describe('streaming', () => {
   });
 
   it('cancels the upstream request when the consumer stops early', async () => {
-    const router = createRouter({ providers: emu.providers, tenants: { acme: { model: 'claude-sonnet-4-5' } } });
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { acme: { model: 'claude-sonnet-4-5' } },
+    });
     const slow = await createEmulator({ perTokenMs: 20 });
-    const slowRouter = createRouter({ providers: slow.providers, tenants: { acme: { model: 'claude-sonnet-4-5' } } });
+    const slowRouter = createRouter({
+      providers: slow.providers,
+      tenants: { acme: { model: 'claude-sonnet-4-5' } },
+    });
     slow.respond('claude-sonnet-4-5', { text: Array.from({ length: 100 }, (_, i) => `w${i}`).join(' ') });
     const stream = slowRouter.stream({ tenant: 'acme', messages: hello });
     for await (const part of stream) if (part.type === 'text') break;
@@ -358,13 +398,24 @@ describe('events', () => {
   it('emits started, decided, completed and exactly one audit record per call', async () => {
     const router = seedRouter();
     const events = recordEvents(router);
-    await router.complete({ tenant: 'globex', user: 'u-1', role: 'analyst', tags: { feature: 'chat' }, messages: hello });
+    await router.complete({
+      tenant: 'globex',
+      user: 'u-1',
+      role: 'analyst',
+      tags: { feature: 'chat' },
+      messages: hello,
+    });
     await rejection(router.complete({ tenant: 'eu', forceModel: 'gpt-4o', messages: hello }));
     expect(events['request.started']).toHaveLength(2);
     expect(events['route.decided']?.[0]).toMatchObject({ tenant: 'globex', strategy: 'lowest_cost' });
-    expect(events['route.decided']?.[0]?.candidates[0]).toMatchObject({ model: 'ministral-8b-latest', provider: 'mistral' });
+    expect(events['route.decided']?.[0]?.candidates[0]).toMatchObject({
+      model: 'ministral-8b-latest',
+      provider: 'mistral',
+    });
     expect(events['request.completed']).toHaveLength(1);
-    expect(events['policy.denied']).toEqual([expect.objectContaining({ tenant: 'eu', code: 'policy_denied' })]);
+    expect(events['policy.denied']).toEqual([
+      expect.objectContaining({ tenant: 'eu', code: 'policy_denied' }),
+    ]);
     const [success, denied] = events.audit as AuditRecord[];
     expect(events.audit).toHaveLength(2);
     expect(success).toMatchObject({
@@ -396,14 +447,23 @@ describe('events', () => {
       },
     });
     const payloads: unknown[] = [];
-    for (const name of ['request.started', 'route.decided', 'request.completed', 'request.failed', 'audit'] as const) {
+    for (const name of [
+      'request.started',
+      'route.decided',
+      'request.completed',
+      'request.failed',
+      'audit',
+    ] as const) {
       router.on(name, (p: unknown) => payloads.push(p));
     }
     await router.complete({ tenant: 'acme', messages: hello });
     expect(emu.requests[0]!.apiKey).toBe(secret);
     emu.fail('claude-sonnet-4-5', {
       status: 401,
-      body: { type: 'error', error: { type: 'authentication_error', message: `invalid x-api-key: ${secret}` } },
+      body: {
+        type: 'error',
+        error: { type: 'authentication_error', message: `invalid x-api-key: ${secret}` },
+      },
     });
     const error = await rejection(router.complete({ tenant: 'acme', messages: hello }));
     expect(error.attempts?.[0]?.errorCode).toBe('auth');
@@ -436,9 +496,13 @@ describe('tenants and middleware', () => {
     router.tenants.set('acme', { strategy: 'lowest_cost' });
     expect((await router.complete({ tenant: 'acme', messages: hello })).model).toBe('ministral-8b-latest');
     expect(await router.tenants.get('acme')).toEqual({ strategy: 'lowest_cost' });
-    expect(() => router.tenants.set('acme', { strategy: 'fastest' } as never)).toThrow(/tenants\.acme\.strategy/);
+    expect(() => router.tenants.set('acme', { strategy: 'fastest' } as never)).toThrow(
+      /tenants\.acme\.strategy/,
+    );
     router.tenants.delete('acme');
-    expect((await rejection(router.complete({ tenant: 'acme', messages: hello }))).code).toBe('tenant_not_found');
+    expect((await rejection(router.complete({ tenant: 'acme', messages: hello }))).code).toBe(
+      'tenant_not_found',
+    );
   });
 
   it('merges defaults, tier and tenant, in that order', async () => {
@@ -457,10 +521,14 @@ describe('tenants and middleware', () => {
   it('loads tenants from an async source', async () => {
     const router = createRouter({
       providers: emu.providers,
-      tenants: { get: async (id: string) => (id === 'remote' ? { strategy: 'lowest_cost' as const } : undefined) },
+      tenants: {
+        get: async (id: string) => (id === 'remote' ? { strategy: 'lowest_cost' as const } : undefined),
+      },
     });
     expect((await router.complete({ tenant: 'remote', messages: hello })).model).toBe('ministral-8b-latest');
-    expect((await rejection(router.complete({ tenant: 'other', messages: hello }))).code).toBe('tenant_not_found');
+    expect((await rejection(router.complete({ tenant: 'other', messages: hello }))).code).toBe(
+      'tenant_not_found',
+    );
   });
 
   it('runs custom middleware at its named point of the pipeline', async () => {
@@ -485,7 +553,11 @@ describe('tenants and middleware', () => {
       ],
     });
     await router.complete({ tenant: 'acme', messages: hello });
-    expect(order).toEqual(['after-tenant:force_model', 'before-execute:claude-sonnet-4-5', 'after-execute:answered']);
+    expect(order).toEqual([
+      'after-tenant:force_model',
+      'before-execute:claude-sonnet-4-5',
+      'after-execute:answered',
+    ]);
     expect(emu.requests[0]!.body.system).toBe('Be brief.');
   });
 });
@@ -497,3 +569,64 @@ async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<voi
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('system prompt templates', () => {
+  it("put the tenant's rendered system prompt before the caller's messages", async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: {
+        acme: {
+          model: 'gpt-5-mini',
+          systemPrompt: 'You assist {{user}} at {{tenant}}. Answer in {{vars.lang}}.',
+        },
+      },
+    });
+    await router.complete({
+      tenant: 'acme',
+      user: 'u-7',
+      vars: { lang: 'French' },
+      messages: [{ role: 'system', content: 'Be brief.' }, ...hello],
+    });
+    const sent = emu.requests[0]!.body.messages as { role: string; content: string }[];
+    expect(sent.slice(0, 2)).toEqual([
+      { role: 'system', content: 'You assist u-7 at acme. Answer in French.' },
+      { role: 'system', content: 'Be brief.' },
+    ]);
+  });
+
+  it('count the system prompt in the estimate', async () => {
+    const long = 'x'.repeat(10_000);
+    const router = createRouter({ providers: emu.providers, tenants: { a: { systemPrompt: long }, b: {} } });
+    const withPrompt = await router.explain({ tenant: 'a', strategy: 'lowest_cost', messages: hello });
+    const without = await router.explain({ tenant: 'b', strategy: 'lowest_cost', messages: hello });
+    expect(withPrompt.candidates[0]!.estCostUsd).toBeGreaterThan(without.candidates[0]!.estCostUsd);
+  });
+
+  it('refuse a call that leaves a placeholder empty, naming it', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { acme: { systemPrompt: 'In {{vars.lang}}' } },
+    });
+    const error = await rejection(router.complete({ tenant: 'acme', messages: hello }));
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toContain("needs vars.lang: pass vars: { lang: '…' }");
+    expect(emu.hits()).toBe(0);
+  });
+
+  it('refuse an unknown placeholder when the policy is set', () => {
+    expect(() =>
+      createRouter({ providers: emu.providers, tenants: { acme: { systemPrompt: '{{tenantt}}' } } }),
+    ).toThrow('tenants.acme.systemPrompt: unknown placeholder {{tenantt}}');
+    const router = createRouter({ providers: emu.providers, tenants: {} });
+    expect(() => router.tenants.set('x', { systemPrompt: '{{foo}}' })).toThrow(/tenants\.x\.systemPrompt/);
+  });
+
+  it('refuse an option this version does not enforce, naming it', () => {
+    expect(() =>
+      createRouter({ providers: emu.providers, tenants: { acme: { budget: { limitUsd: 1 } } as never } }),
+    ).toThrow(/tenants\.acme: Unrecognized key: "budget"/);
+    expect(() => createRouter({ providers: emu.providers, tenant: {} } as never)).toThrow(
+      /Unrecognized key: "tenant"/,
+    );
+  });
+});

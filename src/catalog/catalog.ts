@@ -11,7 +11,10 @@ const DEFAULT_QUALITY = 0.5;
  * user's `models`, which add or replace entries by id. Entries in id order, so every ranking
  * that ties falls back to a stable order.
  */
-export function buildCatalog(userModels: readonly ModelSpec[], providers: ReadonlySet<string>): Map<string, ResolvedModel> {
+export function buildCatalog(
+  userModels: readonly ModelSpec[],
+  providers: ReadonlySet<string>,
+): Map<string, ResolvedModel> {
   const byId = new Map<string, ModelSpec>();
   for (const spec of BUILTIN_MODELS) if (providers.has(spec.provider)) byId.set(spec.id, spec);
   for (const spec of userModels) byId.set(spec.id, spec);

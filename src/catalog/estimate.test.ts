@@ -25,10 +25,19 @@ describe('estimation', () => {
   it('counts images, tool calls and tools', () => {
     const base = estimateInputTokens([{ role: 'user', content: [{ type: 'text', text: 'hi' }] }]);
     const withImage = estimateInputTokens([
-      { role: 'user', content: [{ type: 'text', text: 'hi' }, { type: 'image', url: 'https://x/y.png' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'hi' },
+          { type: 'image', url: 'https://x/y.png' },
+        ],
+      },
     ]);
     expect(withImage - base).toBe(IMAGE_TOKENS);
-    const withTools = estimateInputTokens([{ role: 'user', content: 'hi' }], [{ name: 'f', parameters: { type: 'object' } }]);
+    const withTools = estimateInputTokens(
+      [{ role: 'user', content: 'hi' }],
+      [{ name: 'f', parameters: { type: 'object' } }],
+    );
     expect(withTools).toBeGreaterThan(estimateInputTokens([{ role: 'user', content: 'hi' }]));
   });
 
@@ -40,7 +49,12 @@ describe('estimation', () => {
     });
     expect(estimateCostUsd(model, 1_000_000, 100_000)).toBeCloseTo(3);
     expect(
-      actualCostUsd(model, { inputTokens: 1_000_000, cachedInputTokens: 400_000, outputTokens: 0, totalTokens: 0 }),
+      actualCostUsd(model, {
+        inputTokens: 1_000_000,
+        cachedInputTokens: 400_000,
+        outputTokens: 0,
+        totalTokens: 0,
+      }),
     ).toBeCloseTo(0.6 * 2 + 0.4 * 0.5);
   });
 });

@@ -36,11 +36,14 @@ export function estimateInputTokens(messages: readonly Message[], tools?: readon
     switch (message.role) {
       case 'user':
         if (typeof message.content === 'string') tokens += utf8Bytes(message.content);
-        else for (const part of message.content) tokens += part.type === 'text' ? utf8Bytes(part.text) : IMAGE_TOKENS;
+        else
+          for (const part of message.content)
+            tokens += part.type === 'text' ? utf8Bytes(part.text) : IMAGE_TOKENS;
         break;
       case 'assistant':
         if (message.content) tokens += utf8Bytes(message.content);
-        for (const call of message.toolCalls ?? []) tokens += utf8Bytes(call.name) + utf8Bytes(JSON.stringify(call.arguments));
+        for (const call of message.toolCalls ?? [])
+          tokens += utf8Bytes(call.name) + utf8Bytes(JSON.stringify(call.arguments));
         break;
       default:
         tokens += utf8Bytes(message.content);
@@ -52,7 +55,9 @@ export function estimateInputTokens(messages: readonly Message[], tools?: readon
 
 /** The request has at least one image part. */
 export function hasImages(messages: readonly Message[]): boolean {
-  return messages.some((m) => m.role === 'user' && typeof m.content !== 'string' && m.content.some((p) => p.type === 'image'));
+  return messages.some(
+    (m) => m.role === 'user' && typeof m.content !== 'string' && m.content.some((p) => p.type === 'image'),
+  );
 }
 
 /** The most a call can cost: every input token at the full input price, every allowed output token. */

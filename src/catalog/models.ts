@@ -31,9 +31,21 @@ export const BUILTIN_MODELS: readonly ModelSpec[] = [
   m('claude-sonnet-4-5', 'anthropic', 'us', 3, 15, 0.3, 200_000, 64_000, 0.95, CLAUDE_CAPS),
   m('claude-haiku-4-5', 'anthropic', 'us', 1, 5, 0.1, 200_000, 64_000, 0.8, CLAUDE_CAPS),
   // Mistral
-  m('mistral-large-latest', 'mistral', 'eu', 2, 6, undefined, 128_000, 32_768, 0.8, ['tools', 'vision', 'json']),
-  m('mistral-medium-latest', 'mistral', 'eu', 0.4, 2, undefined, 128_000, 32_768, 0.8, ['tools', 'vision', 'json']),
-  m('mistral-small-latest', 'mistral', 'eu', 0.1, 0.3, undefined, 128_000, 32_768, 0.65, ['tools', 'vision', 'json']),
+  m('mistral-large-latest', 'mistral', 'eu', 2, 6, undefined, 128_000, 32_768, 0.8, [
+    'tools',
+    'vision',
+    'json',
+  ]),
+  m('mistral-medium-latest', 'mistral', 'eu', 0.4, 2, undefined, 128_000, 32_768, 0.8, [
+    'tools',
+    'vision',
+    'json',
+  ]),
+  m('mistral-small-latest', 'mistral', 'eu', 0.1, 0.3, undefined, 128_000, 32_768, 0.65, [
+    'tools',
+    'vision',
+    'json',
+  ]),
   m('ministral-8b-latest', 'mistral', 'eu', 0.1, 0.1, undefined, 128_000, 32_768, 0.55, ['tools', 'json']),
   m('codestral-latest', 'mistral', 'eu', 0.3, 0.9, undefined, 256_000, 32_768, 0.7, ['tools', 'json']),
 ];

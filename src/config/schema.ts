@@ -29,26 +29,11 @@ export const ModelSpecSchema = z.object({
 
 export const StrategyNameSchema = z.enum(['force_model', 'lowest_cost', 'balanced', 'max_reliability']);
 
-const GuardrailSchema = z.object({
-  name: nonEmpty,
-  stage: z.enum(['input', 'output']),
-  check: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function'),
-});
-
-export const GuardrailsSchema = z.object({
-  pii: z
-    .object({
-      action: z.enum(['redact', 'deny']),
-      types: z.array(z.enum(['email', 'phone', 'card', 'ssn', 'iban', 'ip'])).optional(),
-    })
-    .optional(),
-  blockedTerms: z.array(nonEmpty).optional(),
-  maxInputTokens: z.number().int().positive().optional(),
-  outputSchema: z.unknown().optional(),
-  custom: z.array(GuardrailSchema).optional(),
-});
-
-export const TenantPolicySchema = z.object({
+/*
+ * Strict: an unknown field is refused, so a misspelled option (or one this version does not
+ * enforce yet, such as `budget`) is an error naming it, never silently ignored.
+ */
+export const TenantPolicySchema = z.strictObject({
   tier: nonEmpty.optional(),
   allowedModels: z.array(nonEmpty).optional(),
   deniedModels: z.array(nonEmpty).optional(),
@@ -58,45 +43,27 @@ export const TenantPolicySchema = z.object({
   fallbacks: z.array(nonEmpty).optional(),
   maxCostPerRequest: usd.optional(),
   minQuality: z.number().min(0).max(1).optional(),
-  budget: z
-    .object({
-      limitUsd: usd,
-      period: z.enum(['hour', 'day', 'week', 'month', 'total']),
-      onExceeded: z.enum(['deny', 'downgrade']).optional(),
-      alertAt: z.array(z.number().gt(0).lte(1)).optional(),
-    })
-    .optional(),
-  rateLimit: z
-    .object({
-      requestsPerMinute: z.number().int().positive().optional(),
-      tokensPerMinute: z.number().int().positive().optional(),
-    })
-    .optional(),
-  weight: z.number().positive().optional(),
-  split: z.array(z.object({ model: nonEmpty, weight: z.number().nonnegative() })).optional(),
-  hedgeAfterMs: z.number().int().positive().optional(),
   systemPrompt: z.string().optional(),
-  guardrails: GuardrailsSchema.optional(),
-  roles: z.record(z.string(), z.object({ allowedModels: z.array(nonEmpty) })).optional(),
-  credentials: z.record(z.string(), z.object({ id: nonEmpty, apiKey: nonEmpty })).optional(),
-  cache: z.object({ ttlMs: z.number().int().positive() }).optional(),
-  captureContent: z.boolean().optional(),
+  roles: z.record(z.string(), z.strictObject({ allowedModels: z.array(nonEmpty) })).optional(),
+  credentials: z.record(z.string(), z.strictObject({ id: nonEmpty, apiKey: nonEmpty })).optional(),
 });
 
-const ProviderEntrySchema = z
-  .object({
-    type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible']).optional(),
-    apiKey: z.string().optional(),
-    baseURL: z.string().url('must be a URL').optional(),
-    client: z.unknown().optional(),
-  });
+const ProviderEntrySchema = z.object({
+  type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible']).optional(),
+  apiKey: z.string().optional(),
+  baseURL: z.string().url('must be a URL').optional(),
+  client: z.unknown().optional(),
+});
 
 const TenantSourceSchema = z.union([
   z.object({ get: z.custom<(id: string) => unknown>((v) => typeof v === 'function', 'must be a function') }),
   z.record(z.string(), TenantPolicySchema),
 ]);
 
-const MiddlewareFunction = z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function');
+const MiddlewareFunction = z.custom<(...args: unknown[]) => unknown>(
+  (v) => typeof v === 'function',
+  'must be a function',
+);
 const StageNameSchema = z.enum([
   'tenant',
   'access',
@@ -110,7 +77,7 @@ const StageNameSchema = z.enum([
   'execute',
 ]);
 
-export const RouterConfigSchema = z.object({
+export const RouterConfigSchema = z.strictObject({
   providers: z
     .record(z.string(), ProviderEntrySchema)
     .refine((p) => Object.keys(p).length > 0, { message: 'configure at least one provider' }),
@@ -130,15 +97,6 @@ export const RouterConfigSchema = z.object({
       health: z.number().nonnegative().optional(),
     })
     .optional(),
-  store: z.unknown().optional(),
-  concurrency: z.object({ maxInFlight: z.number().int().positive() }).optional(),
-  retry: z
-    .object({
-      retries: z.number().int().nonnegative(),
-      minDelayMs: z.number().nonnegative().optional(),
-      maxDelayMs: z.number().nonnegative().optional(),
-    })
-    .optional(),
   middleware: z
     .array(
       z.union([
@@ -152,29 +110,43 @@ export const RouterConfigSchema = z.object({
       ]),
     )
     .optional(),
-  audit: z.object({ chain: z.boolean().optional() }).optional(),
 });
 
 const TextPartSchema = z.object({ type: z.literal('text'), text: z.string() });
 const ImagePartSchema = z.union([
   z.object({ type: z.literal('image'), url: nonEmpty }),
-  z.object({ type: z.literal('image'), data: nonEmpty, mediaType: z.string().regex(/^image\//, 'must be image/*') }),
+  z.object({
+    type: z.literal('image'),
+    data: nonEmpty,
+    mediaType: z.string().regex(/^image\//, 'must be image/*'),
+  }),
 ]);
 
-const ToolCallSchema = z.object({ id: nonEmpty, name: nonEmpty, arguments: z.record(z.string(), z.unknown()) });
+const ToolCallSchema = z.object({
+  id: nonEmpty,
+  name: nonEmpty,
+  arguments: z.record(z.string(), z.unknown()),
+});
 
 export const MessageSchema = z.discriminatedUnion('role', [
   z.object({ role: z.literal('system'), content: z.string() }),
-  z.object({ role: z.literal('user'), content: z.union([z.string(), z.array(z.union([TextPartSchema, ImagePartSchema])).min(1)]) }),
+  z.object({
+    role: z.literal('user'),
+    content: z.union([z.string(), z.array(z.union([TextPartSchema, ImagePartSchema])).min(1)]),
+  }),
   z
-    .object({ role: z.literal('assistant'), content: z.string().optional(), toolCalls: z.array(ToolCallSchema).optional() })
+    .object({
+      role: z.literal('assistant'),
+      content: z.string().optional(),
+      toolCalls: z.array(ToolCallSchema).optional(),
+    })
     .refine((m) => m.content !== undefined || (m.toolCalls?.length ?? 0) > 0, {
       message: 'an assistant message needs content or toolCalls',
     }),
   z.object({ role: z.literal('tool'), toolCallId: nonEmpty, content: z.string() }),
 ]);
 
-export const ChatRequestSchema = z.object({
+export const ChatRequestSchema = z.strictObject({
   tenant: nonEmpty,
   user: z.string().optional(),
   role: z.string().optional(),

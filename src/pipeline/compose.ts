@@ -13,7 +13,8 @@ export function compose<C>(middleware: readonly Middleware<C>[]): (ctx: C) => Pr
   return (ctx) => {
     let called = -1;
     const dispatch = (i: number): Promise<void> => {
-      if (i <= called) return Promise.reject(new Error('routeplane: next() called more than once in one middleware'));
+      if (i <= called)
+        return Promise.reject(new Error('routeplane: next() called more than once in one middleware'));
       called = i;
       if (i === last) return Promise.resolve();
       try {

@@ -63,7 +63,9 @@ export interface RouteContext {
   strategy: StrategyName | undefined;
   /** The messages that will be sent; input stages may rewrite them. */
   messages: Message[];
-  /** Eligible models: every catalog model, narrowed by the access stage. */
+  /** The models the tenant may use for this request, set by the access stage. */
+  eligible: ResolvedModel[];
+  /** Eligible models that fit the prompt and the cost cap, with their estimates; set by the strategy stage. */
   candidates: Candidate[];
   excluded: ExcludedModel[];
   /** Candidates in fallback order, set by the strategy stage. */

@@ -3,14 +3,15 @@ import { compileMatcher, compilePolicy, mergePolicies } from './policy.js';
 
 describe('policies', () => {
   it('merge defaults ← tier ← tenant field by field, nested objects one level deep', () => {
+    const key = (id: string) => ({ id, apiKey: `key-${id}` });
     const merged = mergePolicies(
-      { strategy: 'lowest_cost', rateLimit: { requestsPerMinute: 60 }, allowedModels: ['a', 'b'] },
-      { rateLimit: { tokensPerMinute: 1000 }, allowedModels: ['c'] },
+      { strategy: 'lowest_cost', credentials: { openai: key('o1') }, allowedModels: ['a', 'b'] },
+      { credentials: { mistral: key('m1') }, allowedModels: ['c'] },
       { strategy: 'balanced', maxCostPerRequest: undefined },
     );
     expect(merged).toEqual({
       strategy: 'balanced',
-      rateLimit: { requestsPerMinute: 60, tokensPerMinute: 1000 },
+      credentials: { openai: key('o1'), mistral: key('m1') },
       allowedModels: ['c'],
     });
   });

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { TenantPolicySchema } from '../config/schema.js';
 import type { StrategyName } from '../types.js';
+import { type CompiledTemplate, compileTemplate } from './template.js';
 
 /** A tenant's policy, as written in config or `router.tenants.set()`. See the README's "Tenant policy". */
 export type TenantPolicy = z.input<typeof TenantPolicySchema>;
@@ -12,8 +13,10 @@ export type ModelMatcher = (modelId: string) => boolean;
  * The policy in force for a tenant: defaults ← tier ← tenant merged, plus what can be
  * computed once (compiled globs). Rebuilt when the tenant, its tier or the defaults change.
  */
-export interface EffectivePolicy extends Omit<TenantPolicy, 'strategy'> {
+export interface EffectivePolicy extends Omit<TenantPolicy, 'strategy' | 'systemPrompt'> {
   readonly strategy: StrategyName;
+  /** The tenant's system prompt template, compiled. */
+  readonly systemPrompt: CompiledTemplate | undefined;
   readonly allows: ModelMatcher | undefined;
   readonly denies: ModelMatcher | undefined;
   /** Per role: its allowed-models matcher. A role the map does not name adds no restriction. */
@@ -21,7 +24,7 @@ export interface EffectivePolicy extends Omit<TenantPolicy, 'strategy'> {
 }
 
 /** Fields merged one level deep; every other field (arrays included) is replaced whole. */
-const NESTED_FIELDS = new Set(['budget', 'rateLimit', 'guardrails', 'cache', 'roles', 'credentials']);
+const NESTED_FIELDS: ReadonlySet<string> = new Set(['roles', 'credentials']);
 
 /**
  * Merges policy layers left to right: later layers win field by field, and the nested
@@ -41,13 +44,21 @@ export function mergePolicies(...layers: (Partial<TenantPolicy> | undefined)[]):
   return out as TenantPolicy;
 }
 
-/** Compiles a merged policy: globs to matchers, the default strategy filled in. */
-export function compilePolicy(policy: TenantPolicy): EffectivePolicy {
+/**
+ * Compiles a merged policy: globs to matchers, the prompt template, the default strategy.
+ * Throws a plain Error naming `where` for a template with an unknown placeholder.
+ */
+export function compilePolicy(policy: TenantPolicy, where = 'policy'): EffectivePolicy {
   const roleAllows = new Map<string, ModelMatcher>();
-  for (const [role, spec] of Object.entries(policy.roles ?? {})) roleAllows.set(role, compileMatcher(spec.allowedModels));
+  for (const [role, spec] of Object.entries(policy.roles ?? {}))
+    roleAllows.set(role, compileMatcher(spec.allowedModels));
   return {
     ...policy,
     strategy: policy.strategy ?? (policy.model !== undefined ? 'force_model' : 'balanced'),
+    systemPrompt:
+      policy.systemPrompt === undefined
+        ? undefined
+        : compileTemplate(policy.systemPrompt, `${where}.systemPrompt`),
     allows: policy.allowedModels ? compileMatcher(policy.allowedModels) : undefined,
     denies: policy.deniedModels ? compileMatcher(policy.deniedModels) : undefined,
     roleAllows,
@@ -60,7 +71,10 @@ export function compileMatcher(patterns: readonly string[]): ModelMatcher {
   const globs: RegExp[] = [];
   for (const pattern of patterns) {
     if (/[*?]/.test(pattern)) {
-      const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+      const source = pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.');
       globs.push(new RegExp(`^${source}$`));
     } else exact.add(pattern);
   }

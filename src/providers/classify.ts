@@ -19,7 +19,9 @@ export interface FailureFacts {
 }
 
 /** Headers as the SDKs expose them: a fetch `Headers`, or a plain record. */
-export type HeaderSource = { get(name: string): string | null } | Record<string, string | string[] | undefined>;
+export type HeaderSource =
+  | { get(name: string): string | null }
+  | Record<string, string | string[] | undefined>;
 
 export function readHeader(headers: HeaderSource | undefined, name: string): string | undefined {
   if (!headers) return undefined;
@@ -35,7 +37,10 @@ export function readHeader(headers: HeaderSource | undefined, name: string): str
  * Reads how long the provider asks us to wait: `retry-after-ms` (OpenAI), then
  * `retry-after` as seconds or an HTTP date. Undefined when absent or unreadable.
  */
-export function parseRetryAfterMs(headers: HeaderSource | undefined, now: number = Date.now()): number | undefined {
+export function parseRetryAfterMs(
+  headers: HeaderSource | undefined,
+  now: number = Date.now(),
+): number | undefined {
   const ms = readHeader(headers, 'retry-after-ms');
   if (ms !== undefined) {
     const value = Number(ms);

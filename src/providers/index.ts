@@ -15,7 +15,11 @@ export interface ProviderEntry {
   client?: unknown;
 }
 
-const NAMED_TYPES: Record<string, ProviderType> = { openai: 'openai', anthropic: 'anthropic', mistral: 'mistral' };
+const NAMED_TYPES: Record<string, ProviderType> = {
+  openai: 'openai',
+  anthropic: 'anthropic',
+  mistral: 'mistral',
+};
 
 /** Builds the adapter for one provider entry. Throws `invalid_config` naming the entry. */
 export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapter {
@@ -30,7 +34,10 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
     throw new RouterError('invalid_config', `providers.${name} needs an apiKey or a ready client`);
   }
   if (type === 'openai-compatible' && entry.baseURL === undefined && entry.client === undefined) {
-    throw new RouterError('invalid_config', `providers.${name}.baseURL is required for an 'openai-compatible' provider`);
+    throw new RouterError(
+      'invalid_config',
+      `providers.${name}.baseURL is required for an 'openai-compatible' provider`,
+    );
   }
   const options = {
     name,

@@ -51,7 +51,8 @@ export function parseToolArguments(raw: unknown): Record<string, unknown> {
   if (typeof raw !== 'string' || raw.trim() === '') return {};
   try {
     const value: unknown = JSON.parse(raw);
-    if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      return value as Record<string, unknown>;
   } catch {
     // fall through: keep what the model sent
   }
@@ -65,7 +66,9 @@ export async function loadPeer<T>(specifier: string, load: () => Promise<T>): Pr
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new Error(`routeplane needs the '${specifier}' package for this provider: npm install ${specifier}`);
+      throw new Error(
+        `routeplane needs the '${specifier}' package for this provider: npm install ${specifier}`,
+      );
     }
     throw error;
   }

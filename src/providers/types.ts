@@ -1,13 +1,5 @@
 import type { ProviderError } from '../errors.js';
-import type {
-  FinishReason,
-  Message,
-  ResponseFormat,
-  Tool,
-  ToolCall,
-  ToolChoice,
-  Usage,
-} from '../types.js';
+import type { FinishReason, Message, ResponseFormat, Tool, ToolCall, ToolChoice, Usage } from '../types.js';
 
 /** The wire families routeplane speaks. `openai-compatible` is OpenAI chat completions at another URL. */
 export type ProviderType = 'openai' | 'anthropic' | 'mistral' | 'openai-compatible';

@@ -1,4 +1,4 @@
-import { estimateCostUsd, estimateInputTokens, hasImages } from '../catalog/estimate.js';
+import { hasImages } from '../catalog/estimate.js';
 import type { ResolvedModel } from '../catalog/types.js';
 import { RouterError } from '../errors.js';
 import type { Middleware } from '../pipeline/compose.js';
@@ -6,19 +6,16 @@ import type { RouteContext } from '../pipeline/context.js';
 import type { EffectivePolicy } from '../pipeline/policy.js';
 import type { ChatRequest } from '../types.js';
 
-/** Typical text runs 3 or more UTF-8 bytes a token, so the bound / 3 does not under-count a prompt's real size. */
-const CONTEXT_BYTES_PER_TOKEN = 3;
-
 /**
  * Narrows the catalog to the models this call may use, recording why each other model is
- * out: the policy's allow and deny lists, the caller's role, the tenant's regions, the
- * capabilities the request needs (tools, vision, json), the context window and max output.
- * A forced model the policy forbids is `policy_denied`, never swapped for another.
+ * out: the policy's allow and deny lists, the caller's role, the tenant's regions and the
+ * capabilities the request needs (tools, vision, json). A forced model the policy forbids
+ * is `policy_denied`, never swapped for another. Size (context window, max output) and cost
+ * are the strategy stage's: they depend on the final prompt, which later stages shape.
  */
 export const accessStage: Middleware<RouteContext> = (ctx, next) => {
   const { request, services } = ctx;
   const policy = ctx.policy!;
-  const inputTokens = estimateInputTokens(ctx.messages, request.tools);
   const needs = requiredCapabilities(ctx);
   const forced = ctx.strategy === 'force_model' ? (request.forceModel ?? policy.model) : undefined;
 
@@ -41,26 +38,30 @@ export const accessStage: Middleware<RouteContext> = (ctx, next) => {
     const policyReason = policyExclusion(model, policy, request);
     if (policyReason !== undefined) {
       if (model.id === forced) {
-        throw new RouterError('policy_denied', `tenant '${ctx.tenant}' may not use model '${forced}': ${policyReason}`, {
-          tenant: ctx.tenant,
-          requestId: ctx.requestId,
-        });
+        throw new RouterError(
+          'policy_denied',
+          `tenant '${ctx.tenant}' may not use model '${forced}': ${policyReason}`,
+          {
+            tenant: ctx.tenant,
+            requestId: ctx.requestId,
+          },
+        );
       }
       ctx.excluded.push({ model: model.id, reason: policyReason });
       continue;
     }
-    const maxTokens = request.maxTokens ?? Math.min(model.maxOutputTokens, services.defaultMaxTokens);
-    const fitReason = fitExclusion(model, needs, inputTokens, maxTokens);
-    if (fitReason !== undefined) {
-      ctx.excluded.push({ model: model.id, reason: fitReason });
-      continue;
-    }
-    ctx.candidates.push({ model, inputTokens, maxTokens, estCostUsd: estimateCostUsd(model, inputTokens, maxTokens) });
+    const missing = needs.find((capability) => !model.capabilities.has(capability));
+    if (missing !== undefined) ctx.excluded.push({ model: model.id, reason: `does not support ${missing}` });
+    else ctx.eligible.push(model);
   }
   return next();
 };
 
-function policyExclusion(model: ResolvedModel, policy: EffectivePolicy, request: ChatRequest): string | undefined {
+function policyExclusion(
+  model: ResolvedModel,
+  policy: EffectivePolicy,
+  request: ChatRequest,
+): string | undefined {
   if (policy.denies?.(model.id)) return 'listed in deniedModels';
   if (policy.allows && !policy.allows(model.id)) return 'not in allowedModels';
   if (request.role !== undefined) {
@@ -69,25 +70,11 @@ function policyExclusion(model: ResolvedModel, policy: EffectivePolicy, request:
       return `role '${request.role}' allows only: ${policy.roles?.[request.role]?.allowedModels.join(', ')}`;
     }
   }
-  if (policy.allowedRegions && !(model.region !== undefined && policy.allowedRegions.includes(model.region))) {
+  if (
+    policy.allowedRegions &&
+    !(model.region !== undefined && policy.allowedRegions.includes(model.region))
+  ) {
     return `region '${model.region ?? 'unknown'}' is not in allowedRegions (${policy.allowedRegions.join(', ')})`;
-  }
-  return undefined;
-}
-
-function fitExclusion(
-  model: ResolvedModel,
-  needs: readonly ('tools' | 'vision' | 'json')[],
-  inputTokens: number,
-  maxTokens: number,
-): string | undefined {
-  for (const capability of needs) {
-    if (!model.capabilities.has(capability)) return `does not support ${capability}`;
-  }
-  if (maxTokens > model.maxOutputTokens) return `maxTokens ${maxTokens} is above its max output of ${model.maxOutputTokens}`;
-  const likelyInput = Math.ceil(inputTokens / CONTEXT_BYTES_PER_TOKEN);
-  if (likelyInput + maxTokens > model.contextWindow) {
-    return `context window ${model.contextWindow} is too small for ~${likelyInput} input + ${maxTokens} output tokens`;
   }
   return undefined;
 }

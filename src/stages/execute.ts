@@ -69,7 +69,10 @@ async function openStream(
   return {
     async *[Symbol.asyncIterator]() {
       try {
-        if (first.done) throw new ProviderError('connection', `${adapter.name} ended the stream before any part`, { provider: adapter.name });
+        if (first.done)
+          throw new ProviderError('connection', `${adapter.name} ended the stream before any part`, {
+            provider: adapter.name,
+          });
         yield first.value;
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
         recordAttempt(ctx, candidate, started);

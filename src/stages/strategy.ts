@@ -1,3 +1,5 @@
+import { estimateCostUsd, estimateInputTokens } from '../catalog/estimate.js';
+import type { ResolvedModel } from '../catalog/types.js';
 import { RouterError } from '../errors.js';
 import type { RouteDecision } from '../events/types.js';
 import type { Middleware } from '../pipeline/compose.js';
@@ -5,8 +7,12 @@ import type { RouteContext } from '../pipeline/context.js';
 import { STRATEGIES } from '../strategies/index.js';
 import type { Candidate } from '../strategies/types.js';
 
+/** Typical text runs 3 or more UTF-8 bytes a token, so the byte bound / 3 does not under-count a prompt's real size. */
+const CONTEXT_BYTES_PER_TOKEN = 3;
+
 /**
- * Drops candidates over the cost cap (the lower of the request's `maxCost` and the policy's
+ * Estimates the final prompt (after every input stage) once; drops eligible models whose
+ * context window or max output cannot hold the call, candidates over the cost cap (the lower of the request's `maxCost` and the policy's
  * `maxCostPerRequest`), under `minQuality` (a forced model is exempt: it was named), or with
  * an open circuit; ranks the rest with the strategy in force, and emits `route.decided`.
  * The ranked list is the fallback order. In `explain` mode the pipeline ends here.
@@ -19,16 +25,31 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
   const cap = minDefined(request.maxCost, policy.maxCostPerRequest);
   const minQuality = policy.minQuality;
 
+  const inputTokens = estimateInputTokens(ctx.messages, request.tools);
   const kept: Candidate[] = [];
-  for (const candidate of ctx.candidates) {
-    const { model } = candidate;
+  for (const model of ctx.eligible) {
+    const maxTokens = request.maxTokens ?? Math.min(model.maxOutputTokens, services.defaultMaxTokens);
+    const misfit = sizeExclusion(model, inputTokens, maxTokens);
+    if (misfit !== undefined) {
+      ctx.excluded.push({ model: model.id, reason: misfit });
+      continue;
+    }
+    const candidate: Candidate = {
+      model,
+      inputTokens,
+      maxTokens,
+      estCostUsd: estimateCostUsd(model, inputTokens, maxTokens),
+    };
     if (cap !== undefined && candidate.estCostUsd > cap) {
       ctx.excluded.push({
         model: model.id,
         reason: `estimated cost $${round(candidate.estCostUsd)} is above the cap of $${cap}`,
       });
     } else if (minQuality !== undefined && model.quality < minQuality && model.id !== forced) {
-      ctx.excluded.push({ model: model.id, reason: `quality ${model.quality} is below minQuality ${minQuality}` });
+      ctx.excluded.push({
+        model: model.id,
+        reason: `quality ${model.quality} is below minQuality ${minQuality}`,
+      });
     } else if (services.health(model.id)?.open) {
       ctx.excluded.push({ model: model.id, reason: 'circuit open after recent failures' });
     } else kept.push(candidate);
@@ -75,6 +96,16 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
   }
   return next();
 };
+
+function sizeExclusion(model: ResolvedModel, inputTokens: number, maxTokens: number): string | undefined {
+  if (maxTokens > model.maxOutputTokens)
+    return `maxTokens ${maxTokens} is above its max output of ${model.maxOutputTokens}`;
+  const likelyInput = Math.ceil(inputTokens / CONTEXT_BYTES_PER_TOKEN);
+  if (likelyInput + maxTokens > model.contextWindow) {
+    return `context window ${model.contextWindow} is too small for ~${likelyInput} input + ${maxTokens} output tokens`;
+  }
+  return undefined;
+}
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
   if (a === undefined) return b;

@@ -9,6 +9,7 @@ export const tenantStage: Middleware<RouteContext> = async (ctx, next) => {
   const resolved = ctx.services.resolvePolicy(ctx.tenant);
   const policy = resolved instanceof Promise ? await resolved : resolved;
   ctx.policy = policy;
-  ctx.strategy = ctx.request.strategy ?? (ctx.request.forceModel !== undefined ? 'force_model' : policy.strategy);
+  ctx.strategy =
+    ctx.request.strategy ?? (ctx.request.forceModel !== undefined ? 'force_model' : policy.strategy);
   return next();
 };

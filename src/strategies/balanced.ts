@@ -17,7 +17,9 @@ export const balanced: Strategy = ({ candidates, weights, health }) => {
   const costs = candidates.map(logCost);
   const qualities = candidates.map((c) => c.model.quality);
   const healths = candidates.map((c) => health(c.model.id));
-  const latencies = healths.filter((h): h is ModelHealth => h !== undefined && h.samples > 0).map((h) => h.latencyMs);
+  const latencies = healths
+    .filter((h): h is ModelHealth => h !== undefined && h.samples > 0)
+    .map((h) => h.latencyMs);
   const costRange = range(costs);
   const qualityRange = range(qualities);
   const latencyRange = range(latencies);
@@ -36,7 +38,10 @@ export const balanced: Strategy = ({ candidates, weights, health }) => {
             : 1 - (h.latencyMs - latencyRange.min) / latencyRange.span;
       const healthScore = h === undefined || h.samples === 0 ? 1 : h.successRate;
       const score =
-        (weights.cost * cost + weights.quality * quality + weights.latency * latency + weights.health * healthScore) /
+        (weights.cost * cost +
+          weights.quality * quality +
+          weights.latency * latency +
+          weights.health * healthScore) /
         total;
       return { candidate, score };
     })

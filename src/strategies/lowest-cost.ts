@@ -6,7 +6,10 @@ import type { Strategy } from './types.js';
  */
 export const lowestCost: Strategy = ({ candidates }) => {
   const sorted = [...candidates].sort(
-    (a, b) => a.estCostUsd - b.estCostUsd || b.model.quality - a.model.quality || a.model.id.localeCompare(b.model.id),
+    (a, b) =>
+      a.estCostUsd - b.estCostUsd ||
+      b.model.quality - a.model.quality ||
+      a.model.id.localeCompare(b.model.id),
   );
   const cheapest = sorted[0]?.estCostUsd ?? 0;
   return sorted.map((candidate) => ({

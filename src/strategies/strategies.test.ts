@@ -32,7 +32,9 @@ describe('strategies', () => {
   });
 
   it('force_model puts the forced model first, then only the policy fallbacks, in their order', () => {
-    const ranked = forceModel(input([cheap, mid, dear], { forced: 'dear', fallbacks: ['cheap', 'unknown', 'dear'] }));
+    const ranked = forceModel(
+      input([cheap, mid, dear], { forced: 'dear', fallbacks: ['cheap', 'unknown', 'dear'] }),
+    );
     expect(ids(ranked)).toEqual(['dear', 'cheap']);
   });
 
@@ -43,7 +45,13 @@ describe('strategies', () => {
   it('lowest_cost ranks by estimated cost and breaks ties by quality, then id', () => {
     const twin = candidate('twin', 0.001, 0.9);
     const twin2 = candidate('a-twin', 0.001, 0.9);
-    expect(ids(lowestCost(input([dear, cheap, mid, twin, twin2])))).toEqual(['a-twin', 'twin', 'cheap', 'mid', 'dear']);
+    expect(ids(lowestCost(input([dear, cheap, mid, twin, twin2])))).toEqual([
+      'a-twin',
+      'twin',
+      'cheap',
+      'mid',
+      'dear',
+    ]);
     expect(lowestCost(input([cheap, mid]))[0]!.score).toBe(1);
   });
 

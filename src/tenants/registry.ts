@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { describeIssues, TenantPolicySchema } from '../config/schema.js';
 import { RouterError } from '../errors.js';
 import { compilePolicy, type EffectivePolicy, mergePolicies, type TenantPolicy } from '../pipeline/policy.js';
+import { compileTemplate } from '../pipeline/template.js';
 
 /** An async tenant source: a database, a config service. `undefined` means unknown. */
 export interface TenantSource {
@@ -47,8 +48,13 @@ export class TenantRegistry implements TenantAdmin {
       this.remote = source as TenantSource;
       this.remoteCache = new LRUCache({ max: options.maxCached ?? 10_000, ttl: Math.max(1, options.ttlMs) });
     } else if (source) {
-      for (const [id, policy] of Object.entries(source as Record<string, TenantPolicy>)) this.local.set(id, policy);
+      for (const [id, policy] of Object.entries(source as Record<string, TenantPolicy>)) {
+        checkTemplate(policy, `tenants.${id}`);
+        this.local.set(id, policy);
+      }
     }
+    if (options.defaults) checkTemplate(options.defaults, 'defaults');
+    for (const [name, tier] of Object.entries(options.tiers ?? {})) checkTemplate(tier, `tiers.${name}`);
   }
 
   /** The effective policy of `id`; `tenant_not_found` when nothing knows it. */
@@ -73,10 +79,15 @@ export class TenantRegistry implements TenantAdmin {
     }
     const parsed = TenantPolicySchema.safeParse(policy);
     if (!parsed.success) {
-      throw new RouterError('invalid_config', `tenant '${id}' policy is invalid: ${describeIssues(parsed.error, `tenants.${id}`)}`, {
-        tenant: id,
-      });
+      throw new RouterError(
+        'invalid_config',
+        `tenant '${id}' policy is invalid: ${describeIssues(parsed.error, `tenants.${id}`)}`,
+        {
+          tenant: id,
+        },
+      );
     }
+    checkTemplate(parsed.data, `tenants.${id}`);
     this.local.set(id, parsed.data);
     this.deleted.delete(id);
     this.compiled.delete(id);
@@ -125,10 +136,15 @@ export class TenantRegistry implements TenantAdmin {
     }
     const parsed = TenantPolicySchema.safeParse(raw);
     if (!parsed.success) {
-      throw new RouterError('invalid_config', `tenant '${id}' policy from the tenant source is invalid: ${describeIssues(parsed.error, `tenants.${id}`)}`, {
-        tenant: id,
-      });
+      throw new RouterError(
+        'invalid_config',
+        `tenant '${id}' policy from the tenant source is invalid: ${describeIssues(parsed.error, `tenants.${id}`)}`,
+        {
+          tenant: id,
+        },
+      );
     }
+    checkTemplate(parsed.data, `tenants.${id}`);
     const policy = this.effective(parsed.data);
     this.remoteCache!.set(id, { policy });
     return policy;
@@ -148,5 +164,15 @@ export class TenantRegistry implements TenantAdmin {
   invalidate(): void {
     this.compiled.clear();
     this.remoteCache?.clear();
+  }
+}
+
+/** Compiles a policy's prompt template now, so a bad placeholder is `invalid_config` where it is set. */
+function checkTemplate(policy: Partial<TenantPolicy>, where: string): void {
+  if (policy.systemPrompt === undefined) return;
+  try {
+    compileTemplate(policy.systemPrompt, `${where}.systemPrompt`);
+  } catch (error) {
+    throw new RouterError('invalid_config', (error as Error).message);
   }
 }

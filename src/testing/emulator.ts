@@ -2,10 +2,10 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { FinishReason } from '../types.js';
-import type { EmulatedProvider, ResolvedAnswer, WireFormat, WireRequest } from './wire.js';
 import { anthropicWire } from './wire/anthropic.js';
 import { mistralWire } from './wire/mistral.js';
 import { openaiWire } from './wire/openai.js';
+import type { EmulatedProvider, ResolvedAnswer, WireFormat, WireRequest } from './wire.js';
 
 /** Options of `createEmulator()`. */
 export interface EmulatorOptions {
@@ -116,7 +116,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const sockets = new Set<Socket>();
   let counter = 0;
 
-  const takeFault = (model: string): EmulatedFault | undefined => faults.get(model)?.shift() ?? faults.get('*')?.shift();
+  const takeFault = (model: string): EmulatedFault | undefined =>
+    faults.get(model)?.shift() ?? faults.get('*')?.shift();
 
   const scriptFor = (model: string, request: EmulatedRequest): EmulatedAnswer | undefined => {
     const queue = scripts.get(model) ?? scripts.get('*');
@@ -191,7 +192,10 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       }
       const text = JSON.stringify(wire.json(answer, parsed, id));
       if (fault && 'cutAfter' in fault) {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(text)),
+        });
         res.write(text.slice(0, Math.floor(text.length / 2)));
         setImmediate(() => req.socket.destroy());
         return;
@@ -200,9 +204,13 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       return;
     }
 
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     if (fault && 'malformed' in fault) {
-      res.end('data: {"malformed": \n\n');
+      res.end(wire.malformedEvent ?? 'data: {"malformed": \n\n');
       return;
     }
     const events = wire.sse(answer, parsed, id);
@@ -290,14 +298,18 @@ function resolveAnswer(request: WireRequest, script: EmulatedAnswer | undefined)
     text = chunks.join('');
     finishReason = 'length';
   }
-  const toolTokens = toolCalls.reduce((sum, call) => sum + emulatorTokens(JSON.stringify(call.arguments)).length + 2, 0);
+  const toolTokens = toolCalls.reduce(
+    (sum, call) => sum + emulatorTokens(JSON.stringify(call.arguments)).length + 2,
+    0,
+  );
   return {
     text,
     textChunks: chunks,
     toolCalls,
     finishReason,
     usage: {
-      inputTokens: script?.usage?.inputTokens ?? emulatorInputTokens(request.promptText, request.messageCount),
+      inputTokens:
+        script?.usage?.inputTokens ?? emulatorInputTokens(request.promptText, request.messageCount),
       outputTokens: script?.usage?.outputTokens ?? chunks.length + toolTokens,
       cachedInputTokens: script?.usage?.cachedInputTokens ?? 0,
     },
@@ -323,7 +335,12 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', ...headers });

@@ -47,4 +47,9 @@ export interface WireFormat {
   sse(answer: ResolvedAnswer, request: WireRequest, id: string): string[];
   /** The error body the provider sends with `status`. */
   errorBody(status: number, message: string): unknown;
+  /**
+   * The first SSE block of a `{ malformed: true }` stream: an event the SDK will parse
+   * (named, where the SDK skips unnamed events) whose data is not JSON.
+   */
+  malformedEvent?: string;
 }

@@ -290,6 +290,16 @@ describe('anthropic adapter: streaming', () => {
     expect(ProviderError.isInstance(error)).toBe(true);
   });
 
+  it('fails a stream whose first event is not JSON with server_error, in one request', async () => {
+    emu.fail(MODEL, { malformed: true });
+
+    const { parts, error } = await collectFailure(adapter.stream(ask('Hi')));
+
+    expect(parts).toEqual([]);
+    expect(error).toMatchObject({ code: 'server_error', retryable: true });
+    expect(emu.hits()).toBe(1);
+  });
+
   it('classifies an overloaded_error event in the middle of a stream as overloaded', async () => {
     const sse = [
       'event: message_start',
@@ -449,6 +459,16 @@ describe('anthropic adapter: credentials and secrets', () => {
       emu.providers.anthropic.apiKey,
       'tenant-key-1',
     ]);
+  });
+
+  it("sends a tenant's key to the host of a client it was given", async () => {
+    const client = new Anthropic({ apiKey: 'given-client-key', baseURL: emu.providers.anthropic.baseURL });
+    const given = createAnthropicAdapter({ name: 'anthropic', client });
+
+    await given.complete(ask('Hi', { credential: { id: 't2', apiKey: 'tenant-key-2' } }));
+    await given.complete(ask('Hi'));
+
+    expect(emu.requests.map((request) => request.apiKey)).toEqual(['tenant-key-2', 'given-client-key']);
   });
 
   it('never puts an API key in an error message, even when the provider echoes it', async () => {

@@ -18,7 +18,8 @@ import { AnthropicStreamMapper } from './stream.js';
  * optional peer dependency, loaded on first use).
  *
  * - Clients: `options.client` when given, else one built from `apiKey` and `baseURL`; a
- *   tenant credential gets a client of its own, kept in an LRU of `maxClients`.
+ *   tenant credential gets a client of its own (a copy of the given client with the tenant's
+ *   key, or a new one), kept in an LRU of `maxClients`.
  * - Every call passes `maxRetries: 0` (the router owns retries, so even a client built with
  *   the SDK's default of 2 sends one request per attempt) and the request's `signal`.
  * - Every failure, at call time or during a stream, is thrown as a classified `ProviderError`;
@@ -43,6 +44,8 @@ class AnthropicAdapter implements ProviderAdapter {
     this.name = options.name;
     const given = options.client as Anthropic | undefined;
     const build = async (apiKey: string | undefined): Promise<Anthropic> => {
+      // A tenant's client made from a given one keeps its host, fetch and headers.
+      if (given && apiKey !== undefined) return given.withOptions({ apiKey });
       const { default: AnthropicClient } = await loadPeer(
         '@anthropic-ai/sdk',
         () => import('@anthropic-ai/sdk'),

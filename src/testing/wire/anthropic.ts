@@ -12,6 +12,8 @@ export const anthropicWire: WireFormat = {
   json: renderMessage,
   sse: renderStream,
   errorBody: (status, message) => ({ type: 'error', error: { type: errorTypeFor(status), message } }),
+  // The SDK skips events without a name, so the broken data must come as a named event.
+  malformedEvent: 'event: message_start\ndata: {"malformed": \n\n',
 };
 
 const STOP_REASONS: Record<FinishReason, string> = {
