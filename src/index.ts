@@ -5,10 +5,11 @@
  * @module routeplane
  */
 export { CATALOG_DATE } from './catalog/models.js';
-export type { ModelCapability, ModelSpec } from './catalog/types.js';
+export type { ModelCapability, ModelSpec, ResolvedModel } from './catalog/types.js';
 export {
   ProviderError,
   type ProviderErrorCode,
+  type ProviderErrorOptions,
   RouterError,
   type RouterErrorCode,
   type RouterErrorOptions,
@@ -33,8 +34,16 @@ export type {
 export type { Middleware } from './pipeline/compose.js';
 export type { RouteContext, RouterServices, Served, StageName } from './pipeline/context.js';
 export type { EffectivePolicy, ModelMatcher, TenantPolicy } from './pipeline/policy.js';
+export type { CompiledTemplate, TemplateValues } from './pipeline/template.js';
 export type { ProviderEntry } from './providers/index.js';
-export type { Credential, ProviderType } from './providers/types.js';
+export type {
+  Credential,
+  ProviderAdapter,
+  ProviderRequest,
+  ProviderResponse,
+  ProviderStreamPart,
+  ProviderType,
+} from './providers/types.js';
 export { createRouter, type MiddlewareEntry, type Router, type RouterConfig } from './router.js';
 export type { BalancedWeights, Candidate, HealthView, ModelHealth, Ranked } from './strategies/types.js';
 export type { TenantAdmin, TenantSource } from './tenants/registry.js';

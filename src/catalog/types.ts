@@ -22,7 +22,7 @@ export interface ModelSpec {
   capabilities?: ModelCapability[];
 }
 
-/** A catalog entry with every default filled in, as the router uses it. @internal */
+/** A catalog entry with every default filled in, prices per token: what strategies and middleware see. */
 export interface ResolvedModel {
   readonly id: string;
   readonly provider: string;

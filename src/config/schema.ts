@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TenantPolicy } from '../pipeline/policy.js';
 
 /*
  * Every shape that enters from outside — router options, tenant policies, requests — is
@@ -46,7 +47,7 @@ export const TenantPolicySchema = z.strictObject({
   systemPrompt: z.string().optional(),
   roles: z.record(z.string(), z.strictObject({ allowedModels: z.array(nonEmpty) })).optional(),
   credentials: z.record(z.string(), z.strictObject({ id: nonEmpty, apiKey: nonEmpty })).optional(),
-});
+}) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({
   type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible']).optional(),

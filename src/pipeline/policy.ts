@@ -1,10 +1,53 @@
-import type { z } from 'zod';
-import type { TenantPolicySchema } from '../config/schema.js';
 import type { StrategyName } from '../types.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
 
-/** A tenant's policy, as written in config or `router.tenants.set()`. See the README's "Tenant policy". */
-export type TenantPolicy = z.input<typeof TenantPolicySchema>;
+/**
+ * What a tenant may do and how its calls are routed, as written in `createRouter({ tenants,
+ * defaults, tiers })` or `router.tenants.set()`. Every field is optional; the effective
+ * policy is `defaults ← tier ← tenant`, merged field by field (`roles` and `credentials`
+ * merge one level deep; arrays are replaced). Unknown fields are refused.
+ *
+ * @example
+ * ```ts
+ * const policy: TenantPolicy = {
+ *   strategy: 'balanced',
+ *   allowedRegions: ['eu'],
+ *   deniedModels: ['*-nano'],
+ *   maxCostPerRequest: 0.02,
+ *   roles: { viewer: { allowedModels: ['mistral-small-latest'] } },
+ *   systemPrompt: 'You help {{user}} at {{tenant}}. Answer in {{vars.lang}}.',
+ * };
+ * ```
+ */
+export interface TenantPolicy {
+  /** The tier whose policy layer sits between the defaults and this tenant's own fields. */
+  tier?: string;
+  /** Only these models (ids or globs: `gpt-5*`, `*-mini`). Default: every catalog model. */
+  allowedModels?: string[];
+  /** Never these models (ids or globs); wins over `allowedModels`. */
+  deniedModels?: string[];
+  /** Only models served in these regions (`us`, `eu`…): data residency. */
+  allowedRegions?: string[];
+  /** How to rank models. Default `force_model` when `model` is set, else `balanced`. */
+  strategy?: StrategyName;
+  /** The model for `force_model`. */
+  model?: string;
+  /** For `force_model`: the only models tried after `model`, in this order. */
+  fallbacks?: string[];
+  /** Models whose estimated cost is above this many USD are not used. */
+  maxCostPerRequest?: number;
+  /** Models with a quality score under this (0..1) are not used, unless forced. */
+  minQuality?: number;
+  /**
+   * A system message put before the caller's messages, with `{{tenant}}`, `{{user}}` and
+   * `{{vars.NAME}}` filled from the request.
+   */
+  systemPrompt?: string;
+  /** Per caller role: the models that role may use. A role not named here adds no restriction. */
+  roles?: Record<string, { allowedModels: string[] }>;
+  /** Per provider entry: the tenant's own API key. Only `id` appears in events and the audit. */
+  credentials?: Record<string, { id: string; apiKey: string }>;
+}
 
 /** A model-name test compiled once per policy: exact ids and globs (`gpt-5*`, `*-mini`). */
 export type ModelMatcher = (modelId: string) => boolean;
