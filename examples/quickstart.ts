@@ -27,7 +27,7 @@ const router = createRouter({
   providers,
   tenants: {
     // A legal-tech tenant that contracted for Claude, and only Claude.
-    acme: { strategy: 'force_model', model: 'claude-sonnet-4-5' },
+    acme: { strategy: 'force_model', model: 'claude-sonnet-5-5' },
     // A free-tier tenant: the cheapest model that does the job.
     globex: { strategy: 'lowest_cost' },
     // A tenant that wants quality at a fair price, never above 2 cents a request.

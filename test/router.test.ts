@@ -15,7 +15,7 @@ function seedRouter(extra: Partial<Parameters<typeof createRouter>[0]> = {}): Ro
   return createRouter({
     providers: emu.providers,
     tenants: {
-      acme: { strategy: 'force_model', model: 'claude-sonnet-4-5' },
+      acme: { strategy: 'force_model', model: 'claude-sonnet-5-5' },
       globex: { strategy: 'lowest_cost' },
       initech: { strategy: 'balanced', maxCostPerRequest: 0.02 },
       eu: { allowedRegions: ['eu'], roles: { viewer: { allowedModels: ['mistral-small-latest'] } } },
@@ -67,14 +67,14 @@ describe('createRouter', () => {
       'mistral',
       'openai',
     ]);
-    expect(acme.model).toBe('claude-sonnet-4-5');
+    expect(acme.model).toBe('claude-sonnet-5-5');
     expect(emu.requests.map((r) => r.provider)).toEqual(['anthropic', 'mistral', 'openai']);
     await router.close();
   });
 
   it('returns a complete result: text, message, usage, cost, attempts', async () => {
     const router = seedRouter();
-    emu.respond('claude-sonnet-4-5', {
+    emu.respond('claude-sonnet-5-5', {
       text: 'Hi from Claude',
       usage: { inputTokens: 1000, outputTokens: 100 },
     });
@@ -84,24 +84,24 @@ describe('createRouter', () => {
       text: 'Hi from Claude',
       message: { role: 'assistant', content: 'Hi from Claude' },
       finishReason: 'stop',
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       provider: 'anthropic',
       region: 'us',
       usage: { inputTokens: 1000, outputTokens: 100, totalTokens: 1100 },
       cached: false,
-      attempts: [{ model: 'claude-sonnet-4-5', provider: 'anthropic', ok: true }],
+      attempts: [{ model: 'claude-sonnet-5-5', provider: 'anthropic', ok: true }],
     });
-    // $3 / MTok in, $15 / MTok out
-    expect(result.costUsd).toBeCloseTo(1000 * 3e-6 + 100 * 15e-6, 12);
+    // $2 / MTok in, $10 / MTok out
+    expect(result.costUsd).toBeCloseTo(1000 * 2e-6 + 100 * 10e-6, 12);
     expect(result.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(result.latencyMs).toBeGreaterThan(0);
   });
 
   it('lets a call override the strategy, force a model and cap the cost', async () => {
     const router = seedRouter();
-    expect((await router.complete({ tenant: 'acme', forceModel: 'gpt-4o', messages: hello })).model).toBe(
-      'gpt-4o',
-    );
+    expect(
+      (await router.complete({ tenant: 'acme', forceModel: 'gpt-6.2-sol', messages: hello })).model,
+    ).toBe('gpt-6.2-sol');
     const cheap = await router.complete({ tenant: 'acme', strategy: 'lowest_cost', messages: hello });
     expect(cheap.model).toBe('ministral-8b-latest');
     const decision = await router.explain({ tenant: 'initech', maxCost: 0.001, messages: hello });
@@ -124,7 +124,7 @@ describe('createRouter', () => {
     expect(decision.candidates.every((c) => c.region === 'eu')).toBe(true);
     expect(decision.chosen).toBe(decision.candidates[0]?.model);
     expect(decision.excluded).toContainEqual({
-      model: 'gpt-4o',
+      model: 'gpt-6.2-sol',
       reason: "region 'us' is not in allowedRegions (eu)",
     });
   });
@@ -144,10 +144,10 @@ describe('createRouter', () => {
       messages: [{ role: 'user', content: [{ type: 'image', url: 'https://example.com/a.png' }] }],
     });
     expect(decision.excluded).toContainEqual({
-      model: 'ministral-8b-latest',
+      model: 'codestral-latest',
       reason: 'does not support vision',
     });
-    expect(decision.candidates.some((c) => c.model === 'ministral-8b-latest')).toBe(false);
+    expect(decision.candidates.some((c) => c.model === 'codestral-latest')).toBe(false);
   });
 });
 
@@ -203,10 +203,12 @@ describe('errors', () => {
 
   it('denies a forced model the policy forbids, and never swaps it silently', async () => {
     const router = seedRouter();
-    const error = await rejection(router.complete({ tenant: 'eu', forceModel: 'gpt-4o', messages: hello }));
+    const error = await rejection(
+      router.complete({ tenant: 'eu', forceModel: 'gpt-6.2-sol', messages: hello }),
+    );
     expect(error.code).toBe('policy_denied');
     expect(error.message).toBe(
-      "tenant 'eu' may not use model 'gpt-4o': region 'us' is not in allowedRegions (eu)",
+      "tenant 'eu' may not use model 'gpt-6.2-sol': region 'us' is not in allowedRegions (eu)",
     );
     const byRole = await rejection(
       router.complete({ tenant: 'eu', role: 'viewer', forceModel: 'mistral-large-latest', messages: hello }),
@@ -225,12 +227,12 @@ describe('errors', () => {
   it('fails with providers_exhausted carrying the attempt and the classified cause, after one upstream hit', async () => {
     const router = seedRouter();
     const events = recordEvents(router);
-    emu.fail('claude-sonnet-4-5', { status: 529 });
+    emu.fail('claude-sonnet-5-5', { status: 529 });
     const error = await rejection(router.complete({ tenant: 'acme', messages: hello }));
     expect(error.code).toBe('providers_exhausted');
     expect(error.attempts).toEqual([
       expect.objectContaining({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
         ok: false,
         errorCode: 'overloaded',
         status: 529,
@@ -244,14 +246,14 @@ describe('errors', () => {
       expect.objectContaining({
         outcome: 'failed',
         errorCode: 'providers_exhausted',
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
       }),
     ]);
   });
 
   it('ends an aborted call with aborted and closes the upstream connection', async () => {
     const router = seedRouter();
-    emu.fail('claude-sonnet-4-5', { hangMs: 5_000 });
+    emu.fail('claude-sonnet-5-5', { hangMs: 5_000 });
     const controller = new AbortController();
     const pending = router.complete({ tenant: 'acme', messages: hello, signal: controller.signal });
     await waitFor(() => emu.hits() === 1);
@@ -262,7 +264,7 @@ describe('errors', () => {
 
   it('ends a call past its deadline with timeout', async () => {
     const router = seedRouter();
-    emu.fail('claude-sonnet-4-5', { hangMs: 5_000 });
+    emu.fail('claude-sonnet-5-5', { hangMs: 5_000 });
     const error = await rejection(router.complete({ tenant: 'acme', messages: hello, timeoutMs: 50 }));
     expect(error.code).toBe('timeout');
     expect(error.message).toContain('50 ms');
@@ -278,7 +280,7 @@ describe('errors', () => {
 describe('streaming', () => {
   it('streams text parts and resolves the result with usage and time to first token', async () => {
     const router = seedRouter();
-    emu.respond('claude-sonnet-4-5', {
+    emu.respond('claude-sonnet-5-5', {
       text: 'one two three four',
       usage: { inputTokens: 10, outputTokens: 4 },
     });
@@ -293,7 +295,7 @@ describe('streaming', () => {
     expect(texts.join('')).toBe('one two three four');
     expect(texts.length).toBe(4);
     expect(finish).toMatchObject({ finishReason: 'stop', usage: { inputTokens: 10, outputTokens: 4 } });
-    expect(result).toMatchObject({ id: stream.id, text: 'one two three four', model: 'claude-sonnet-4-5' });
+    expect(result).toMatchObject({ id: stream.id, text: 'one two three four', model: 'claude-sonnet-5-5' });
     expect(result.costUsd).toBeGreaterThan(0);
     expect(result.ttftMs).toBeGreaterThan(0);
     expect(result.ttftMs!).toBeLessThanOrEqual(result.latencyMs);
@@ -302,12 +304,12 @@ describe('streaming', () => {
   it('streams tool calls, and the result message can be sent back as the next assistant message', async () => {
     const router = seedRouter();
     emu.respond(
-      'gpt-4o',
+      'gpt-6.2-sol',
       { toolCalls: [{ id: 'c1', name: 'lookup', arguments: { q: 'x' } }] },
       { text: 'done' },
     );
     const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } }];
-    const stream = router.stream({ tenant: 'globex', forceModel: 'gpt-4o', tools, messages: hello });
+    const stream = router.stream({ tenant: 'globex', forceModel: 'gpt-6.2-sol', tools, messages: hello });
     const parts = [];
     for await (const part of stream) parts.push(part.type);
     const first = await stream.result;
@@ -319,7 +321,7 @@ describe('streaming', () => {
     });
     const second = await router.complete({
       tenant: 'globex',
-      forceModel: 'gpt-4o',
+      forceModel: 'gpt-6.2-sol',
       tools,
       messages: [...hello, first.message, { role: 'tool', toolCallId: 'c1', content: '{"hit":true}' }],
     });
@@ -329,7 +331,7 @@ describe('streaming', () => {
   it('ends the stream with an error part and a RouterError when the provider fails', async () => {
     const router = seedRouter();
     const events = recordEvents(router);
-    emu.fail('claude-sonnet-4-5', { status: 500 });
+    emu.fail('claude-sonnet-5-5', { status: 500 });
     const stream = router.stream({ tenant: 'acme', messages: hello });
     const seen: string[] = [];
     const error = await rejection(
@@ -346,8 +348,8 @@ describe('streaming', () => {
   it('fails after the first token without switching models: error part, failed audit', async () => {
     const router = seedRouter();
     const events = recordEvents(router);
-    emu.respond('claude-sonnet-4-5', { text: 'a b c d e f g h' });
-    emu.fail('claude-sonnet-4-5', { cutAfter: 4 });
+    emu.respond('claude-sonnet-5-5', { text: 'a b c d e f g h' });
+    emu.fail('claude-sonnet-5-5', { cutAfter: 4 });
     const stream = router.stream({ tenant: 'acme', messages: hello });
     const seen: string[] = [];
     const error = await rejection(
@@ -378,14 +380,14 @@ describe('streaming', () => {
   it('cancels the upstream request when the consumer stops early', async () => {
     const router = createRouter({
       providers: emu.providers,
-      tenants: { acme: { model: 'claude-sonnet-4-5' } },
+      tenants: { acme: { model: 'claude-sonnet-5-5' } },
     });
     const slow = await createEmulator({ perTokenMs: 20 });
     const slowRouter = createRouter({
       providers: slow.providers,
-      tenants: { acme: { model: 'claude-sonnet-4-5' } },
+      tenants: { acme: { model: 'claude-sonnet-5-5' } },
     });
-    slow.respond('claude-sonnet-4-5', { text: Array.from({ length: 100 }, (_, i) => `w${i}`).join(' ') });
+    slow.respond('claude-sonnet-5-5', { text: Array.from({ length: 100 }, (_, i) => `w${i}`).join(' ') });
     const stream = slowRouter.stream({ tenant: 'acme', messages: hello });
     for await (const part of stream) if (part.type === 'text') break;
     expect((await rejection(stream.result)).code).toBe('aborted');
@@ -405,7 +407,7 @@ describe('events', () => {
       tags: { feature: 'chat' },
       messages: hello,
     });
-    await rejection(router.complete({ tenant: 'eu', forceModel: 'gpt-4o', messages: hello }));
+    await rejection(router.complete({ tenant: 'eu', forceModel: 'gpt-6.2-sol', messages: hello }));
     expect(events['request.started']).toHaveLength(2);
     expect(events['route.decided']?.[0]).toMatchObject({ tenant: 'globex', strategy: 'lowest_cost' });
     expect(events['route.decided']?.[0]?.candidates[0]).toMatchObject({
@@ -441,7 +443,7 @@ describe('events', () => {
     const router = seedRouter({
       tenants: {
         acme: {
-          model: 'claude-sonnet-4-5',
+          model: 'claude-sonnet-5-5',
           credentials: { anthropic: { id: 'acme-anthropic-1', apiKey: secret } },
         },
       },
@@ -458,7 +460,7 @@ describe('events', () => {
     }
     await router.complete({ tenant: 'acme', messages: hello });
     expect(emu.requests[0]!.apiKey).toBe(secret);
-    emu.fail('claude-sonnet-4-5', {
+    emu.fail('claude-sonnet-5-5', {
       status: 401,
       body: {
         type: 'error',
@@ -535,7 +537,7 @@ describe('tenants and middleware', () => {
     const order: string[] = [];
     const router = createRouter({
       providers: emu.providers,
-      tenants: { acme: { model: 'claude-sonnet-4-5' } },
+      tenants: { acme: { model: 'claude-sonnet-5-5' } },
       middleware: [
         async (ctx, next) => {
           order.push(`before-execute:${ctx.decision?.chosen}`);
@@ -555,7 +557,7 @@ describe('tenants and middleware', () => {
     await router.complete({ tenant: 'acme', messages: hello });
     expect(order).toEqual([
       'after-tenant:force_model',
-      'before-execute:claude-sonnet-4-5',
+      'before-execute:claude-sonnet-5-5',
       'after-execute:answered',
     ]);
     expect(emu.requests[0]!.body.system).toBe('Be brief.');
@@ -576,7 +578,7 @@ describe('system prompt templates', () => {
       providers: emu.providers,
       tenants: {
         acme: {
-          model: 'gpt-5-mini',
+          model: 'gpt-6-luna',
           systemPrompt: 'You assist {{user}} at {{tenant}}. Answer in {{vars.lang}}.',
         },
       },

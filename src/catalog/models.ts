@@ -1,53 +1,67 @@
 import type { ModelSpec } from './types.js';
 
 /**
- * The date the built-in prices and limits were taken from the providers' public pricing
- * and model pages. Prices change: override any entry with `createRouter({ models })`.
+ * The date of the newest price data in the built-in catalog (OpenAI's GPT-6.2 prices,
+ * published 2026-11-17). The other entries were last confirmed earlier: Anthropic's on
+ * 2026-10-24, Mistral's between 2026-08-27 and 2026-09-29. Prices change: override any
+ * entry with `createRouter({ models })`.
  */
-export const CATALOG_DATE = '2026-11-01';
+export const CATALOG_DATE = '2026-11-18';
 
 /*
- * Quality is a coarse 0..1 ordering for routing, not a benchmark: each model's standing on
- * public general-purpose leaderboards (LMArena text and the providers' own published evals)
- * mapped onto 0.5–0.95 and rounded to 0.05 steps. Use `minQuality` to keep a tenant above a
- * floor; override `quality` in `models` with your own evals where it matters.
+ * Sources. Anthropic: the platform.claude.com model pages (Opus 5.5, Sonnet 5.5, Haiku 5.5)
+ * and pricing page; the Sonnet 5.5 cache-read cut to $0.10 of 2026-10-07 is taken from price
+ * trackers that re-read that page (the stored model page predates it). OpenAI: the model and
+ * pricing pages as quoted by LiteLLM's release notes and API resellers that bill at list
+ * price; GPT-6.2 Sol's cached-input price was not found, so it has none (cached tokens are
+ * then priced as input, an overestimate). Mistral: models.dev entries citing
+ * docs.mistral.ai/models and docs.mistral.ai/inference/pricing; the `-latest` aliases resolve
+ * to Medium 3.5 (2604), Large 3 (2512), Small 4 (2603), Ministral 3 8B (2512) and Codestral
+ * 25.08. Mistral publishes no output cap apart from the context window, so max output is
+ * the window. None of these is on a deprecation list (Anthropic's, OpenAI's, the Anthropic
+ * SDK's) as of CATALOG_DATE; older ids the SDKs still list were left out.
+ *
+ * Long-context prices: OpenAI bills a whole request at 2× input and 1.5× output once its
+ * input passes 272K tokens, and Claude Haiku 5.5 at 5× once its prompt passes 100K. A flat
+ * price cannot express that, and cost estimates must stay upper bounds (budgets reserve
+ * them), so these entries list the window of the base price band (272K of 1.05M; 100K of
+ * 1M). Override `contextWindow` and `pricing` to route longer prompts to them.
+ *
+ * Quality is a coarse 0..1 ordering for routing, not a benchmark. It comes from each
+ * provider's own tiering, mapped onto shared steps so comparable tiers match across
+ * providers: flagship 0.95, mid 0.9, fast mid 0.85, small 0.75, edge 0.6 (Codestral, a code
+ * specialist, 0.65); the previous generation one step (0.05) below its successor. A model goes one step above its tier only
+ * where a published number puts it next to the tier above: GPT-6.2 Sol (Artificial Analysis
+ * Intelligence Index: GPT-6.1 Sol 52 against GPT-6 Astra 53; OpenAI reports GPT-6.2 Sol
+ * within 0.5 points of Astra on FrontierCode 2.0) and GPT-6 Luna (66.6% on DeepSWE v1.1
+ * against 68.8% for GPT-6 Sol, as reported by OpenAI). No such number was found for Claude
+ * Sonnet 5.5 or Haiku 5.5, so they stay at their tier, and equal scores at equal prices fall
+ * to the id order. Mistral's tiers sit lower: Medium 3.5, its flagship, compares itself with
+ * the previous generation of the others (0.85), and Large 3 and Small 4 are level on
+ * Artificial Analysis' coding index (22.7 and 24.3). Use `minQuality` to keep a tenant
+ * above a floor; override `quality` in `models` with your own evals where it matters.
  */
-const OPENAI_CAPS = ['tools', 'vision', 'json'] as const;
-const CLAUDE_CAPS = ['tools', 'vision', 'json'] as const;
+const ALL_CAPS = ['tools', 'vision', 'json'] as const;
 
 /** The built-in models. Regions are where the provider's default endpoint serves them. */
 export const BUILTIN_MODELS: readonly ModelSpec[] = [
-  // OpenAI
-  m('gpt-5', 'openai', 'us', 1.25, 10, 0.125, 400_000, 128_000, 0.95, OPENAI_CAPS),
-  m('gpt-5-mini', 'openai', 'us', 0.25, 2, 0.025, 400_000, 128_000, 0.85, OPENAI_CAPS),
-  m('gpt-5-nano', 'openai', 'us', 0.05, 0.4, 0.005, 400_000, 128_000, 0.7, OPENAI_CAPS),
-  m('gpt-4.1', 'openai', 'us', 2, 8, 0.5, 1_047_576, 32_768, 0.85, OPENAI_CAPS),
-  m('gpt-4.1-mini', 'openai', 'us', 0.4, 1.6, 0.1, 1_047_576, 32_768, 0.75, OPENAI_CAPS),
-  m('gpt-4.1-nano', 'openai', 'us', 0.1, 0.4, 0.025, 1_047_576, 32_768, 0.6, OPENAI_CAPS),
-  m('gpt-4o', 'openai', 'us', 2.5, 10, 1.25, 128_000, 16_384, 0.8, OPENAI_CAPS),
-  m('gpt-4o-mini', 'openai', 'us', 0.15, 0.6, 0.075, 128_000, 16_384, 0.65, OPENAI_CAPS),
+  // OpenAI: 1.05M-token window, listed at its 272K base-price band (see above).
+  m('gpt-6.2-astra', 'openai', 'us', 8, 40, 0.4, 272_000, 128_000, 0.95, ALL_CAPS),
+  m('gpt-6.2-sol', 'openai', 'us', 2, 10, undefined, 272_000, 128_000, 0.95, ALL_CAPS),
+  m('gpt-6.1-terra', 'openai', 'us', 1, 5, 0.05, 272_000, 128_000, 0.85, ALL_CAPS),
+  m('gpt-6-luna', 'openai', 'us', 0.1, 0.5, 0.01, 272_000, 128_000, 0.8, ALL_CAPS),
   // Anthropic
-  m('claude-opus-4-1', 'anthropic', 'us', 15, 75, 1.5, 200_000, 32_000, 0.95, CLAUDE_CAPS),
-  m('claude-sonnet-4-5', 'anthropic', 'us', 3, 15, 0.3, 200_000, 64_000, 0.95, CLAUDE_CAPS),
-  m('claude-haiku-4-5', 'anthropic', 'us', 1, 5, 0.1, 200_000, 64_000, 0.8, CLAUDE_CAPS),
+  m('claude-opus-5-5', 'anthropic', 'us', 4, 20, 0.2, 1_000_000, 128_000, 0.95, ALL_CAPS),
+  m('claude-sonnet-5-5', 'anthropic', 'us', 2, 10, 0.1, 1_000_000, 128_000, 0.9, ALL_CAPS),
+  m('claude-sonnet-4-6', 'anthropic', 'us', 3, 15, 0.3, 1_000_000, 64_000, 0.85, ALL_CAPS),
+  // 1M-token window, listed at its 100K base-price band (see above).
+  m('claude-haiku-5-5', 'anthropic', 'us', 0.1, 0.5, 0.01, 100_000, 128_000, 0.75, ALL_CAPS),
   // Mistral
-  m('mistral-large-latest', 'mistral', 'eu', 2, 6, undefined, 128_000, 32_768, 0.8, [
-    'tools',
-    'vision',
-    'json',
-  ]),
-  m('mistral-medium-latest', 'mistral', 'eu', 0.4, 2, undefined, 128_000, 32_768, 0.8, [
-    'tools',
-    'vision',
-    'json',
-  ]),
-  m('mistral-small-latest', 'mistral', 'eu', 0.1, 0.3, undefined, 128_000, 32_768, 0.65, [
-    'tools',
-    'vision',
-    'json',
-  ]),
-  m('ministral-8b-latest', 'mistral', 'eu', 0.1, 0.1, undefined, 128_000, 32_768, 0.55, ['tools', 'json']),
-  m('codestral-latest', 'mistral', 'eu', 0.3, 0.9, undefined, 256_000, 32_768, 0.7, ['tools', 'json']),
+  m('mistral-medium-latest', 'mistral', 'eu', 1.5, 7.5, undefined, 262_144, 262_144, 0.85, ALL_CAPS),
+  m('mistral-large-latest', 'mistral', 'eu', 0.5, 1.5, 0.05, 262_144, 262_144, 0.75, ALL_CAPS),
+  m('mistral-small-latest', 'mistral', 'eu', 0.15, 0.6, undefined, 256_000, 256_000, 0.75, ALL_CAPS),
+  m('ministral-8b-latest', 'mistral', 'eu', 0.15, 0.15, 0.015, 256_000, 256_000, 0.6, ALL_CAPS),
+  m('codestral-latest', 'mistral', 'eu', 0.3, 0.9, 0.03, 256_000, 256_000, 0.65, ['tools', 'json']),
 ];
 
 function m(
