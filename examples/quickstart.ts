@@ -65,6 +65,7 @@ const sources = Object.entries(keys)
   .join(', ');
 console.log(`routeplane quickstart (${sources})\n`);
 printTable(['tenant', 'model', 'provider', 'tokens in/out', 'cost', 'latency'], rows);
+console.log('(the first call also waits for the provider SDKs to finish loading: once per process)');
 
 // Why initech got its model: the decision, without calling any provider.
 const decision = await router.explain({

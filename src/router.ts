@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
-import { buildCatalog } from './catalog/catalog.js';
+import { buildCatalog, resolveModel } from './catalog/catalog.js';
 import { actualCostUsd } from './catalog/estimate.js';
 import type { ModelSpec } from './catalog/types.js';
 import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
@@ -20,6 +20,7 @@ import { strategyStage } from './stages/strategy.js';
 import { tenantStage } from './stages/tenant.js';
 import { DEFAULT_BALANCED_WEIGHTS } from './strategies/balanced.js';
 import type { BalancedWeights } from './strategies/types.js';
+import { referenceProblem } from './tenants/references.js';
 import { type TenantAdmin, TenantRegistry, type TenantSource } from './tenants/registry.js';
 import type { ChatRequest, ChatResult, ChatStream, StreamPart, ToolCall } from './types.js';
 
@@ -57,6 +58,17 @@ export interface RouterConfig {
   balancedWeights?: Partial<BalancedWeights>;
   /** Custom middleware, at named points of the pipeline. */
   middleware?: (Middleware<RouteContext> | MiddlewareEntry)[];
+  /**
+   * Derives the tenant a call is accounted to, from the whole request: return a tenant id,
+   * or undefined to keep `request.tenant`. Runs first in the `tenant` stage; every event
+   * and the audit record carry the id it returns.
+   *
+   * @example
+   * ```ts
+   * resolveTenant: async (req) => (req.user ? await orgOfUser(req.user) : undefined)
+   * ```
+   */
+  resolveTenant?: (request: ChatRequest) => string | undefined | Promise<string | undefined>;
 }
 
 /** A router: build one at start-up, share it across requests. See `createRouter()`. */
@@ -161,21 +173,31 @@ class RouterImpl implements Router {
         );
       }
     }
+    const providers = new Set(adapters.keys());
+    const catalog = buildCatalog(config.models ?? [], providers);
     this.tenants = new TenantRegistry({
       source: config.tenants,
       defaults: config.defaults,
       tiers: config.tiers,
       defaultTenant: config.defaultTenant,
       ttlMs: config.tenantCacheTtlMs ?? 60_000,
+      check: (policy, where) => referenceProblem(policy, where, providers, catalog),
+      catalogFor: (models) => {
+        const own = new Map(catalog);
+        for (const spec of models) own.set(spec.id, resolveModel(spec));
+        return own;
+      },
     });
     const health = new HealthTracker();
     const events = this.events;
     this.services = {
-      catalog: buildCatalog(config.models ?? [], new Set(adapters.keys())),
+      catalog,
       adapters,
       health: health.view,
       recordAttempt: (modelId, ok, latencyMs) => health.record(modelId, ok, latencyMs),
       resolvePolicy: (tenant) => this.tenants.resolve(tenant),
+      resolveTenant: config.resolveTenant,
+      random: Math.random,
       defaultMaxTokens: config.defaultMaxTokens ?? 4096,
       weights: { ...DEFAULT_BALANCED_WEIGHTS, ...config.balancedWeights },
       emit: (event, build) => {
@@ -322,13 +344,6 @@ class RouterImpl implements Router {
       throw error;
     }
     const ctx = this.newContext(valid, mode, controller, startedAt);
-    this.services.emit('request.started', () => ({
-      requestId: ctx.requestId,
-      tenant: ctx.tenant,
-      timestamp: ctx.timestamp,
-      ...(valid.user !== undefined && { user: valid.user }),
-      stream: mode === 'stream',
-    }));
     if (ctx.signal?.aborted) throw this.fail(ctx, ctx.signal.reason);
     return ctx;
   }
@@ -352,6 +367,8 @@ class RouterImpl implements Router {
       tenant: request.tenant,
       policy: undefined,
       strategy: undefined,
+      catalog: this.services.catalog,
+      responseFormat: request.responseFormat,
       messages: request.messages,
       eligible: [],
       candidates: [],
@@ -448,7 +465,7 @@ class RouterImpl implements Router {
     }));
     this.services.emit('audit', () => {
       const last = ctx.attempts.at(-1);
-      const model = last ? ctx.services.catalog.get(last.model) : undefined;
+      const model = last ? ctx.catalog.get(last.model) : undefined;
       return {
         ...this.auditBase(ctx, denied ? 'denied' : 'failed', latencyMs),
         errorCode: code,

@@ -12,7 +12,13 @@ const jsonSchema = z.record(z.string(), z.unknown());
 
 export const ModelCapabilitySchema = z.enum(['tools', 'vision', 'json']);
 
-export const ModelSpecSchema = z.object({
+const ResponseFormatSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('text') }),
+  z.strictObject({ type: z.literal('json') }),
+  z.strictObject({ type: z.literal('json_schema'), name: z.string().optional(), schema: jsonSchema }),
+]);
+
+export const ModelSpecSchema = z.strictObject({
   id: nonEmpty,
   provider: nonEmpty,
   model: nonEmpty.optional(),
@@ -47,6 +53,13 @@ export const TenantPolicySchema = z.strictObject({
   systemPrompt: z.string().optional(),
   roles: z.record(z.string(), z.strictObject({ allowedModels: z.array(nonEmpty) })).optional(),
   credentials: z.record(z.string(), z.strictObject({ id: nonEmpty, apiKey: nonEmpty })).optional(),
+  models: z.array(ModelSpecSchema).optional(),
+  split: z
+    .array(z.strictObject({ model: nonEmpty, weight: z.number().finite().nonnegative() }))
+    .min(1, 'needs at least one entry')
+    .refine((entries) => entries.some((e) => e.weight > 0), { message: 'needs a positive weight' })
+    .optional(),
+  responseFormat: ResponseFormatSchema.optional(),
 }) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({
@@ -168,13 +181,7 @@ export const ChatRequestSchema = z.strictObject({
     .optional(),
   toolChoice: z.union([z.enum(['auto', 'none', 'required']), z.object({ name: nonEmpty })]).optional(),
   vars: z.record(z.string(), z.string()).optional(),
-  responseFormat: z
-    .discriminatedUnion('type', [
-      z.object({ type: z.literal('text') }),
-      z.object({ type: z.literal('json') }),
-      z.object({ type: z.literal('json_schema'), name: z.string().optional(), schema: jsonSchema }),
-    ])
-    .optional(),
+  responseFormat: ResponseFormatSchema.optional(),
   tags: z.record(z.string(), z.string()).optional(),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'must be an AbortSignal').optional(),
   timeoutMs: z.number().int().positive().optional(),

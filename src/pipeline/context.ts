@@ -3,7 +3,7 @@ import type { RouterError } from '../errors.js';
 import type { ExcludedModel, RouteDecision, RouterEvents } from '../events/types.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../providers/types.js';
 import type { Candidate, HealthView, Ranked } from '../strategies/types.js';
-import type { Attempt, ChatRequest, Message, StrategyName } from '../types.js';
+import type { Attempt, ChatRequest, Message, ResponseFormat, StrategyName } from '../types.js';
 import type { EffectivePolicy } from './policy.js';
 
 /** The names of the built-in stages, in pipeline order; custom middleware goes before or after one. */
@@ -27,6 +27,12 @@ export interface RouterServices {
   /** Records an attempt's outcome for health tracking. */
   recordAttempt(modelId: string, ok: boolean, latencyMs: number): void;
   resolvePolicy(tenant: string): EffectivePolicy | Promise<EffectivePolicy>;
+  /** The host's `resolveTenant` hook, if any. */
+  readonly resolveTenant:
+    | ((request: ChatRequest) => string | undefined | Promise<string | undefined>)
+    | undefined;
+  /** Randomness for traffic splits of calls without a user; injectable for tests. */
+  random(): number;
   readonly defaultMaxTokens: number;
   readonly weights: { cost: number; quality: number; latency: number; health: number };
   emit<K extends keyof RouterEvents>(event: K, build: () => RouterEvents[K][0]): void;
@@ -61,6 +67,10 @@ export interface RouteContext {
   policy: EffectivePolicy | undefined;
   /** The strategy in force for this call (request over policy). */
   strategy: StrategyName | undefined;
+  /** The models this call can be routed to: the router's catalog, with the tenant's own models. */
+  catalog: ReadonlyMap<string, ResolvedModel>;
+  /** The response format in force: the request's, else the tenant's default. */
+  responseFormat: ResponseFormat | undefined;
   /** The messages that will be sent; input stages may rewrite them. */
   messages: Message[];
   /** The models the tenant may use for this request, set by the access stage. */

@@ -1,4 +1,5 @@
-import type { StrategyName } from '../types.js';
+import type { ModelSpec, ResolvedModel } from '../catalog/types.js';
+import type { ResponseFormat, StrategyName } from '../types.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
 
 /**
@@ -47,6 +48,20 @@ export interface TenantPolicy {
   roles?: Record<string, { allowedModels: string[] }>;
   /** Per provider entry: the tenant's own API key. Only `id` appears in events and the audit. */
   credentials?: Record<string, { id: string; apiKey: string }>;
+  /**
+   * Models only this tenant sees, added to the catalog for its calls. An entry with a
+   * catalog id replaces that model for this tenant: an alias to its own fine-tune,
+   * `{ id: 'gpt-6.1-terra', provider: 'openai', model: 'ft:gpt-6.1-terra:acme::x1', pricing }`.
+   */
+  models?: ModelSpec[];
+  /**
+   * Moves a share of the tenant's traffic to other models: the first candidate is drawn by
+   * weight among the split models that are eligible, sticky per (tenant, user); the strategy
+   * ranks the fallbacks after it. A call that forces a model is not split.
+   */
+  split?: { model: string; weight: number }[];
+  /** The response format of calls that set none. */
+  responseFormat?: ResponseFormat;
 }
 
 /** A model-name test compiled once per policy: exact ids and globs (`gpt-5*`, `*-mini`). */
@@ -64,6 +79,8 @@ export interface EffectivePolicy extends Omit<TenantPolicy, 'strategy' | 'system
   readonly denies: ModelMatcher | undefined;
   /** Per role: its allowed-models matcher. A role the map does not name adds no restriction. */
   readonly roleAllows: ReadonlyMap<string, ModelMatcher>;
+  /** The router's catalog with the tenant's own `models` laid over it; undefined when it has none. */
+  readonly catalog: ReadonlyMap<string, ResolvedModel> | undefined;
 }
 
 /** Fields merged one level deep; every other field (arrays included) is replaced whole. */
@@ -91,7 +108,11 @@ export function mergePolicies(...layers: (Partial<TenantPolicy> | undefined)[]):
  * Compiles a merged policy: globs to matchers, the prompt template, the default strategy.
  * Throws a plain Error naming `where` for a template with an unknown placeholder.
  */
-export function compilePolicy(policy: TenantPolicy, where = 'policy'): EffectivePolicy {
+export function compilePolicy(
+  policy: TenantPolicy,
+  where = 'policy',
+  catalogFor?: (models: readonly ModelSpec[]) => ReadonlyMap<string, ResolvedModel>,
+): EffectivePolicy {
   const roleAllows = new Map<string, ModelMatcher>();
   for (const [role, spec] of Object.entries(policy.roles ?? {}))
     roleAllows.set(role, compileMatcher(spec.allowedModels));
@@ -105,6 +126,7 @@ export function compilePolicy(policy: TenantPolicy, where = 'policy'): Effective
     allows: policy.allowedModels ? compileMatcher(policy.allowedModels) : undefined,
     denies: policy.deniedModels ? compileMatcher(policy.deniedModels) : undefined,
     roleAllows,
+    catalog: policy.models && catalogFor ? catalogFor(policy.models) : undefined,
   };
 }
 

@@ -18,6 +18,13 @@ export class ClientCache<C> {
     max = 256,
   ) {
     this.byCredential = new LRUCache({ max });
+    if (given === undefined) {
+      // Load the SDK now, in the background, so the first call does not pay for the import
+      // (over a second for some SDKs). A failure (package not installed) stays in the
+      // promise and reaches the first call that needs the client.
+      this.defaultClient = build(defaultKey);
+      this.defaultClient.catch(() => {});
+    }
   }
 
   get(credential: Credential | undefined): C | Promise<C> {

@@ -26,7 +26,7 @@ export const accessStage: Middleware<RouteContext> = (ctx, next) => {
       { tenant: ctx.tenant, requestId: ctx.requestId },
     );
   }
-  if (forced !== undefined && !services.catalog.has(forced)) {
+  if (forced !== undefined && !ctx.catalog.has(forced)) {
     throw new RouterError(
       'invalid_request',
       `forceModel '${forced}' is not in the model catalog: use a built-in id or add it with createRouter({ models })`,
@@ -34,7 +34,7 @@ export const accessStage: Middleware<RouteContext> = (ctx, next) => {
     );
   }
 
-  for (const model of services.catalog.values()) {
+  for (const model of ctx.catalog.values()) {
     const policyReason = policyExclusion(model, policy, request);
     if (policyReason !== undefined) {
       if (model.id === forced) {
@@ -83,7 +83,7 @@ function requiredCapabilities(ctx: RouteContext): ('tools' | 'vision' | 'json')[
   const needs: ('tools' | 'vision' | 'json')[] = [];
   if (ctx.request.tools && ctx.request.tools.length > 0) needs.push('tools');
   if (hasImages(ctx.messages)) needs.push('vision');
-  const format = ctx.request.responseFormat?.type;
+  const format = ctx.responseFormat?.type;
   if (format === 'json' || format === 'json_schema') needs.push('json');
   return needs;
 }

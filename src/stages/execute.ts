@@ -50,7 +50,7 @@ function providerRequest(
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.tools !== undefined && { tools: request.tools }),
     ...(request.toolChoice !== undefined && { toolChoice: request.toolChoice }),
-    ...(request.responseFormat !== undefined && { responseFormat: request.responseFormat }),
+    ...(ctx.responseFormat !== undefined && { responseFormat: ctx.responseFormat }),
     ...(ctx.signal !== undefined && { signal: ctx.signal }),
     ...(credential !== undefined && { credential }),
   };

@@ -5,6 +5,7 @@ import type { RouteDecision } from '../events/types.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
 import { STRATEGIES } from '../strategies/index.js';
+import { applySplit, splitPoint } from '../strategies/split.js';
 import type { Candidate } from '../strategies/types.js';
 
 /** Typical text runs 3 or more UTF-8 bytes a token, so the byte bound / 3 does not under-count a prompt's real size. */
@@ -15,7 +16,8 @@ const CONTEXT_BYTES_PER_TOKEN = 3;
  * context window or max output cannot hold the call, candidates over the cost cap (the lower of the request's `maxCost` and the policy's
  * `maxCostPerRequest`), under `minQuality` (a forced model is exempt: it was named), or with
  * an open circuit; ranks the rest with the strategy in force, and emits `route.decided`.
- * The ranked list is the fallback order. In `explain` mode the pipeline ends here.
+ * A traffic `split` then picks the first candidate (see `applySplit`). The ranked list is
+ * the fallback order. In `explain` mode the pipeline ends here.
  */
 export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
   const { request, services } = ctx;
@@ -55,13 +57,17 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
     } else kept.push(candidate);
   }
   ctx.candidates = kept;
-  ctx.ranked = STRATEGIES[strategy]({
+  const ranked = STRATEGIES[strategy]({
     candidates: kept,
     ...(forced !== undefined && { forced }),
     ...(policy.fallbacks !== undefined && { fallbacks: policy.fallbacks }),
     weights: services.weights,
     health: services.health,
   });
+  ctx.ranked =
+    policy.split && request.forceModel === undefined
+      ? applySplit(ranked, kept, policy.split, splitPoint(ctx.tenant, request.user, services.random))
+      : ranked;
 
   const decision: RouteDecision = {
     tenant: ctx.tenant,

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { ModelSpec, ResolvedModel } from '../catalog/types.js';
 import { describeIssues, TenantPolicySchema } from '../config/schema.js';
 import { RouterError } from '../errors.js';
 import { compilePolicy, type EffectivePolicy, mergePolicies, type TenantPolicy } from '../pipeline/policy.js';
@@ -18,6 +19,13 @@ export interface TenantRegistryOptions {
   /** How long a policy read from an async source is kept. Default 60 s. */
   ttlMs: number;
   maxCached?: number;
+  /** The router's catalog with a tenant's own models laid over it. */
+  catalogFor?: (models: readonly ModelSpec[]) => ReadonlyMap<string, ResolvedModel>;
+  /**
+   * Checks what a policy refers to (providers, models) against the router; returns a
+   * problem naming the field under `where`, or undefined.
+   */
+  check?: (policy: Partial<TenantPolicy>, where: string) => string | undefined;
 }
 
 /**
@@ -49,12 +57,12 @@ export class TenantRegistry implements TenantAdmin {
       this.remoteCache = new LRUCache({ max: options.maxCached ?? 10_000, ttl: Math.max(1, options.ttlMs) });
     } else if (source) {
       for (const [id, policy] of Object.entries(source as Record<string, TenantPolicy>)) {
-        checkTemplate(policy, `tenants.${id}`);
+        this.checkPolicy(policy, `tenants.${id}`);
         this.local.set(id, policy);
       }
     }
-    if (options.defaults) checkTemplate(options.defaults, 'defaults');
-    for (const [name, tier] of Object.entries(options.tiers ?? {})) checkTemplate(tier, `tiers.${name}`);
+    if (options.defaults) this.checkPolicy(options.defaults, 'defaults');
+    for (const [name, tier] of Object.entries(options.tiers ?? {})) this.checkPolicy(tier, `tiers.${name}`);
   }
 
   /** The effective policy of `id`; `tenant_not_found` when nothing knows it. */
@@ -87,7 +95,7 @@ export class TenantRegistry implements TenantAdmin {
         },
       );
     }
-    checkTemplate(parsed.data, `tenants.${id}`);
+    this.checkPolicy(parsed.data, `tenants.${id}`);
     this.local.set(id, parsed.data);
     this.deleted.delete(id);
     this.compiled.delete(id);
@@ -114,7 +122,18 @@ export class TenantRegistry implements TenantAdmin {
   private effective(policy: TenantPolicy): EffectivePolicy {
     const { defaults, tiers } = this.options;
     const tier = policy.tier ?? defaults?.tier;
-    return compilePolicy(mergePolicies(defaults, tier === undefined ? undefined : tiers?.[tier], policy));
+    return compilePolicy(
+      mergePolicies(defaults, tier === undefined ? undefined : tiers?.[tier], policy),
+      'policy',
+      this.options.catalogFor,
+    );
+  }
+
+  /** Refuses, as `invalid_config` naming the field, a policy whose template or references are wrong. */
+  private checkPolicy(policy: Partial<TenantPolicy>, where: string): void {
+    checkTemplate(policy, where);
+    const problem = this.options.check?.(policy, where);
+    if (problem !== undefined) throw new RouterError('invalid_config', problem);
   }
 
   private async resolveRemote(id: string): Promise<EffectivePolicy> {
@@ -144,7 +163,7 @@ export class TenantRegistry implements TenantAdmin {
         },
       );
     }
-    checkTemplate(parsed.data, `tenants.${id}`);
+    this.checkPolicy(parsed.data, `tenants.${id}`);
     const policy = this.effective(parsed.data);
     this.remoteCache!.set(id, { policy });
     return policy;
