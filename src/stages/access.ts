@@ -14,7 +14,7 @@ import type { ChatRequest } from '../types.js';
  * are the strategy stage's: they depend on the final prompt, which later stages shape.
  */
 export const accessStage: Middleware<RouteContext> = (ctx, next) => {
-  const { request, services } = ctx;
+  const { request } = ctx;
   const policy = ctx.policy!;
   const needs = requiredCapabilities(ctx);
   const forced = ctx.strategy === 'force_model' ? (request.forceModel ?? policy.model) : undefined;
