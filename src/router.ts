@@ -6,7 +6,7 @@ import type { ModelSpec } from './catalog/types.js';
 import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
 import { RouterError, type RouterErrorCode } from './errors.js';
 import type { AuditOutcome, AuditRecord, RouteDecision, RouterEvents } from './events/types.js';
-import { HealthTracker } from './health/tracker.js';
+import { type BreakerOptions, DEFAULT_BREAKER, HealthTracker } from './health/tracker.js';
 import { compose, type Middleware } from './pipeline/compose.js';
 import type { RouteContext, RouterServices, StageName } from './pipeline/context.js';
 import { PartQueue } from './pipeline/part-queue.js';
@@ -69,6 +69,20 @@ export interface RouterConfig {
    * ```
    */
   resolveTenant?: (request: ChatRequest) => string | undefined | Promise<string | undefined>;
+  /**
+   * Retries of each candidate on retryable failures (`rate_limited`, `overloaded`,
+   * `server_error`, `timeout`, `connection`), with exponential backoff and jitter from
+   * `minDelayMs` to `maxDelayMs`, never sooner than the provider's `retry-after`. A
+   * `retry-after` above `maxRetryAfterMs` moves on to the next candidate instead.
+   * Default `{ retries: 2, minDelayMs: 200, maxDelayMs: 4000, maxRetryAfterMs: 5000 }`.
+   */
+  retry?: { retries?: number; minDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
+  /** Deadline of one attempt in ms (for a stream, until its first part). Default 60 000. */
+  attemptTimeoutMs?: number;
+  /** When a deployment's circuit opens and how long it stays open. See `BreakerOptions`. */
+  breaker?: Partial<BreakerOptions>;
+  /** The clock (epoch ms) for circuit cooldowns and event timestamps. Default `Date.now`; inject one in tests. */
+  clock?: () => number;
 }
 
 /** A router: build one at start-up, share it across requests. See `createRouter()`. */
@@ -188,13 +202,15 @@ class RouterImpl implements Router {
         return own;
       },
     });
-    const health = new HealthTracker();
+    const now = config.clock ?? Date.now;
+    const health = new HealthTracker(now, { ...DEFAULT_BREAKER, ...config.breaker });
     const events = this.events;
     this.services = {
       catalog,
       adapters,
-      health: health.view,
-      recordAttempt: (modelId, ok, latencyMs) => health.record(modelId, ok, latencyMs),
+      health,
+      retry: { retries: 2, minDelayMs: 200, maxDelayMs: 4_000, maxRetryAfterMs: 5_000, ...config.retry },
+      attemptTimeoutMs: config.attemptTimeoutMs ?? 60_000,
       resolvePolicy: (tenant) => this.tenants.resolve(tenant),
       resolveTenant: config.resolveTenant,
       random: Math.random,
@@ -203,7 +219,7 @@ class RouterImpl implements Router {
       emit: (event, build) => {
         if (events.listenerCount(event) > 0) safeEmit(events, event, build());
       },
-      now: () => Date.now(),
+      now,
     };
     this.pipeline = compose(placeMiddleware(config.middleware ?? []));
   }

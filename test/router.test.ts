@@ -225,7 +225,7 @@ describe('errors', () => {
   });
 
   it('fails with providers_exhausted carrying the attempt and the classified cause, after one upstream hit', async () => {
-    const router = seedRouter();
+    const router = seedRouter({ retry: { retries: 0 } });
     const events = recordEvents(router);
     emu.fail('claude-sonnet-5-5', { status: 529 });
     const error = await rejection(router.complete({ tenant: 'acme', messages: hello }));
@@ -329,7 +329,7 @@ describe('streaming', () => {
   });
 
   it('ends the stream with an error part and a RouterError when the provider fails', async () => {
-    const router = seedRouter();
+    const router = seedRouter({ retry: { retries: 0 } });
     const events = recordEvents(router);
     emu.fail('claude-sonnet-5-5', { status: 500 });
     const stream = router.stream({ tenant: 'acme', messages: hello });

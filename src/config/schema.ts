@@ -60,6 +60,9 @@ export const TenantPolicySchema = z.strictObject({
     .refine((entries) => entries.some((e) => e.weight > 0), { message: 'needs a positive weight' })
     .optional(),
   responseFormat: ResponseFormatSchema.optional(),
+  retries: z.number().int().min(0).max(10).optional(),
+  attemptTimeoutMs: z.number().int().positive().optional(),
+  hedgeAfterMs: z.number().int().positive().optional(),
 }) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({
@@ -111,6 +114,25 @@ export const RouterConfigSchema = z.strictObject({
       health: z.number().nonnegative().optional(),
     })
     .optional(),
+  retry: z
+    .strictObject({
+      retries: z.number().int().min(0).max(10).optional(),
+      minDelayMs: z.number().nonnegative().optional(),
+      maxDelayMs: z.number().nonnegative().optional(),
+      maxRetryAfterMs: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  attemptTimeoutMs: z.number().int().positive().optional(),
+  breaker: z
+    .strictObject({
+      consecutiveFailures: z.number().int().positive().optional(),
+      errorRate: z.number().gt(0).lte(1).optional(),
+      window: z.number().int().positive().optional(),
+      minSamples: z.number().int().positive().optional(),
+      cooldownMs: z.number().nonnegative().optional(),
+    })
+    .optional(),
+  clock: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
   middleware: z
     .array(
       z.union([

@@ -1,33 +1,173 @@
+import type { ProviderErrorCode } from '../errors.js';
 import type { ModelHealth } from '../strategies/types.js';
 
 /** Weight of the newest sample in the moving averages. */
 const ALPHA = 0.2;
 
-interface MutableHealth {
+/** When a deployment's circuit opens, and for how long. */
+export interface BreakerOptions {
+  /** Consecutive failures that open the circuit. Default 5. */
+  consecutiveFailures: number;
+  /** Failure share over the last `window` attempts that opens it (with at least `minSamples`). Default 0.5. */
+  errorRate: number;
+  /** Attempts the error rate is taken over. Default 20. */
+  window: number;
+  /** Fewest attempts in the window before the error rate counts. Default 10. */
+  minSamples: number;
+  /** How long an open circuit stays open before one probe is let through. Default 30 000. */
+  cooldownMs: number;
+}
+
+export const DEFAULT_BREAKER: BreakerOptions = {
+  consecutiveFailures: 5,
+  errorRate: 0.5,
+  window: 20,
+  minSamples: 10,
+  cooldownMs: 30_000,
+};
+
+/**
+ * Failures that say something about the deployment's health. A bad request, a context too
+ * long, a content filter or a bad key is about the call or the tenant, not the deployment.
+ */
+const HEALTH_FAILURES: ReadonlySet<ProviderErrorCode> = new Set([
+  'rate_limited',
+  'overloaded',
+  'server_error',
+  'timeout',
+  'connection',
+  'not_found',
+]);
+
+type CircuitState = 'closed' | 'open' | 'half-open';
+
+interface Deployment {
   successRate: number;
   latencyMs: number;
   samples: number;
-  open: boolean;
+  consecutiveFailures: number;
+  /** Outcomes of the last `window` attempts, newest last: true for a failure. */
+  recent: boolean[];
+  state: CircuitState;
+  openUntil: number;
+  /** Half-open: the one probe is out. */
+  probing: boolean;
 }
 
 /**
- * Per-model success rate and latency as exponentially weighted moving averages, fed by
- * every attempt. Read by `balanced` and `max_reliability`.
+ * Health per deployment (model × provider × credential): success rate and latency as
+ * moving averages, and a circuit breaker. A circuit opens after `consecutiveFailures` in a
+ * row, or when failures reach `errorRate` of the last `window` attempts; after `cooldownMs`
+ * it lets exactly one probe through (half-open): success closes it, failure opens it again.
+ * The clock is injected, so tests drive it without sleeping.
  */
 export class HealthTracker {
-  private readonly byModel = new Map<string, MutableHealth>();
+  private readonly deployments = new Map<string, Deployment>();
 
-  readonly view = (modelId: string): ModelHealth | undefined => this.byModel.get(modelId);
+  constructor(
+    private readonly now: () => number,
+    private readonly options: BreakerOptions = DEFAULT_BREAKER,
+  ) {}
 
-  record(modelId: string, ok: boolean, latencyMs: number): void {
-    const h = this.byModel.get(modelId);
-    if (!h) {
-      this.byModel.set(modelId, { successRate: ok ? 1 : 0, latencyMs, samples: 1, open: false });
+  /** The key of a deployment. */
+  static key(modelId: string, provider: string, credentialId: string | undefined): string {
+    return `${modelId}\u0000${provider}\u0000${credentialId ?? ''}`;
+  }
+
+  /** What strategies see. `open` is true while calls would be refused (open, or half-open with its probe out). */
+  view(key: string): ModelHealth | undefined {
+    const d = this.deployments.get(key);
+    if (!d) return undefined;
+    return {
+      successRate: d.successRate,
+      latencyMs: d.latencyMs,
+      samples: d.samples,
+      open: !this.available(d),
+    };
+  }
+
+  /**
+   * Asks to send an attempt. False while the circuit is open; the first caller after the
+   * cooldown becomes the half-open probe, and every other caller is refused until the probe
+   * is recorded.
+   */
+  tryAcquire(key: string): boolean {
+    const d = this.deployments.get(key);
+    if (!d || d.state === 'closed') return true;
+    if (!this.available(d)) return false;
+    d.state = 'half-open';
+    d.probing = true;
+    return true;
+  }
+
+  /** Records an attempt's outcome; `failure` is the classified code of a failed attempt. */
+  record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): void {
+    const d = this.deployment(key);
+    const failed = failure !== undefined && HEALTH_FAILURES.has(failure);
+    if (failure !== undefined && !failed) {
+      // Not the deployment's fault: it neither helps nor hurts, but a probe is done.
+      if (d.probing) d.probing = false;
       return;
     }
-    h.successRate += ALPHA * ((ok ? 1 : 0) - h.successRate);
+    d.samples++;
+    d.successRate =
+      d.samples === 1 ? (failed ? 0 : 1) : d.successRate + ALPHA * ((failed ? 0 : 1) - d.successRate);
     // A failure's latency says little about the model's speed; keep latency to successes.
-    if (ok) h.latencyMs += ALPHA * (latencyMs - h.latencyMs);
-    h.samples++;
+    if (!failed)
+      d.latencyMs = d.latencyMs === 0 ? latencyMs : d.latencyMs + ALPHA * (latencyMs - d.latencyMs);
+    d.recent.push(failed);
+    if (d.recent.length > this.options.window) d.recent.shift();
+    d.consecutiveFailures = failed ? d.consecutiveFailures + 1 : 0;
+
+    if (d.state === 'half-open') {
+      d.probing = false;
+      if (failed) this.open(d);
+      else this.close(d);
+      return;
+    }
+    if (failed && d.state === 'closed' && this.shouldOpen(d)) this.open(d);
+  }
+
+  private shouldOpen(d: Deployment): boolean {
+    const { consecutiveFailures, errorRate, minSamples } = this.options;
+    if (d.consecutiveFailures >= consecutiveFailures) return true;
+    if (d.recent.length < minSamples) return false;
+    const failures = d.recent.reduce((n, f) => n + (f ? 1 : 0), 0);
+    return failures / d.recent.length >= errorRate;
+  }
+
+  private available(d: Deployment): boolean {
+    if (d.state === 'closed') return true;
+    if (d.state === 'half-open') return !d.probing;
+    return this.now() >= d.openUntil;
+  }
+
+  private open(d: Deployment): void {
+    d.state = 'open';
+    d.openUntil = this.now() + this.options.cooldownMs;
+  }
+
+  private close(d: Deployment): void {
+    d.state = 'closed';
+    d.consecutiveFailures = 0;
+    d.recent.length = 0;
+  }
+
+  private deployment(key: string): Deployment {
+    let d = this.deployments.get(key);
+    if (!d) {
+      d = {
+        successRate: 1,
+        latencyMs: 0,
+        samples: 0,
+        consecutiveFailures: 0,
+        recent: [],
+        state: 'closed',
+        openUntil: 0,
+        probing: false,
+      };
+      this.deployments.set(key, d);
+    }
+    return d;
   }
 }

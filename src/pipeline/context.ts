@@ -1,8 +1,8 @@
 import type { ResolvedModel } from '../catalog/types.js';
-import type { RouterError } from '../errors.js';
+import type { ProviderErrorCode, RouterError } from '../errors.js';
 import type { ExcludedModel, RouteDecision, RouterEvents } from '../events/types.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../providers/types.js';
-import type { Candidate, HealthView, Ranked } from '../strategies/types.js';
+import type { Candidate, ModelHealth, Ranked } from '../strategies/types.js';
 import type { Attempt, ChatRequest, Message, ResponseFormat, StrategyName } from '../types.js';
 import type { EffectivePolicy } from './policy.js';
 
@@ -23,9 +23,16 @@ export type StageName =
 export interface RouterServices {
   readonly catalog: ReadonlyMap<string, ResolvedModel>;
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
-  readonly health: HealthView;
-  /** Records an attempt's outcome for health tracking. */
-  recordAttempt(modelId: string, ok: boolean, latencyMs: number): void;
+  /** Health and circuit state per deployment (see `HealthTracker.key`). */
+  readonly health: {
+    view(key: string): ModelHealth | undefined;
+    tryAcquire(key: string): boolean;
+    record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): void;
+  };
+  /** Retries per candidate and their backoff. */
+  readonly retry: { retries: number; minDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };
+  /** Deadline of one attempt (for a stream, until its first part); undefined for none. */
+  readonly attemptTimeoutMs: number | undefined;
   resolvePolicy(tenant: string): EffectivePolicy | Promise<EffectivePolicy>;
   /** The host's `resolveTenant` hook, if any. */
   readonly resolveTenant:

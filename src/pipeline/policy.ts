@@ -62,6 +62,16 @@ export interface TenantPolicy {
   split?: { model: string; weight: number }[];
   /** The response format of calls that set none. */
   responseFormat?: ResponseFormat;
+  /** Retries of each candidate on retryable failures, before the next candidate. Default: the router's `retry.retries`. */
+  retries?: number;
+  /** Deadline of one attempt in ms (for a stream, until its first part). Default: the router's `attemptTimeoutMs`. */
+  attemptTimeoutMs?: number;
+  /**
+   * For `max_reliability`: when the first attempt has no answer (or no first streamed part)
+   * after this many ms, the next candidate starts too; the first success wins and the
+   * other is aborted. Both attempts are in the audit record.
+   */
+  hedgeAfterMs?: number;
 }
 
 /** A model-name test compiled once per policy: exact ids and globs (`gpt-5*`, `*-mini`). */

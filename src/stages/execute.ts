@@ -1,117 +1,347 @@
+import pRetry, { AbortError } from 'p-retry';
 import { ProviderError, RouterError } from '../errors.js';
+import { HealthTracker } from '../health/tracker.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
-import type { ProviderAdapter, ProviderRequest, ProviderStreamPart } from '../providers/types.js';
+import type {
+  ProviderAdapter,
+  ProviderRequest,
+  ProviderResponse,
+  ProviderStreamPart,
+} from '../providers/types.js';
 import type { Candidate } from '../strategies/types.js';
 
 /**
- * Calls the first ranked candidate through its adapter, once. A failure is
- * `providers_exhausted` carrying the attempt and the classified provider error as `cause`;
- * the caller's abort or the call's deadline wins over the provider error.
+ * Calls the ranked candidates until one answers.
  *
- * For streams the stage waits for the first part, so that a failure before the first
- * token is an attempt failure like any other (and can fall back, once fallback exists);
- * `ctx.stream` then yields that part and the rest, and records the attempt when it ends.
+ * - Each candidate is retried (p-retry: exponential backoff with jitter) on retryable
+ *   failures only, waiting at least the provider's `retry-after`; a `retry-after` longer
+ *   than `maxRetryAfterMs` moves on to the next candidate instead of waiting.
+ * - Then the next candidate, with a `fallback` event. Final failures move on only where
+ *   another candidate can do better: `auth` and `bad_request` skip the rest of that
+ *   provider, `context_length` skips models without a larger window, `not_found` moves on,
+ *   and `content_filter` ends the call (a safety refusal is not routed around).
+ * - A candidate whose circuit is open is passed over without an attempt.
+ * - Each attempt has its own deadline (`attemptTimeoutMs`; for a stream, until its first
+ *   part); the call's signal and deadline abort whatever is in flight.
+ * - `max_reliability` with `hedgeAfterMs`: when the first attempt has not answered (or
+ *   streamed its first part) in time, the next candidate starts too; the first success
+ *   wins and the other is aborted.
+ *
+ * For streams the chain runs until the first part: a failure before it falls back like any
+ * other; after it, the stream ends with the error (never a silent switch mid-answer).
  */
 export const executeStage: Middleware<RouteContext> = async (ctx, next) => {
   if (ctx.mode === 'explain') return;
-  const candidate = ctx.ranked[0]!.candidate;
-  const { model } = candidate;
-  const adapter = ctx.services.adapters.get(model.provider)!;
-  const credential = ctx.policy?.credentials?.[model.provider];
-  const request = providerRequest(ctx, candidate, credential);
-  const served = { candidate, ...(credential && { credentialId: credential.id }) };
-  const started = performance.now();
-
-  try {
-    if (ctx.mode === 'complete') {
-      ctx.response = await adapter.complete(request);
-      recordAttempt(ctx, candidate, started);
-    } else {
-      ctx.stream = await openStream(ctx, adapter, request, candidate, started);
-    }
-  } catch (error) {
-    throw attemptFailed(ctx, adapter, candidate, started, error);
+  if (ctx.mode === 'complete') {
+    const won = await runChain(ctx, (adapter, request) => adapter.complete(request));
+    ctx.response = won.value as ProviderResponse;
+    ctx.served = won.served;
+  } else {
+    const won = await runChain(ctx, (adapter, request, attempt) =>
+      openStream(ctx, adapter, request, attempt),
+    );
+    ctx.stream = won.value as AsyncIterable<ProviderStreamPart>;
+    ctx.served = won.served;
   }
-  ctx.served = served;
   return next();
 };
+
+/** One candidate's attempt, as the chain sees it. */
+interface AttemptInfo {
+  candidate: Candidate;
+  key: string;
+  started: number;
+  /** Ends the attempt's own deadline and signal links (for a stream: when it ends). */
+  release: () => void;
+  /** Clears the attempt's deadline but keeps its signal (a stream past its first part). */
+  clearDeadline: () => void;
+}
+
+type Launch = (adapter: ProviderAdapter, request: ProviderRequest, attempt: AttemptInfo) => Promise<unknown>;
+
+interface Won {
+  value: unknown;
+  served: { candidate: Candidate; credentialId?: string };
+}
+
+/** A candidate's run: its retries, and a way to stop it (a hedge that lost, a call that ended). */
+interface Runner {
+  candidate: Candidate;
+  controller: AbortController;
+  promise: Promise<
+    { runner: Runner; ok: true; value: unknown } | { runner: Runner; ok: false; error: unknown }
+  >;
+}
+
+class HedgeCancelled extends Error {
+  override readonly name = 'HedgeCancelled';
+}
+
+async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
+  const { services } = ctx;
+  const queue = ctx.ranked.map((r) => r.candidate);
+  const skip: ((c: Candidate) => boolean)[] = [];
+  const hedgeAfterMs = ctx.strategy === 'max_reliability' ? ctx.policy?.hedgeAfterMs : undefined;
+  const running = new Set<Runner>();
+  let lastFailure: ProviderError | undefined;
+  let previous: Candidate | undefined;
+
+  const nextCandidate = (): Candidate | undefined => {
+    while (queue.length > 0) {
+      const candidate = queue.shift()!;
+      if (!skip.some((s) => s(candidate))) return candidate;
+    }
+    return undefined;
+  };
+
+  const start = (candidate: Candidate, reason: string | undefined): void => {
+    if (previous && reason !== undefined) {
+      const from = previous.model.id;
+      ctx.fallbacks.push(from);
+      services.emit('fallback', () => ({
+        requestId: ctx.requestId,
+        tenant: ctx.tenant,
+        timestamp: services.now(),
+        from,
+        to: candidate.model.id,
+        reason,
+      }));
+    }
+    previous = candidate;
+    const controller = new AbortController();
+    // The call's end (abort, deadline, a consumer that stops reading) stops every candidate.
+    const call = ctx.signal;
+    if (call?.aborted) controller.abort(call.reason);
+    else call?.addEventListener('abort', () => controller.abort(call.reason), { once: true });
+    const runner: Runner = { candidate, controller, promise: undefined as never };
+    runner.promise = runCandidate(ctx, candidate, launch, controller.signal).then(
+      (value) => ({ runner, ok: true as const, value }),
+      (error: unknown) => ({ runner, ok: false as const, error }),
+    );
+    running.add(runner);
+  };
+
+  try {
+    let reason: string | undefined;
+    for (;;) {
+      if (running.size === 0) {
+        const candidate = nextCandidate();
+        if (!candidate) break;
+        start(candidate, reason);
+      }
+      const hedge =
+        hedgeAfterMs !== undefined && running.size === 1 && queue.some((c) => !skip.some((s) => s(c)))
+          ? hedgeTimer(hedgeAfterMs, ctx.signal)
+          : undefined;
+      const settled = await Promise.race([
+        ...[...running].map((r) => r.promise),
+        ...(hedge ? [hedge.promise] : []),
+      ]);
+      hedge?.cancel();
+      if (settled === 'hedge') {
+        const candidate = nextCandidate();
+        if (candidate) start(candidate, `hedge after ${hedgeAfterMs} ms`);
+        continue;
+      }
+      running.delete(settled.runner);
+      if (settled.ok) {
+        for (const other of running)
+          other.controller.abort(new HedgeCancelled('another candidate answered first'));
+        const credentialId = ctx.policy?.credentials?.[settled.runner.candidate.model.provider]?.id;
+        return {
+          value: settled.value,
+          served: {
+            candidate: settled.runner.candidate,
+            ...(credentialId !== undefined && { credentialId }),
+          },
+        };
+      }
+      const error = settled.error;
+      if (RouterError.isInstance(error)) throw error;
+      if (ctx.signal?.aborted) throw callAbortReason(ctx);
+      if (!ProviderError.isInstance(error)) throw error;
+      lastFailure = error;
+      const failed = settled.runner.candidate;
+      if (error.code === 'content_filter') break;
+      if (error.code === 'auth' || error.code === 'bad_request')
+        skip.push((c) => c.model.provider === failed.model.provider);
+      if (error.code === 'context_length')
+        skip.push((c) => c.model.contextWindow <= failed.model.contextWindow);
+      reason = error.code;
+    }
+  } finally {
+    for (const runner of running) runner.controller.abort(new HedgeCancelled('the call ended'));
+  }
+
+  if (ctx.signal?.aborted) throw callAbortReason(ctx);
+  throw exhausted(ctx, lastFailure);
+}
+
+/** One candidate with its retries. Resolves with the launch's value or rejects with the last ProviderError. */
+async function runCandidate(
+  ctx: RouteContext,
+  candidate: Candidate,
+  launch: Launch,
+  stop: AbortSignal,
+): Promise<unknown> {
+  const { services, policy } = ctx;
+  const { model } = candidate;
+  const adapter = services.adapters.get(model.provider)!;
+  const credential = policy?.credentials?.[model.provider];
+  const key = HealthTracker.key(model.id, model.provider, credential?.id);
+  const retries = policy?.retries ?? services.retry.retries;
+  const attemptTimeoutMs = policy?.attemptTimeoutMs ?? services.attemptTimeoutMs;
+
+  return pRetry(
+    async () => {
+      if (stop.aborted) throw new AbortError(stop.reason as Error);
+      if (!services.health.tryAcquire(key)) {
+        // Not an attempt: the circuit is open (or its one probe is out). Move on at once.
+        throw new AbortError(
+          new ProviderError('overloaded', `${model.id} on ${model.provider}: circuit open, skipped`, {
+            provider: model.provider,
+            model: model.upstream,
+          }),
+        );
+      }
+      const attempt = attemptSignal(stop, attemptTimeoutMs, model.id);
+      const info: AttemptInfo = {
+        candidate,
+        key,
+        started: performance.now(),
+        release: attempt.release,
+        clearDeadline: attempt.clearDeadline,
+      };
+      const request = providerRequest(ctx, candidate, credential, attempt.signal);
+      try {
+        const value = await launch(adapter, request, info);
+        if (ctx.mode === 'complete') {
+          recordSuccess(ctx, info);
+          attempt.release();
+        }
+        return value;
+      } catch (error) {
+        attempt.release();
+        if (stop.aborted && !ctx.signal?.aborted) {
+          // A hedge that lost: not a failure of the deployment.
+          recordAttempt(ctx, info, 'cancelled', undefined);
+          throw new AbortError(stop.reason as Error);
+        }
+        throw recordFailure(ctx, info, adapter, error);
+      }
+    },
+    {
+      retries,
+      factor: 2,
+      minTimeout: services.retry.minDelayMs,
+      maxTimeout: services.retry.maxDelayMs,
+      randomize: true,
+      signal: stop,
+      shouldRetry: ({ error }) => willRetry(ctx, error, stop),
+      onFailedAttempt: async ({ error, retriesLeft }) => {
+        // Wait at least what the provider asked for; p-retry's backoff comes on top.
+        if (
+          retriesLeft > 0 &&
+          willRetry(ctx, error, stop) &&
+          ProviderError.isInstance(error) &&
+          error.retryAfterMs
+        ) {
+          await sleep(error.retryAfterMs, stop);
+        }
+      },
+    },
+  );
+}
+
+function willRetry(ctx: RouteContext, error: unknown, stop: AbortSignal): boolean {
+  if (stop.aborted || ctx.signal?.aborted) return false;
+  if (!ProviderError.isInstance(error) || !error.retryable) return false;
+  return error.retryAfterMs === undefined || error.retryAfterMs <= ctx.services.retry.maxRetryAfterMs;
+}
 
 function providerRequest(
   ctx: RouteContext,
   candidate: Candidate,
   credential: { id: string; apiKey: string } | undefined,
+  signal: AbortSignal,
 ): ProviderRequest {
   const { request } = ctx;
   return {
     model: candidate.model.upstream,
     messages: ctx.messages,
     maxTokens: candidate.maxTokens,
+    signal,
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.tools !== undefined && { tools: request.tools }),
     ...(request.toolChoice !== undefined && { toolChoice: request.toolChoice }),
     ...(ctx.responseFormat !== undefined && { responseFormat: ctx.responseFormat }),
-    ...(ctx.signal !== undefined && { signal: ctx.signal }),
     ...(credential !== undefined && { credential }),
   };
 }
 
-/** Opens the provider stream and waits for its first part; returns a stream that replays it. */
+/**
+ * Opens the provider stream and waits for its first part; returns a stream that replays
+ * it, records the attempt when it ends, and ends with the RouterError of a later failure.
+ */
 async function openStream(
   ctx: RouteContext,
   adapter: ProviderAdapter,
   request: ProviderRequest,
-  candidate: Candidate,
-  started: number,
+  attempt: AttemptInfo,
 ): Promise<AsyncIterable<ProviderStreamPart>> {
   const iterator = adapter.stream(request)[Symbol.asyncIterator]();
-  const first = await iterator.next();
+  let first: IteratorResult<ProviderStreamPart>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    await iterator.return?.().catch(() => {});
+    throw error;
+  }
+  if (first.done) {
+    throw new ProviderError('connection', `${adapter.name} ended the stream before any part`, {
+      provider: adapter.name,
+      model: request.model,
+    });
+  }
+  // Past the first part the attempt deadline no longer applies; the call's deadline does.
+  attempt.clearDeadline();
   return {
     async *[Symbol.asyncIterator]() {
       try {
-        if (first.done)
-          throw new ProviderError('connection', `${adapter.name} ended the stream before any part`, {
-            provider: adapter.name,
-          });
         yield first.value;
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-        recordAttempt(ctx, candidate, started);
+        recordSuccess(ctx, attempt);
       } catch (error) {
-        throw attemptFailed(ctx, adapter, candidate, started, error);
+        const failure = recordFailure(ctx, attempt, adapter, error);
+        throw ctx.signal?.aborted ? callAbortReason(ctx) : exhausted(ctx, failure);
       } finally {
+        attempt.release();
         await iterator.return?.();
       }
     },
   };
 }
 
-function recordAttempt(ctx: RouteContext, candidate: Candidate, started: number): void {
-  const latencyMs = performance.now() - started;
-  ctx.attempts.push({ model: candidate.model.id, provider: candidate.model.provider, ok: true, latencyMs });
-  ctx.services.recordAttempt(candidate.model.id, true, latencyMs);
+function recordSuccess(ctx: RouteContext, attempt: AttemptInfo): void {
+  const latencyMs = performance.now() - attempt.started;
+  recordAttempt(ctx, attempt, undefined, undefined, latencyMs);
+  ctx.services.health.record(attempt.key, undefined, latencyMs);
 }
 
-/** Records a failed attempt and returns the RouterError that ends the call. */
-function attemptFailed(
+/** Records a failed attempt (attempt list, health, event) and returns the classified failure. */
+function recordFailure(
   ctx: RouteContext,
+  attempt: AttemptInfo,
   adapter: ProviderAdapter,
-  candidate: Candidate,
-  started: number,
   error: unknown,
-): RouterError {
-  if (RouterError.isInstance(error)) return error;
-  const latencyMs = performance.now() - started;
-  const failure = ProviderError.isInstance(error) ? error : adapter.classify(error, candidate.model.upstream);
-  const { model } = candidate;
-  ctx.attempts.push({
-    model: model.id,
-    provider: model.provider,
-    ok: false,
-    errorCode: failure.code,
-    ...(failure.status !== undefined && { status: failure.status }),
-    latencyMs,
-  });
-  ctx.services.recordAttempt(model.id, false, latencyMs);
+): ProviderError {
+  const { model } = attempt.candidate;
+  const failure = ProviderError.isInstance(error) ? error : adapter.classify(error, model.upstream);
+  const latencyMs = performance.now() - attempt.started;
+  recordAttempt(ctx, attempt, failure.code, failure.status, latencyMs);
+  // A call the caller aborted says nothing of the deployment's health.
+  if (!ctx.signal?.aborted) ctx.services.health.record(attempt.key, failure.code, latencyMs);
   ctx.services.emit('attempt.failed', () => ({
     requestId: ctx.requestId,
     tenant: ctx.tenant,
@@ -123,18 +353,114 @@ function attemptFailed(
     retryable: failure.retryable,
     latencyMs,
   }));
-  const reason: unknown = ctx.signal?.aborted ? ctx.signal.reason : undefined;
-  if (RouterError.isInstance(reason)) return reason;
+  return failure;
+}
+
+function recordAttempt(
+  ctx: RouteContext,
+  attempt: AttemptInfo,
+  errorCode: string | undefined,
+  status: number | undefined,
+  latencyMs = performance.now() - attempt.started,
+): void {
+  const { model } = attempt.candidate;
+  ctx.attempts.push({
+    model: model.id,
+    provider: model.provider,
+    ok: errorCode === undefined,
+    ...(errorCode !== undefined && { errorCode }),
+    ...(status !== undefined && { status }),
+    latencyMs,
+  });
+}
+
+function exhausted(ctx: RouteContext, failure: ProviderError | undefined): RouterError {
+  const tried = ctx.attempts
+    .filter((a) => !a.ok)
+    .map(
+      (a) => `${a.model} on ${a.provider} (${a.errorCode}${a.status !== undefined ? ` ${a.status}` : ''})`,
+    );
+  const summary =
+    tried.length > 0 ? tried.slice(-4).join(', ') : 'every candidate was skipped (circuits open)';
   return new RouterError(
     'providers_exhausted',
-    `every candidate failed for tenant '${ctx.tenant}': ${model.id} on ${model.provider} (${failure.code}${failure.status !== undefined ? ` ${failure.status}` : ''})`,
+    `every candidate failed for tenant '${ctx.tenant}': ${summary}`,
     {
       tenant: ctx.tenant,
       requestId: ctx.requestId,
       attempts: ctx.attempts,
-      cause: failure,
-      retryable: failure.retryable,
-      ...(failure.retryAfterMs !== undefined && { retryAfterMs: failure.retryAfterMs }),
+      ...(failure !== undefined && { cause: failure }),
+      retryable: failure?.retryable ?? true,
+      ...(failure?.retryAfterMs !== undefined && { retryAfterMs: failure.retryAfterMs }),
     },
   );
+}
+
+function callAbortReason(ctx: RouteContext): RouterError {
+  const reason: unknown = ctx.signal?.reason;
+  return RouterError.isInstance(reason)
+    ? reason
+    : new RouterError('aborted', 'the call was aborted', { tenant: ctx.tenant, requestId: ctx.requestId });
+}
+
+/**
+ * The signal of one attempt: aborts when `parent` aborts (the call, or a lost hedge) and at
+ * the attempt's deadline. `release()` drops the timer and the link to the parent.
+ */
+function attemptSignal(
+  parent: AbortSignal,
+  timeoutMs: number | undefined,
+  modelId: string,
+): { signal: AbortSignal; release: () => void; clearDeadline: () => void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) onAbort();
+  else parent.addEventListener('abort', onAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            controller.abort(new Error(`attempt on ${modelId} passed attemptTimeoutMs (${timeoutMs} ms)`)),
+          timeoutMs,
+        );
+  const clearDeadline = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  return {
+    signal: controller.signal,
+    clearDeadline,
+    release: () => {
+      clearDeadline();
+      parent.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Resolves to 'hedge' after `ms`, unless cancelled first. */
+function hedgeTimer(
+  ms: number,
+  signal: AbortSignal | undefined,
+): { promise: Promise<'hedge'>; cancel: () => void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const promise = new Promise<'hedge'>((resolve) => {
+    if (signal?.aborted) return;
+    timer = setTimeout(() => resolve('hedge'), ms);
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+/** Waits `ms`, or until `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -2,6 +2,7 @@ import { estimateCostUsd, estimateInputTokens } from '../catalog/estimate.js';
 import type { ResolvedModel } from '../catalog/types.js';
 import { RouterError } from '../errors.js';
 import type { RouteDecision } from '../events/types.js';
+import { HealthTracker } from '../health/tracker.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
 import { STRATEGIES } from '../strategies/index.js';
@@ -28,6 +29,11 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
   const minQuality = policy.minQuality;
 
   const inputTokens = estimateInputTokens(ctx.messages, request.tools);
+  // Health is per deployment: this tenant's credential for the model's provider.
+  const healthOf = (model: ResolvedModel) =>
+    services.health.view(
+      HealthTracker.key(model.id, model.provider, policy.credentials?.[model.provider]?.id),
+    );
   const kept: Candidate[] = [];
   for (const model of ctx.eligible) {
     const maxTokens = request.maxTokens ?? Math.min(model.maxOutputTokens, services.defaultMaxTokens);
@@ -52,7 +58,7 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
         model: model.id,
         reason: `quality ${model.quality} is below minQuality ${minQuality}`,
       });
-    } else if (services.health(model.id)?.open) {
+    } else if (healthOf(model)?.open) {
       ctx.excluded.push({ model: model.id, reason: 'circuit open after recent failures' });
     } else kept.push(candidate);
   }
@@ -62,7 +68,10 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
     ...(forced !== undefined && { forced }),
     ...(policy.fallbacks !== undefined && { fallbacks: policy.fallbacks }),
     weights: services.weights,
-    health: services.health,
+    health: (id) => {
+      const model = ctx.catalog.get(id);
+      return model ? healthOf(model) : undefined;
+    },
   });
   ctx.ranked =
     policy.split && request.forceModel === undefined

@@ -60,6 +60,8 @@ export interface EmulatedRequest {
   fault?: EmulatedFault;
   /** True when the client closed the connection before the answer was complete. */
   clientClosed: boolean;
+  /** True once a complete successful answer (200, whole body or whole stream) was sent. */
+  answered: boolean;
 }
 
 /** Connection options for each provider, ready for `createRouter({ providers })`. */
@@ -84,6 +86,12 @@ export interface Emulator {
   respond(model: string, ...answers: EmulatedAnswerSource[]): void;
   /** Queues faults for an upstream model (or `'*'`): each is consumed by one request. */
   fail(model: string, ...faults: EmulatedFault[]): void;
+  /**
+   * Fails a share of the requests to `model` (or `'*'`) at random, with a fault drawn from
+   * `faults`, until `reset()`. Seeded, so a run can be repeated. Queued `fail()` faults
+   * come first.
+   */
+  failRandomly(model: string, options: { rate: number; faults: EmulatedFault[]; seed?: number }): void;
   /** Requests received for `model` (all when omitted). */
   hits(model?: string): number;
   /** Clears scripts, faults and the request log. */
@@ -116,8 +124,15 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const sockets = new Set<Socket>();
   let counter = 0;
 
-  const takeFault = (model: string): EmulatedFault | undefined =>
-    faults.get(model)?.shift() ?? faults.get('*')?.shift();
+  const chaos = new Map<string, { rate: number; faults: EmulatedFault[]; random: () => number }>();
+
+  const takeFault = (model: string): EmulatedFault | undefined => {
+    const queued = faults.get(model)?.shift() ?? faults.get('*')?.shift();
+    if (queued) return queued;
+    const random = chaos.get(model) ?? chaos.get('*');
+    if (!random || random.faults.length === 0 || random.random() >= random.rate) return undefined;
+    return random.faults[Math.floor(random.random() * random.faults.length)];
+  };
 
   const scriptFor = (model: string, request: EmulatedRequest): EmulatedAnswer | undefined => {
     const queue = scripts.get(model) ?? scripts.get('*');
@@ -155,6 +170,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       body,
       apiKey: readApiKey(req),
       clientClosed: false,
+      answered: false,
       ...(fault && { fault }),
     };
     requests.push(record);
@@ -201,6 +217,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         return;
       }
       sendJson(res, 200, JSON.parse(text));
+      record.answered = true;
       return;
     }
 
@@ -224,7 +241,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       res.write(events[i]);
       if (perTokenMs > 0 && i < events.length - 1) await sleep(perTokenMs, res);
     }
+    if (res.destroyed) return;
     res.end();
+    record.answered = true;
   };
 
   const server: Server = createServer((req, res) => {
@@ -254,6 +273,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     respond(model, ...answers) {
       scripts.set(model, answers);
     },
+    failRandomly(model, { rate, faults: list, seed = 1 }) {
+      chaos.set(model, { rate, faults: list, random: mulberry32(seed) });
+    },
     fail(model, ...newFaults) {
       const queue = faults.get(model) ?? [];
       queue.push(...newFaults);
@@ -265,6 +287,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     reset() {
       scripts.clear();
       faults.clear();
+      chaos.clear();
       requests.length = 0;
     },
     async close() {
@@ -358,4 +381,16 @@ function sleep(ms: number, res: ServerResponse): Promise<void> {
     }
     res.on('close', done);
   });
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same faults. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
 }
