@@ -9,7 +9,13 @@ import { STRATEGIES } from '../strategies/index.js';
 import { applySplit, splitPoint } from '../strategies/split.js';
 import type { Candidate } from '../strategies/types.js';
 
-/** Typical text runs 3 or more UTF-8 bytes a token, so the byte bound / 3 does not under-count a prompt's real size. */
+/**
+ * The context-window check uses a typical size, not the bound: prose and code run 3 to 4
+ * UTF-8 bytes a token (BENCHMARKS.md, "Estimator"), so bound / 3 keeps long prompts from
+ * being refused by windows they fit. Dense text (JSON, numbers, some CJK) can be up to
+ * 2.4× larger than this; a model that then answers `context_length` falls back to a
+ * candidate with a larger window.
+ */
 const CONTEXT_BYTES_PER_TOKEN = 3;
 
 /**
