@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../errors.js';
-import { classifyAnthropicError, IncompleteStreamError } from './errors.js';
+import { IncompleteStreamError } from '../classify.js';
+import { classifyAnthropicError } from './errors.js';
 
 const context = { provider: 'anthropic', model: 'claude-sonnet-4-6', secrets: ['sk-ant-configured-key'] };
 

@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ProviderError } from '../../errors.js';
+import { IncompleteStreamError } from '../classify.js';
 import { ClientCache, loadPeer } from '../shared.js';
 import type {
   AdapterOptions,
@@ -8,7 +9,7 @@ import type {
   ProviderResponse,
   ProviderStreamPart,
 } from '../types.js';
-import { classifyAnthropicError, IncompleteStreamError } from './errors.js';
+import { classifyAnthropicError } from './errors.js';
 import { toMessageParams } from './request.js';
 import { fromMessage } from './response.js';
 import { AnthropicStreamMapper } from './stream.js';

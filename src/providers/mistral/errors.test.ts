@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../errors.js';
-import { classifyMistralError, type FailureContext } from './errors.js';
+import type { FailureContext } from '../classify.js';
+import { classifyMistralError } from './errors.js';
 
 const context: FailureContext = {
   provider: 'mistral',

@@ -1,23 +1,20 @@
-import { ProviderError, type ProviderErrorCode, redactSecrets } from '../../errors.js';
-import { classifyFailure, type HeaderSource } from '../classify.js';
+import { ProviderError } from '../../errors.js';
+import {
+  classifyFailure,
+  contextFacts,
+  errorMessage,
+  errorNames,
+  type FailureContext,
+  type HeaderSource,
+  isRecord,
+  isTimeout,
+  type ResponseFacts,
+  withCode,
+} from '../classify.js';
 
-/** Who failed, for the message, and which keys to strip from it. */
-export interface FailureContext {
-  provider: string;
-  model?: string;
-  secrets: Iterable<string>;
-  /** The caller's signal had fired when the error arrived: whatever the SDK says, we cut it. */
-  aborted?: boolean;
-}
-
-// The SDK's own error class names (Speakeasy), read by name so that a second copy of the
+// The SDK's own error classes (Speakeasy) are read by name, so that a second copy of the
 // SDK in the tree, or one we never imported, is classified the same.
-const ABORT_NAMES: ReadonlySet<string> = new Set([
-  'RequestAbortedError',
-  'RequestTimeoutError',
-  'AbortError',
-  'TimeoutError',
-]);
+//
 // A 200 whose body is not JSON surfaces as a bare SyntaxError; a stream event that is not
 // JSON, or JSON of the wrong shape, as a zod error or ResponseValidationError; a 200 of the
 // wrong content type as an SDKError with a 2xx status.
@@ -45,77 +42,29 @@ const INVALID_INPUT_NAMES: ReadonlySet<string> = new Set(['SDKValidationError', 
  */
 export function classifyMistralError(error: unknown, context: FailureContext): ProviderError {
   if (ProviderError.isInstance(error)) return error;
-  const name = errorName(error);
+  const names = errorNames(error);
   const status = httpStatus(error);
-  const message = errorMessage(error);
-  const base = {
-    provider: context.provider,
-    ...(context.model !== undefined && { model: context.model }),
-    secrets: context.secrets,
-  };
+  // An empty message says less than the error's name.
+  const message = errorMessage(error) || String(error);
+  const base = { ...contextFacts(context), message };
 
-  if (context.aborted || ABORT_NAMES.has(name)) return classifyFailure({ ...base, message, timedOut: true });
+  if (context.aborted || isTimeout(error)) return classifyFailure({ ...base, timedOut: true });
   if (status !== undefined && status >= 400) {
-    const body = readErrorBody(error);
-    return classifyFailure({
-      ...base,
-      status,
-      message: body.message ?? message,
-      ...(body.providerCode !== undefined && { providerCode: body.providerCode }),
-      ...withHeaders(responseHeaders(error)),
-    });
+    return classifyFailure({ ...base, status, headers: responseHeaders(error), ...readErrorBody(error) });
   }
-  if (status !== undefined || MALFORMED_NAMES.has(name)) {
-    return failureWithoutStatus('server_error', `malformed response: ${message}`, context);
+  if (status !== undefined || names.some((name) => MALFORMED_NAMES.has(name))) {
+    return classifyFailure({ ...base, message: `malformed response: ${message}`, malformed: true });
   }
-  if (INVALID_INPUT_NAMES.has(name)) return failureWithoutStatus('bad_request', message, context);
+  // Nothing usable came back. A request the SDK refused to send never left: that is ours.
+  const noResponse = classifyFailure({ ...base, connection: true });
+  if (names.some((name) => INVALID_INPUT_NAMES.has(name))) return withCode(noResponse, 'bad_request');
   // ConnectionError, UnexpectedClientError, and the bare TypeError ('terminated') of a body
-  // cut mid-way: no usable response.
-  return classifyFailure({ ...base, message, connection: true });
-}
-
-/**
- * A failure that has no HTTP status to classify (a stream that ended without a finish
- * reason, a generation Mistral reports as failed, a malformed 200), worded like
- * `classifyFailure`'s messages.
- */
-export function failureWithoutStatus(
-  code: ProviderErrorCode,
-  message: string,
-  context: FailureContext,
-): ProviderError {
-  if (code === 'connection') {
-    return classifyFailure({
-      provider: context.provider,
-      ...(context.model !== undefined && { model: context.model }),
-      message,
-      connection: true,
-      secrets: context.secrets,
-    });
-  }
-  const where = context.model ? `${context.provider} (${context.model})` : context.provider;
-  return new ProviderError(code, `${where} failed with ${code}: ${redactSecrets(message, context.secrets)}`, {
-    provider: context.provider,
-    ...(context.model !== undefined && { model: context.model }),
-  });
+  // cut mid-way.
+  return noResponse;
 }
 
 function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
-}
-
-function errorName(error: unknown): string {
-  const name = field(error, 'name');
-  if (typeof name === 'string' && name !== 'Error') return name;
-  const ctor = field(error, 'constructor');
-  const ctorName = field(ctor, 'name');
-  return typeof ctorName === 'string' ? ctorName : typeof name === 'string' ? name : '';
-}
-
-function errorMessage(error: unknown): string {
-  const message = field(error, 'message');
-  if (typeof message === 'string' && message !== '') return message;
-  return String(error);
+  return isRecord(value) ? value[key] : undefined;
 }
 
 function httpStatus(error: unknown): number | undefined {
@@ -125,11 +74,7 @@ function httpStatus(error: unknown): number | undefined {
 
 function responseHeaders(error: unknown): HeaderSource | undefined {
   const headers = field(field(error, 'rawResponse'), 'headers') ?? field(error, 'headers');
-  return typeof headers === 'object' && headers !== null ? (headers as HeaderSource) : undefined;
-}
-
-function withHeaders(headers: HeaderSource | undefined): { headers?: HeaderSource } {
-  return headers === undefined ? {} : { headers };
+  return isRecord(headers) ? (headers as HeaderSource) : undefined;
 }
 
 /**
@@ -137,7 +82,7 @@ function withHeaders(headers: HeaderSource | undefined): { headers?: HeaderSourc
  * `{ detail }` from the gateway). `message` may itself be an object holding a validation
  * `detail` list, which is how Mistral words its 422s.
  */
-export function readErrorBody(error: unknown): { message?: string; providerCode?: string } {
+export function readErrorBody(error: unknown): ResponseFacts {
   const raw = field(error, 'body');
   if (typeof raw !== 'string' || raw === '') return {};
   let body: unknown;

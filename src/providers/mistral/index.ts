@@ -1,5 +1,6 @@
 import type { Mistral } from '@mistralai/mistralai';
 import type { ProviderError } from '../../errors.js';
+import { classifyFailure, contextFacts, type FailureContext } from '../classify.js';
 import { ClientCache, loadPeer } from '../shared.js';
 import type {
   AdapterOptions,
@@ -8,7 +9,7 @@ import type {
   ProviderResponse,
   ProviderStreamPart,
 } from '../types.js';
-import { classifyMistralError, type FailureContext, failureWithoutStatus } from './errors.js';
+import { classifyMistralError } from './errors.js';
 import { fromMistralResponse, toMistralRequest } from './mapping.js';
 import { mapMistralStream } from './stream.js';
 
@@ -84,7 +85,7 @@ export function createMistralAdapter(options: AdapterOptions): ProviderAdapter {
           mapped.failure === 'no_choice'
             ? 'malformed response: no choices'
             : 'the generation stopped with an error';
-        throw failureWithoutStatus('server_error', what, context(request.model));
+        throw classifyFailure({ ...contextFacts(context(request.model)), message: what, malformed: true });
       }
       return mapped;
     },

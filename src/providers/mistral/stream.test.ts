@@ -1,8 +1,8 @@
 import type { CompletionChunk, CompletionEvent } from '@mistralai/mistralai/models/components';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../errors.js';
+import type { FailureContext } from '../classify.js';
 import type { ProviderStreamPart } from '../types.js';
-import type { FailureContext } from './errors.js';
 import { mapMistralStream } from './stream.js';
 
 const context: FailureContext = { provider: 'mistral', model: 'm', secrets: [] };

@@ -1,7 +1,7 @@
 import type { CompletionEvent, UsageInfo } from '@mistralai/mistralai/models/components';
 import type { FinishReason } from '../../types.js';
+import { classifyFailure, contextFacts, type FailureContext } from '../classify.js';
 import type { ProviderStreamPart } from '../types.js';
-import { type FailureContext, failureWithoutStatus } from './errors.js';
 import { contentText, fromMistralFinishReason, fromMistralToolCalls, fromMistralUsage } from './mapping.js';
 
 /**
@@ -31,14 +31,23 @@ export async function* mapMistralStream(
     }
     if (choice.finishReason === null || choice.finishReason === undefined) continue;
     const reason = fromMistralFinishReason(choice.finishReason);
-    if (reason === 'error')
-      throw failureWithoutStatus('server_error', 'the generation stopped with an error', context);
+    if (reason === 'error') {
+      throw classifyFailure({
+        ...contextFacts(context),
+        message: 'the generation stopped with an error',
+        malformed: true,
+      });
+    }
     finishReason = reason;
   }
   // Read to the end ([DONE]) rather than stopping at the finish chunk, so the connection
   // closes cleanly and a usage-only chunk after it would still be counted.
   if (finishReason === undefined) {
-    throw failureWithoutStatus('connection', 'the stream ended before a finish reason', context);
+    throw classifyFailure({
+      ...contextFacts(context),
+      message: 'the stream ended before a finish reason',
+      connection: true,
+    });
   }
   yield { type: 'finish', finishReason, usage: fromMistralUsage(usage) };
 }

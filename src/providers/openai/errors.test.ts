@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../errors.js';
-import { classifyOpenAIError, IncompleteStreamError } from './errors.js';
+import { IncompleteStreamError } from '../classify.js';
+import { classifyOpenAIError } from './errors.js';
 
 const context = { provider: 'openai', model: 'gpt-4o', secrets: ['sk-live-secret-key-000'] };
 

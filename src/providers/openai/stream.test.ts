@@ -1,7 +1,7 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { describe, expect, it } from 'vitest';
+import { IncompleteStreamError } from '../classify.js';
 import type { ProviderStreamPart } from '../types.js';
-import { IncompleteStreamError } from './errors.js';
 import { fromChunks } from './stream.js';
 
 type Choice = ChatCompletionChunk.Choice;

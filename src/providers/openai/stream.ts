@@ -1,8 +1,8 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { FinishReason, Usage } from '../../types.js';
+import { IncompleteStreamError } from '../classify.js';
 import { parseToolArguments } from '../shared.js';
 import type { ProviderStreamPart } from '../types.js';
-import { IncompleteStreamError } from './errors.js';
 import { toFinishReason, toUsage } from './response.js';
 
 /** A tool call whose pieces are still arriving. */
