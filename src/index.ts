@@ -18,11 +18,15 @@ export type {
   AttemptFailedEvent,
   AuditOutcome,
   AuditRecord,
+  BudgetExceededEvent,
+  BudgetScope,
+  BudgetThresholdEvent,
   EventBase,
   ExcludedModel,
   FallbackEvent,
   PolicyDeniedEvent,
   RankedCandidate,
+  RateLimitThrottledEvent,
   RequestCompletedEvent,
   RequestFailedEvent,
   RequestStartedEvent,
@@ -30,10 +34,17 @@ export type {
   RouteDecision,
   RouterEventName,
   RouterEvents,
+  TenantNoisyEvent,
 } from './events/types.js';
 export type { Middleware } from './pipeline/compose.js';
 export type { RouteContext, RouterServices, Served, StageName } from './pipeline/context.js';
-export type { EffectivePolicy, ModelMatcher, TenantPolicy } from './pipeline/policy.js';
+export type {
+  BudgetSpec,
+  EffectivePolicy,
+  ModelMatcher,
+  RateLimitSpec,
+  TenantPolicy,
+} from './pipeline/policy.js';
 export type { CompiledTemplate, TemplateValues } from './pipeline/template.js';
 export type { ProviderEntry } from './providers/index.js';
 export type {
@@ -44,7 +55,15 @@ export type {
   ProviderStreamPart,
   ProviderType,
 } from './providers/types.js';
-export { createRouter, type MiddlewareEntry, type Router, type RouterConfig } from './router.js';
+export {
+  createRouter,
+  type MiddlewareEntry,
+  type Router,
+  type RouterConfig,
+  type TenantUsage,
+} from './router.js';
+export { createMemoryStore } from './store/memory.js';
+export type { BudgetState, RateResult, ReserveResult, SettleUsage, Store } from './store/types.js';
 export type { BalancedWeights, Candidate, HealthView, ModelHealth, Ranked } from './strategies/types.js';
 export type { TenantAdmin, TenantSource } from './tenants/registry.js';
 export type {

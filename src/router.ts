@@ -14,10 +14,16 @@ import type { TenantPolicy } from './pipeline/policy.js';
 import { createAdapter, type ProviderEntry } from './providers/index.js';
 import type { ProviderAdapter, ProviderResponse } from './providers/types.js';
 import { accessStage } from './stages/access.js';
+import { budgetStage } from './stages/budget/index.js';
+import { periodOf } from './stages/budget/period.js';
 import { executeStage } from './stages/execute.js';
 import { promptStage } from './stages/prompt.js';
+import { queueStage } from './stages/queue.js';
+import { ratelimitStage } from './stages/ratelimit.js';
 import { strategyStage } from './stages/strategy.js';
 import { tenantStage } from './stages/tenant.js';
+import { createMemoryStore } from './store/memory.js';
+import { fromNano, type Store } from './store/types.js';
 import { DEFAULT_BALANCED_WEIGHTS } from './strategies/balanced.js';
 import type { BalancedWeights } from './strategies/types.js';
 import { referenceProblem } from './tenants/references.js';
@@ -81,8 +87,22 @@ export interface RouterConfig {
   attemptTimeoutMs?: number;
   /** When a deployment's circuit opens and how long it stays open. See `BreakerOptions`. */
   breaker?: Partial<BreakerOptions>;
-  /** The clock (epoch ms) for circuit cooldowns and event timestamps. Default `Date.now`; inject one in tests. */
+  /** The clock (epoch ms) for periods, windows, cooldowns and timestamps. Default `Date.now`; inject one in tests. */
   clock?: () => number;
+  /** Where budgets, rate limits and usage live. Default: this process's memory (`createMemoryStore()`). */
+  store?: Store;
+  /**
+   * A router-wide cap on calls in flight. When it is reached, calls wait in weighted fair
+   * queues, one per tenant (`weight` in the policy), of at most `maxQueuePerTenant` calls
+   * (default 1000; a full queue is `rate_limited`). Default: no cap.
+   */
+  concurrency?: { maxInFlight: number; maxQueuePerTenant?: number };
+  /**
+   * When `tenant.noisy` fires: a tenant holding more than `share` of in-flight plus queued
+   * calls, or whose request rate passes `rateFactor` times its own baseline; once per
+   * `windowMs`. Default `{ share: 0.5, rateFactor: 3, windowMs: 60_000 }`.
+   */
+  noisyNeighbor?: { share?: number; rateFactor?: number; windowMs?: number };
 }
 
 /** A router: build one at start-up, share it across requests. See `createRouter()`. */
@@ -97,10 +117,30 @@ export interface Router {
   on<K extends keyof RouterEvents>(event: K, listener: (...payload: RouterEvents[K]) => void): this;
   once<K extends keyof RouterEvents>(event: K, listener: (...payload: RouterEvents[K]) => void): this;
   off<K extends keyof RouterEvents>(event: K, listener: (...payload: RouterEvents[K]) => void): this;
+  /**
+   * The tenant's spend and usage in its current budget period (`total` when it has no
+   * budget), from the store: shared by every router on the same store.
+   */
+  usage(tenant: string): Promise<TenantUsage>;
   /** Read and replace tenant policies at run time. */
   readonly tenants: TenantAdmin;
   /** Refuses new calls, waits for calls in flight, and drops every listener. */
   close(): Promise<void>;
+}
+
+/** A tenant's spend and usage in its current budget period. */
+export interface TenantUsage {
+  tenant: string;
+  /** The period's id: `2026-11-23` (day), `2026-11-23T10` (hour), `W2026-11-23` (week from Monday), `2026-11` (month), `total`. */
+  period: string;
+  spentUsd: number;
+  limitUsd?: number;
+  /** Held by calls in flight. */
+  reservedUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Calls settled in the period. */
+  requests: number;
 }
 
 /** Pipeline order; custom middleware is placed relative to these names. */
@@ -121,7 +161,10 @@ const BUILTIN_STAGES: readonly [StageName, Middleware<RouteContext>][] = [
   ['tenant', tenantStage],
   ['access', accessStage],
   ['prompt', promptStage],
+  ['ratelimit', ratelimitStage],
   ['strategy', strategyStage],
+  ['budget', budgetStage],
+  ['queue', queueStage],
   ['execute', executeStage],
 ];
 
@@ -209,6 +252,12 @@ class RouterImpl implements Router {
       catalog,
       adapters,
       health,
+      store: (config.store as Store | undefined) ?? createMemoryStore({ now }),
+      concurrency: config.concurrency && {
+        maxInFlight: config.concurrency.maxInFlight,
+        maxQueuePerTenant: config.concurrency.maxQueuePerTenant ?? 1_000,
+      },
+      noisyNeighbor: { share: 0.5, rateFactor: 3, windowMs: 60_000, ...config.noisyNeighbor },
       retry: { retries: 2, minDelayMs: 200, maxDelayMs: 4_000, maxRetryAfterMs: 5_000, ...config.retry },
       attemptTimeoutMs: config.attemptTimeoutMs ?? 60_000,
       resolvePolicy: (tenant) => this.tenants.resolve(tenant),
@@ -269,6 +318,23 @@ class RouterImpl implements Router {
     const ctx = this.newContext(this.validate(request), 'explain', undefined);
     await this.pipeline(ctx);
     return ctx.decision!;
+  }
+
+  async usage(tenant: string): Promise<TenantUsage> {
+    const policy = await this.tenants.resolve(tenant);
+    const spec = policy.budget;
+    const period = periodOf(spec?.period ?? 'total', this.services.now());
+    const state = await this.services.store.read(`budget:{${tenant}}:tenant:${period.id}`);
+    return {
+      tenant,
+      period: period.id,
+      spentUsd: fromNano(state.spent),
+      ...(spec && { limitUsd: spec.limitUsd }),
+      reservedUsd: fromNano(state.reserved),
+      inputTokens: state.inputTokens,
+      outputTokens: state.outputTokens,
+      requests: state.requests,
+    };
   }
 
   async close(): Promise<void> {
@@ -385,6 +451,8 @@ class RouterImpl implements Router {
       strategy: undefined,
       catalog: this.services.catalog,
       responseFormat: request.responseFormat,
+      admit: undefined,
+      queueWaitMs: 0,
       messages: request.messages,
       eligible: [],
       candidates: [],
@@ -451,6 +519,7 @@ class RouterImpl implements Router {
       costUsd: result.costUsd,
       ...(result.ttftMs !== undefined && { ttftMs: result.ttftMs }),
       cached: result.cached,
+      ...costCheck(ctx, result.costUsd),
     }));
   }
 
@@ -509,6 +578,7 @@ class RouterImpl implements Router {
       attempts: ctx.attempts,
       fallbacks: ctx.fallbacks,
       stream: ctx.mode === 'stream',
+      ...(ctx.queueWaitMs > 0 && { queueWaitMs: ctx.queueWaitMs }),
     };
   }
 
@@ -540,6 +610,16 @@ class RouterImpl implements Router {
       stream,
     }));
   }
+}
+
+/** The cost cap in force, re-checked against the actual cost, for the audit record. */
+function costCheck(ctx: RouteContext, costUsd: number): { costCapUsd?: number; overCap?: boolean } {
+  const caps = [ctx.request.maxCost, ctx.policy?.maxCostPerRequest].filter(
+    (c): c is number => c !== undefined,
+  );
+  if (caps.length === 0) return {};
+  const costCapUsd = Math.min(...caps);
+  return { costCapUsd, overCap: costUsd > costCapUsd };
 }
 
 /** Clean-up of each call's deadline timer and signal listener. */

@@ -625,8 +625,11 @@ describe('system prompt templates', () => {
 
   it('refuse an option this version does not enforce, naming it', () => {
     expect(() =>
-      createRouter({ providers: emu.providers, tenants: { acme: { budget: { limitUsd: 1 } } as never } }),
-    ).toThrow(/tenants\.acme: Unrecognized key: "budget"/);
+      createRouter({
+        providers: emu.providers,
+        tenants: { acme: { guardrails: { blockedTerms: ['x'] } } as never },
+      }),
+    ).toThrow(/tenants\.acme: Unrecognized key: "guardrails"/);
     expect(() => createRouter({ providers: emu.providers, tenant: {} } as never)).toThrow(
       /Unrecognized key: "tenant"/,
     );

@@ -18,6 +18,13 @@ const ResponseFormatSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('json_schema'), name: z.string().optional(), schema: jsonSchema }),
 ]);
 
+const BudgetSpecSchema = z.strictObject({
+  limitUsd: usd,
+  period: z.enum(['hour', 'day', 'week', 'month', 'total']),
+  onExceeded: z.enum(['deny', 'downgrade']).optional(),
+  alertAt: z.array(z.number().gt(0).lte(1)).optional(),
+});
+
 export const ModelSpecSchema = z.strictObject({
   id: nonEmpty,
   provider: nonEmpty,
@@ -63,6 +70,17 @@ export const TenantPolicySchema = z.strictObject({
   retries: z.number().int().min(0).max(10).optional(),
   attemptTimeoutMs: z.number().int().positive().optional(),
   hedgeAfterMs: z.number().int().positive().optional(),
+  budget: BudgetSpecSchema.optional(),
+  userBudget: BudgetSpecSchema.optional(),
+  tagBudgets: z.record(z.string(), BudgetSpecSchema).optional(),
+  rateLimit: z
+    .strictObject({
+      requestsPerMinute: z.number().int().positive().optional(),
+      tokensPerMinute: z.number().int().positive().optional(),
+      onLimit: z.enum(['reject', 'wait']).optional(),
+    })
+    .optional(),
+  weight: z.number().positive().finite().optional(),
 }) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({
@@ -133,6 +151,26 @@ export const RouterConfigSchema = z.strictObject({
     })
     .optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
+  store: z
+    .custom<object>(
+      (v) =>
+        typeof v === 'object' && v !== null && typeof (v as { reserve?: unknown }).reserve === 'function',
+      'must be a Store (createMemoryStore(), createRedisStore())',
+    )
+    .optional(),
+  concurrency: z
+    .strictObject({
+      maxInFlight: z.number().int().positive(),
+      maxQueuePerTenant: z.number().int().nonnegative().optional(),
+    })
+    .optional(),
+  noisyNeighbor: z
+    .strictObject({
+      share: z.number().gt(0).lte(1).optional(),
+      rateFactor: z.number().gt(1).optional(),
+      windowMs: z.number().int().positive().optional(),
+    })
+    .optional(),
   middleware: z
     .array(
       z.union([

@@ -81,6 +81,49 @@ export interface RequestFailedEvent extends EventBase {
   latencyMs: number;
 }
 
+/** Which budget an event is about. */
+export type BudgetScope = 'tenant' | 'user' | 'tag';
+
+export interface BudgetThresholdEvent extends EventBase {
+  scope: BudgetScope;
+  /** The user id or `tag=value` for user and tag budgets. */
+  subject?: string;
+  period: string;
+  /** The share of the limit crossed, from `alertAt`. */
+  threshold: number;
+  spentUsd: number;
+  limitUsd: number;
+}
+
+export interface BudgetExceededEvent extends EventBase {
+  scope: BudgetScope;
+  subject?: string;
+  period: string;
+  spentUsd: number;
+  reservedUsd: number;
+  limitUsd: number;
+  /** The estimated cost that did not fit. */
+  estCostUsd: number;
+  /** `deny`: the call failed; `downgrade`: it went to a cheaper candidate. */
+  action: 'deny' | 'downgrade';
+}
+
+export interface RateLimitThrottledEvent extends EventBase {
+  limit: 'requests' | 'tokens' | 'queue';
+  retryAfterMs: number;
+  /** True when the call waited (`onLimit: 'wait'`) rather than failing. */
+  waited: boolean;
+}
+
+export interface TenantNoisyEvent extends EventBase {
+  reason: 'share' | 'rate';
+  /** The tenant's share of in-flight plus queued calls, for `share`. */
+  share?: number;
+  /** Its requests per minute, and its own recent baseline, for `rate`. */
+  rate?: number;
+  baseline?: number;
+}
+
 /** How a call ended, for the audit: `denied` when the router refused it before any provider answered. */
 export type AuditOutcome = 'success' | 'denied' | 'failed';
 
@@ -111,6 +154,11 @@ export interface AuditRecord {
   attempts: Attempt[];
   /** Models the call fell back from, in order. */
   fallbacks: string[];
+  /** Time spent waiting for a concurrency slot (weighted fair queue), in ms. */
+  queueWaitMs?: number;
+  /** The cost cap in force (lower of `maxCost` and `maxCostPerRequest`), and whether the actual cost went over it. */
+  costCapUsd?: number;
+  overCap?: boolean;
   stream: boolean;
   prevHash?: string;
   hash?: string;
@@ -126,6 +174,10 @@ export interface RouterEvents {
   'attempt.failed': [AttemptFailedEvent];
   fallback: [FallbackEvent];
   'policy.denied': [PolicyDeniedEvent];
+  'budget.threshold': [BudgetThresholdEvent];
+  'budget.exceeded': [BudgetExceededEvent];
+  'ratelimit.throttled': [RateLimitThrottledEvent];
+  'tenant.noisy': [TenantNoisyEvent];
   'request.completed': [RequestCompletedEvent];
   'request.failed': [RequestFailedEvent];
   audit: [AuditRecord];

@@ -2,6 +2,7 @@ import type { ResolvedModel } from '../catalog/types.js';
 import type { ProviderErrorCode, RouterError } from '../errors.js';
 import type { ExcludedModel, RouteDecision, RouterEvents } from '../events/types.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../providers/types.js';
+import type { Store } from '../store/types.js';
 import type { Candidate, ModelHealth, Ranked } from '../strategies/types.js';
 import type { Attempt, ChatRequest, Message, ResponseFormat, StrategyName } from '../types.js';
 import type { EffectivePolicy } from './policy.js';
@@ -40,6 +41,12 @@ export interface RouterServices {
     | undefined;
   /** Randomness for traffic splits of calls without a user; injectable for tests. */
   random(): number;
+  /** Budgets, rate limits and usage counters. */
+  readonly store: Store;
+  /** Router-wide concurrency, for the queue stage; undefined when unlimited. */
+  readonly concurrency: { maxInFlight: number; maxQueuePerTenant: number } | undefined;
+  /** When a tenant counts as noisy, for the queue stage. */
+  readonly noisyNeighbor: { share: number; rateFactor: number; windowMs: number };
   readonly defaultMaxTokens: number;
   readonly weights: { cost: number; quality: number; latency: number; health: number };
   emit<K extends keyof RouterEvents>(event: K, build: () => RouterEvents[K][0]): void;
@@ -96,6 +103,13 @@ export interface RouteContext {
   response: ProviderResponse | undefined;
   /** The answer as it arrives, for `stream`; stages after execute may wrap it. */
   stream: AsyncIterable<ProviderStreamPart> | undefined;
+  /**
+   * Asked by the execute stage before it tries a candidate (not before each retry): false
+   * skips the candidate. The budget stage uses it to re-reserve for a dearer fallback.
+   */
+  admit: ((candidate: Candidate) => Promise<boolean>) | undefined;
+  /** Time spent queued for a concurrency slot, in ms. */
+  queueWaitMs: number;
   /** Set when the call ends in error, before outer stages see it unwind. */
   error: RouterError | undefined;
   locals: Record<string, unknown>;

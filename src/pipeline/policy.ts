@@ -72,6 +72,43 @@ export interface TenantPolicy {
    * other is aborted. Both attempts are in the audit record.
    */
   hedgeAfterMs?: number;
+  /** A hard cap on the tenant's spend in a period. See `BudgetSpec`. */
+  budget?: BudgetSpec;
+  /** The same cap for each user of the tenant (`request.user`), counted separately. */
+  userBudget?: BudgetSpec;
+  /** Caps per value of a request tag: `{ feature: { limitUsd: 50, period: 'day' } }` caps each `tags.feature` value. */
+  tagBudgets?: Record<string, BudgetSpec>;
+  /** Requests and tokens per minute (GCRA: smooth, with bursts up to the limit). */
+  rateLimit?: RateLimitSpec;
+  /** The tenant's share of the router's concurrency when it is saturated (weighted fair queuing). Default 1. */
+  weight?: number;
+}
+
+/**
+ * A hard spending cap. Before a call, the estimated cost of its planned attempt (an upper
+ * bound) is reserved; after it, the actual cost replaces the reservation; a failed or
+ * aborted call releases it. Concurrent calls cannot push spend past `limitUsd`.
+ */
+export interface BudgetSpec {
+  limitUsd: number;
+  /** UTC calendar period (weeks start on Monday), or `total` for a cap that never resets. */
+  period: 'hour' | 'day' | 'week' | 'month' | 'total';
+  /**
+   * When a call does not fit: `deny` (default) fails it with `budget_exceeded`; `downgrade`
+   * routes it to the ranked candidates that still fit the remaining budget.
+   */
+  onExceeded?: 'deny' | 'downgrade';
+  /** Spend shares (0..1] at which `budget.threshold` fires, once each per period: `[0.5, 0.8, 1]`. */
+  alertAt?: number[];
+}
+
+/** Per-tenant rate limits. */
+export interface RateLimitSpec {
+  requestsPerMinute?: number;
+  /** Estimated input plus max output tokens are taken before the call, settled with the reported usage after it. */
+  tokensPerMinute?: number;
+  /** Over the limit: `reject` (default) with `rate_limited` and `retryAfterMs`, or `wait` within the call's deadline. */
+  onLimit?: 'reject' | 'wait';
 }
 
 /** A model-name test compiled once per policy: exact ids and globs (`gpt-5*`, `*-mini`). */
@@ -94,7 +131,14 @@ export interface EffectivePolicy extends Omit<TenantPolicy, 'strategy' | 'system
 }
 
 /** Fields merged one level deep; every other field (arrays included) is replaced whole. */
-const NESTED_FIELDS: ReadonlySet<string> = new Set(['roles', 'credentials']);
+const NESTED_FIELDS: ReadonlySet<string> = new Set([
+  'roles',
+  'credentials',
+  'budget',
+  'userBudget',
+  'tagBudgets',
+  'rateLimit',
+]);
 
 /**
  * Merges policy layers left to right: later layers win field by field, and the nested

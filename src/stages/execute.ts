@@ -95,6 +95,15 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
     return undefined;
   };
 
+  /** The next candidate that is not skipped and that the budget admits. */
+  const nextAdmitted = async (): Promise<Candidate | undefined> => {
+    for (let candidate = nextCandidate(); candidate; candidate = nextCandidate()) {
+      if (!ctx.admit || (await ctx.admit(candidate))) return candidate;
+      ctx.excluded.push({ model: candidate.model.id, reason: 'does not fit the remaining budget' });
+    }
+    return undefined;
+  };
+
   const start = (candidate: Candidate, reason: string | undefined): void => {
     if (previous && reason !== undefined) {
       const from = previous.model.id;
@@ -126,7 +135,7 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
     let reason: string | undefined;
     for (;;) {
       if (running.size === 0) {
-        const candidate = nextCandidate();
+        const candidate = await nextAdmitted();
         if (!candidate) break;
         start(candidate, reason);
       }
@@ -140,7 +149,7 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
       ]);
       hedge?.cancel();
       if (settled === 'hedge') {
-        const candidate = nextCandidate();
+        const candidate = await nextAdmitted();
         if (candidate) start(candidate, `hedge after ${hedgeAfterMs} ms`);
         continue;
       }

@@ -1,0 +1,284 @@
+import { actualCostUsd } from '../../catalog/estimate.js';
+import { RouterError } from '../../errors.js';
+import type { BudgetScope } from '../../events/types.js';
+import type { Middleware } from '../../pipeline/compose.js';
+import type { RouteContext } from '../../pipeline/context.js';
+import type { BudgetSpec } from '../../pipeline/policy.js';
+import type { ProviderStreamPart } from '../../providers/types.js';
+import { fromNano, toNano, toNanoCeil } from '../../store/types.js';
+import type { Usage } from '../../types.js';
+import { periodOf } from './period.js';
+
+/** A budget the call counts against. Tenants without a budget still count usage, uncapped. */
+interface Account {
+  scope: BudgetScope;
+  subject?: string;
+  spec: BudgetSpec | undefined;
+  period: string;
+  key: string;
+  /** nano-USD; Infinity when uncapped. */
+  limit: number;
+  ttlMs: number | undefined;
+}
+
+/** How often a waiting call looks again, besides being woken by a local settle. */
+const POLL_MS = 50;
+
+/**
+ * Budgets with reservation, so concurrent calls cannot overspend. Before the call, the
+ * estimated cost of its first candidate (an upper bound) is reserved in every budget the
+ * call counts against (tenant, user, each tag); a dearer fallback reserves the difference
+ * first (`ctx.admit`). After it, the actual cost replaces the reservation; a call that fails
+ * before any answer releases it; a stream that fails after its first part is charged its
+ * whole reservation (the provider bills what it sent, and the router cannot know how much).
+ *
+ * A call that does not fit waits, in order, while the tenant has calls in flight (they may
+ * settle below their reservations), within its deadline and signal; with nothing in
+ * flight it is `budget_exceeded`, or with `onExceeded: 'downgrade'` goes to the ranked
+ * candidates that still fit.
+ */
+export const budgetStage: Middleware<RouteContext> = async (ctx, next) => {
+  const accounts = accountsOf(ctx);
+  let held = await reserveFirst(ctx, accounts);
+
+  ctx.admit = async (candidate) => {
+    const need = toNanoCeil(candidate.estCostUsd);
+    if (need <= held) return true;
+    if (!(await reserveAll(ctx, accounts, need - held))) return false;
+    held = need;
+    return true;
+  };
+
+  try {
+    await next();
+  } catch (error) {
+    await release(ctx, accounts, held);
+    throw error;
+  }
+
+  if (ctx.mode === 'complete') {
+    await settle(ctx, accounts, held, ctx.response!.usage);
+    return;
+  }
+  const inner = ctx.stream!;
+  ctx.stream = {
+    async *[Symbol.asyncIterator]() {
+      let usage: Usage | undefined;
+      let ended = false;
+      try {
+        for await (const part of inner as AsyncIterable<ProviderStreamPart>) {
+          if (part.type === 'finish') usage = part.usage;
+          yield part;
+        }
+        ended = true;
+      } finally {
+        if (ended && usage) await settle(ctx, accounts, held, usage);
+        else await settle(ctx, accounts, held, undefined);
+      }
+    },
+  };
+};
+
+function accountsOf(ctx: RouteContext): Account[] {
+  const policy = ctx.policy!;
+  const now = ctx.services.now();
+  const tenant = ctx.tenant;
+  const make = (scope: BudgetScope, spec: BudgetSpec | undefined, subject?: string): Account => {
+    const period = periodOf(spec?.period ?? 'total', now);
+    const who = subject === undefined ? scope : `${scope}:${subject}`;
+    return {
+      scope,
+      ...(subject !== undefined && { subject }),
+      spec,
+      period: period.id,
+      // {tenant} is a Redis Cluster hash tag: a tenant's keys share a slot.
+      key: `budget:{${tenant}}:${who}:${period.id}`,
+      limit: spec ? toNano(spec.limitUsd) : Number.POSITIVE_INFINITY,
+      ttlMs: Number.isFinite(period.endsAt) ? period.endsAt - now + 3_600_000 : undefined,
+    };
+  };
+  const accounts = [make('tenant', policy.budget)];
+  const user = ctx.request.user;
+  if (policy.userBudget && user !== undefined) accounts.push(make('user', policy.userBudget, user));
+  for (const [tag, spec] of Object.entries(policy.tagBudgets ?? {})) {
+    const value = ctx.request.tags?.[tag];
+    if (value !== undefined) accounts.push(make('tag', spec, `${tag}=${value}`));
+  }
+  return accounts;
+}
+
+/** Reserves the first candidate's estimate, waiting or downgrading as the budgets say. */
+async function reserveFirst(ctx: RouteContext, accounts: Account[]): Promise<number> {
+  let waited = false;
+  for (;;) {
+    const need = toNanoCeil(ctx.ranked[0]!.candidate.estCostUsd);
+    const refused = await reserveAll(ctx, accounts, need);
+    if (refused === true) {
+      // Pass the turn on: the next waiter may fit too.
+      if (waited) for (const account of accounts) wake(account.key);
+      return need;
+    }
+    const { account, state } = refused;
+    if (state.reserved > 0) {
+      // Calls in flight may settle below their reservations: wait for room, in order
+      // (a waiter that still does not fit keeps its place at the front).
+      await waitForRoom(ctx, account.key, waited);
+      waited = true;
+      continue;
+    }
+    const remaining = account.limit - state.spent;
+    const downgrade = account.spec?.onExceeded === 'downgrade';
+    const fitting = downgrade
+      ? ctx.ranked.filter((r) => toNanoCeil(r.candidate.estCostUsd) <= remaining)
+      : [];
+    emitExceeded(ctx, account, state.spent, state.reserved, need, fitting.length > 0 ? 'downgrade' : 'deny');
+    if (fitting.length === 0) {
+      throw new RouterError(
+        'budget_exceeded',
+        `tenant '${ctx.tenant}' ${describe(account)} budget of $${account.spec!.limitUsd} per ${account.spec!.period} has $${round(fromNano(Math.max(0, remaining)))} left; this call may cost up to $${round(fromNano(need))}${downgrade ? ' and no eligible model fits' : ''}`,
+        { tenant: ctx.tenant, requestId: ctx.requestId, retryable: account.spec!.period !== 'total' },
+      );
+    }
+    ctx.ranked = fitting;
+  }
+}
+
+/** Reserves `amount` in every account, or none: the refusing account and its state otherwise. */
+async function reserveAll(
+  ctx: RouteContext,
+  accounts: Account[],
+  amount: number,
+): Promise<true | { account: Account; state: { spent: number; reserved: number } }> {
+  const store = ctx.services.store;
+  const done: Account[] = [];
+  for (const account of accounts) {
+    const { ok, state } = await store.reserve(account.key, amount, account.limit, account.ttlMs);
+    if (!ok) {
+      for (const d of done) await store.release(d.key, amount);
+      if (done.length > 0) wake(done[0]!.key);
+      return { account, state };
+    }
+    done.push(account);
+  }
+  return true;
+}
+
+async function release(ctx: RouteContext, accounts: Account[], held: number): Promise<void> {
+  for (const account of accounts) {
+    await ctx.services.store.release(account.key, held);
+    wake(account.key);
+  }
+}
+
+/** Replaces the reservation by the actual cost (the whole reservation when the usage is unknown). */
+async function settle(
+  ctx: RouteContext,
+  accounts: Account[],
+  held: number,
+  usage: Usage | undefined,
+): Promise<void> {
+  const served = ctx.served;
+  const cost = usage && served ? toNano(actualCostUsd(served.candidate.model, usage)) : held;
+  for (const account of accounts) {
+    const state = await ctx.services.store.settle(
+      account.key,
+      held,
+      { cost, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 },
+      account.ttlMs,
+    );
+    wake(account.key);
+    const spec = account.spec;
+    if (!spec?.alertAt) continue;
+    // A threshold crossed by this settle: exactly one settle crosses it per period.
+    const before = state.spent - cost;
+    for (const share of spec.alertAt) {
+      const mark = share * account.limit;
+      if (before < mark && state.spent >= mark) {
+        ctx.services.emit('budget.threshold', () => ({
+          requestId: ctx.requestId,
+          tenant: ctx.tenant,
+          timestamp: ctx.services.now(),
+          scope: account.scope,
+          ...(account.subject !== undefined && { subject: account.subject }),
+          period: account.period,
+          threshold: share,
+          spentUsd: fromNano(state.spent),
+          limitUsd: spec.limitUsd,
+        }));
+      }
+    }
+  }
+}
+
+function emitExceeded(
+  ctx: RouteContext,
+  account: Account,
+  spent: number,
+  reserved: number,
+  need: number,
+  action: 'deny' | 'downgrade',
+): void {
+  ctx.services.emit('budget.exceeded', () => ({
+    requestId: ctx.requestId,
+    tenant: ctx.tenant,
+    timestamp: ctx.services.now(),
+    scope: account.scope,
+    ...(account.subject !== undefined && { subject: account.subject }),
+    period: account.period,
+    spentUsd: fromNano(spent),
+    reservedUsd: fromNano(reserved),
+    limitUsd: account.spec!.limitUsd,
+    estCostUsd: fromNano(need),
+    action,
+  }));
+}
+
+function describe(account: Account): string {
+  return account.subject === undefined ? account.scope : `${account.scope} '${account.subject}'`;
+}
+
+function round(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
+
+/*
+ * Waiting for room. Calls that wait on one budget key queue in arrival order; a settle or
+ * release of that key (in this process) wakes the first, which tries again and, whatever
+ * happens, passes the turn on. A poll catches settles made by other processes.
+ */
+const waiters = new Map<string, (() => void)[]>();
+
+function wake(key: string): void {
+  const queue = waiters.get(key);
+  const first = queue?.shift();
+  if (queue && queue.length === 0) waiters.delete(key);
+  first?.();
+}
+
+function waitForRoom(ctx: RouteContext, key: string, front: boolean): Promise<void> {
+  const signal = ctx.signal;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const queue = waiters.get(key) ?? [];
+    waiters.set(key, queue);
+    const leave = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      const at = queue.indexOf(waker);
+      if (at >= 0) queue.splice(at, 1);
+      if (queue.length === 0 && waiters.get(key) === queue) waiters.delete(key);
+    };
+    const waker = () => {
+      leave();
+      resolve();
+    };
+    const onAbort = () => {
+      leave();
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(waker, POLL_MS);
+    if (front) queue.unshift(waker);
+    else queue.push(waker);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,88 @@
+import type { BudgetState, RateResult, ReserveResult, SettleUsage, Store } from './types.js';
+
+interface Entry extends BudgetState {
+  expiresAt: number | undefined;
+}
+
+/**
+ * The default store: in this process's memory, so limits hold across the calls of one
+ * router (use `createRedisStore` to share them across instances). Each method runs to its
+ * end without awaiting, which makes it atomic on Node's single thread. Expired period keys
+ * are dropped as they are touched and by a sweep every `sweepEvery` writes.
+ */
+export function createMemoryStore(options: { now?: () => number; sweepEvery?: number } = {}): Store {
+  const now = options.now ?? Date.now;
+  const sweepEvery = options.sweepEvery ?? 10_000;
+  const budgets = new Map<string, Entry>();
+  /** GCRA: theoretical arrival time per key. */
+  const rates = new Map<string, number>();
+  let writes = 0;
+
+  const entry = (key: string, ttlMs: number | undefined): Entry => {
+    let e = budgets.get(key);
+    if (e && e.expiresAt !== undefined && e.expiresAt <= now()) e = undefined;
+    if (!e) {
+      e = { spent: 0, reserved: 0, inputTokens: 0, outputTokens: 0, requests: 0, expiresAt: undefined };
+      budgets.set(key, e);
+    }
+    if (ttlMs !== undefined) e.expiresAt = now() + ttlMs;
+    if (++writes % sweepEvery === 0) sweep();
+    return e;
+  };
+  const sweep = () => {
+    const t = now();
+    for (const [key, e] of budgets) if (e.expiresAt !== undefined && e.expiresAt <= t) budgets.delete(key);
+  };
+  const snapshot = (e: Entry | undefined): BudgetState =>
+    e
+      ? {
+          spent: e.spent,
+          reserved: e.reserved,
+          inputTokens: e.inputTokens,
+          outputTokens: e.outputTokens,
+          requests: e.requests,
+        }
+      : { spent: 0, reserved: 0, inputTokens: 0, outputTokens: 0, requests: 0 };
+
+  return {
+    async reserve(key, amount, limit, ttlMs): Promise<ReserveResult> {
+      const e = entry(key, ttlMs);
+      const ok = e.spent + e.reserved + amount <= limit;
+      if (ok) e.reserved += amount;
+      return { ok, state: snapshot(e) };
+    },
+    async settle(key, reservedAmount, actual: SettleUsage, ttlMs) {
+      const e = entry(key, ttlMs);
+      e.reserved = Math.max(0, e.reserved - reservedAmount);
+      e.spent += actual.cost;
+      e.inputTokens += actual.inputTokens;
+      e.outputTokens += actual.outputTokens;
+      e.requests += 1;
+      return snapshot(e);
+    },
+    async release(key, amount) {
+      const e = budgets.get(key);
+      if (e) e.reserved = Math.max(0, e.reserved - amount);
+      return snapshot(e);
+    },
+    async read(key) {
+      const e = budgets.get(key);
+      return snapshot(e && (e.expiresAt === undefined || e.expiresAt > now()) ? e : undefined);
+    },
+    async rateTake(key, cost, limit, windowMs, t): Promise<RateResult> {
+      const interval = windowMs / limit;
+      const tat = Math.max(rates.get(key) ?? t, t);
+      const newTat = tat + cost * interval;
+      // Allowed while the new arrival time is within one window of now (a burst of `limit`).
+      const allowAt = newTat - windowMs;
+      if (allowAt > t) return { ok: false, retryAfterMs: Math.ceil(allowAt - t) };
+      rates.set(key, newTat);
+      return { ok: true, retryAfterMs: 0 };
+    },
+    async rateAdjust(key, delta, limit, windowMs, t) {
+      const tat = rates.get(key);
+      if (tat === undefined) return;
+      rates.set(key, Math.max(t, tat + (delta * windowMs) / limit));
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Shared state behind budgets, rate limits and the cache. Every method is one atomic step
+ * (one Lua script on Redis), so concurrent calls, in one process or many, cannot
+ * interleave inside it. Amounts of money are integers of nano-USD (1e-9 USD), so sums are
+ * exact and `spent ≤ limit` holds to the last digit.
+ */
+export interface Store {
+  /**
+   * Reserves `amount` in the budget `key` if `spent + reserved + amount ≤ limit`; returns
+   * whether it did and the state after. `ttlMs` keeps a period's key until it ends.
+   */
+  reserve(key: string, amount: number, limit: number, ttlMs: number | undefined): Promise<ReserveResult>;
+  /** Replaces a reservation by the actual cost and usage: `reserved -= reservedAmount; spent += cost`. */
+  settle(
+    key: string,
+    reservedAmount: number,
+    actual: SettleUsage,
+    ttlMs: number | undefined,
+  ): Promise<BudgetState>;
+  /** Gives a reservation back: `reserved -= amount`. */
+  release(key: string, amount: number): Promise<BudgetState>;
+  /** The budget's state (zeros for an unknown key). */
+  read(key: string): Promise<BudgetState>;
+  /**
+   * Generic cell rate algorithm: takes `cost` units from a limit of `limit` units per
+   * `windowMs` (bursts up to `limit`). `now` is the caller's clock. Refused: how long
+   * until it would fit.
+   */
+  rateTake(key: string, cost: number, limit: number, windowMs: number, now: number): Promise<RateResult>;
+  /** Gives back (negative) or charges (positive) units already taken: a token estimate settled. */
+  rateAdjust(key: string, delta: number, limit: number, windowMs: number, now: number): Promise<void>;
+  /** Releases connections and timers. */
+  close?(): Promise<void>;
+}
+
+/** A budget's counters. Money in nano-USD. */
+export interface BudgetState {
+  spent: number;
+  reserved: number;
+  inputTokens: number;
+  outputTokens: number;
+  requests: number;
+}
+
+export interface ReserveResult {
+  ok: boolean;
+  state: BudgetState;
+}
+
+export interface SettleUsage {
+  cost: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface RateResult {
+  ok: boolean;
+  /** When refused: ms until `cost` units would fit. 0 when taken. */
+  retryAfterMs: number;
+}
+
+/** USD to the store's integer nano-USD, rounded up: what a reservation must cover. */
+export function toNanoCeil(usd: number): number {
+  return Math.ceil(usd * 1e9 - 1e-6);
+}
+
+/** USD to nano-USD, rounded to nearest: an actual cost. */
+export function toNano(usd: number): number {
+  return Math.round(usd * 1e9);
+}
+
+/** Nano-USD to USD. */
+export function fromNano(nano: number): number {
+  return nano / 1e9;
+}
