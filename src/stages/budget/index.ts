@@ -44,7 +44,7 @@ export const budgetStage: Middleware<RouteContext> = async (ctx, next) => {
   ctx.admit = async (candidate) => {
     const need = toNanoCeil(candidate.estCostUsd);
     if (need <= held) return true;
-    if (!(await reserveAll(ctx, accounts, need - held))) return false;
+    if ((await reserveAll(ctx, accounts, need - held)) !== true) return false;
     held = need;
     return true;
   };
