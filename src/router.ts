@@ -5,6 +5,7 @@ import { actualCostUsd } from './catalog/estimate.js';
 import type { ModelSpec } from './catalog/types.js';
 import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
 import { RouterError, type RouterErrorCode } from './errors.js';
+import { AuditChain } from './events/audit-chain.js';
 import type { AuditOutcome, AuditRecord, RouteDecision, RouterEvents } from './events/types.js';
 import { type BreakerOptions, DEFAULT_BREAKER, HealthTracker } from './health/tracker.js';
 import { compose, type Middleware } from './pipeline/compose.js';
@@ -83,12 +84,21 @@ export interface RouterConfig {
    * Default `{ retries: 2, minDelayMs: 200, maxDelayMs: 4000, maxRetryAfterMs: 5000 }`.
    */
   retry?: { retries?: number; minDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
-  /** Deadline of one attempt in ms (for a stream, until its first part). Default 60 000. */
+  /**
+   * Deadline of one attempt in ms (for a stream, until its first part). Default 120 000: long
+   * enough for a long non-streamed answer, which a shorter deadline would cut and pay twice.
+   */
   attemptTimeoutMs?: number;
   /** When a deployment's circuit opens and how long it stays open. See `BreakerOptions`. */
   breaker?: Partial<BreakerOptions>;
   /** The clock (epoch ms) for periods, windows, cooldowns and timestamps. Default `Date.now`; inject one in tests. */
   clock?: () => number;
+  /**
+   * `chain: true` links each tenant's audit records into a hash chain: every record gets
+   * `prevHash` and `hash` (SHA-256 over its canonical JSON); check stored records with
+   * `verifyAuditChain()`. The chain is per router instance.
+   */
+  audit?: { chain?: boolean };
   /** Where budgets, rate limits and usage live. Default: this process's memory (`createMemoryStore()`). */
   store?: Store;
   /**
@@ -246,6 +256,7 @@ class RouterImpl implements Router {
       },
     });
     const now = config.clock ?? Date.now;
+    const chain = config.audit?.chain ? new AuditChain() : undefined;
     const health = new HealthTracker(now, { ...DEFAULT_BREAKER, ...config.breaker });
     const events = this.events;
     this.services = {
@@ -259,14 +270,17 @@ class RouterImpl implements Router {
       },
       noisyNeighbor: { share: 0.5, rateFactor: 3, windowMs: 60_000, ...config.noisyNeighbor },
       retry: { retries: 2, minDelayMs: 200, maxDelayMs: 4_000, maxRetryAfterMs: 5_000, ...config.retry },
-      attemptTimeoutMs: config.attemptTimeoutMs ?? 60_000,
+      attemptTimeoutMs: config.attemptTimeoutMs ?? 120_000,
       resolvePolicy: (tenant) => this.tenants.resolve(tenant),
       resolveTenant: config.resolveTenant,
       random: Math.random,
       defaultMaxTokens: config.defaultMaxTokens ?? 4096,
       weights: { ...DEFAULT_BALANCED_WEIGHTS, ...config.balancedWeights },
       emit: (event, build) => {
-        if (events.listenerCount(event) > 0) safeEmit(events, event, build());
+        if (events.listenerCount(event) === 0) return;
+        const payload = build();
+        if (chain && event === 'audit') chain.link(payload as AuditRecord);
+        safeEmit(events, event, payload);
       },
       now,
     };

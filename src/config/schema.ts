@@ -150,6 +150,7 @@ export const RouterConfigSchema = z.strictObject({
       cooldownMs: z.number().nonnegative().optional(),
     })
     .optional(),
+  audit: z.strictObject({ chain: z.boolean().optional() }).optional(),
   clock: z.custom<() => number>((v) => typeof v === 'function', 'must be a function').optional(),
   store: z
     .custom<object>(
