@@ -1,5 +1,174 @@
+import { estimateInputTokens } from '../catalog/estimate.js';
+import { RouterError } from '../errors.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
+import type { RateLimitSpec } from '../pipeline/policy.js';
+import type { ProviderStreamPart } from '../providers/types.js';
+import type { Usage } from '../types.js';
 
-/** Placeholder: passes the call on. */
-export const ratelimitStage: Middleware<RouteContext> = (_ctx, next) => next();
+/** Rate limits are per minute. */
+const WINDOW_MS = 60_000;
+
+type Limit = 'requests' | 'tokens';
+
+/**
+ * Requests and tokens per minute, per tenant, with the generic cell rate algorithm of
+ * `Store.rateTake` (smooth: a burst of up to the limit, then one unit per `60 000 / limit`
+ * ms; no fixed buckets, so no double burst at a window edge). The limits come from the
+ * merged policy (`defaults ← tier ← tenant`) and are counted per tenant.
+ *
+ * Tokens: this stage runs before the strategy stage, so it takes its own upper bound of
+ * what the call can use: the input bound of `estimateInputTokens` plus the `max_tokens`
+ * that will be sent, `request.maxTokens` or else the router's `defaultMaxTokens` (the
+ * execute stage sends that, capped by the model's max output, so it never sends more).
+ * After the call the estimate is settled with the reported usage (the difference is given
+ * back or charged); a failed call gives the whole estimate back; a stream settles at its
+ * end, and keeps the estimate charged when its usage is unknown (cut off, no `finish`).
+ * The request itself stays counted whatever the outcome.
+ *
+ * Over a limit: `rate_limited` with `retryAfterMs` (`onLimit: 'reject'`, the default), or
+ * with `onLimit: 'wait'` a sleep of `retryAfterMs` and another try, within the call's
+ * signal; a wait that would pass the call's deadline (`timeoutMs`) fails at once instead.
+ * Each refusal emits `ratelimit.throttled`. A token estimate above `tokensPerMinute` can
+ * never fit and fails at once.
+ */
+export const ratelimitStage: Middleware<RouteContext> = (ctx, next) => {
+  const spec = ctx.policy?.rateLimit;
+  // Hot path: nothing to do, nothing allocated.
+  if (spec === undefined || ctx.mode === 'explain') return next();
+  if (spec.requestsPerMinute === undefined && spec.tokensPerMinute === undefined) return next();
+  return limited(ctx, next, spec);
+};
+
+async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateLimitSpec): Promise<void> {
+  const { store } = ctx.services;
+  const rpm = spec.requestsPerMinute;
+  const tpm = spec.tokensPerMinute;
+  // {tenant} is a Redis Cluster hash tag: a tenant's keys share a slot.
+  const requestsKey = `rate:{${ctx.tenant}}:requests`;
+  const tokensKey = `rate:{${ctx.tenant}}:tokens`;
+  const estimate =
+    tpm === undefined
+      ? 0
+      : estimateInputTokens(ctx.messages, ctx.request.tools) +
+        (ctx.request.maxTokens ?? ctx.services.defaultMaxTokens);
+
+  if (tpm !== undefined && estimate > tpm) {
+    throw new RouterError(
+      'rate_limited',
+      `tenant '${ctx.tenant}' has a rate limit of ${tpm} tokens per minute, and this call may use up to ${estimate} (estimated input plus max output tokens): it can never fit; lower maxTokens or shorten the prompt`,
+      { tenant: ctx.tenant, requestId: ctx.requestId, retryable: false },
+    );
+  }
+
+  // Take both, or neither; over a limit, fail or wait and take again.
+  for (;;) {
+    let refused: { limit: Limit; retryAfterMs: number } | undefined;
+    const now = ctx.services.now();
+    if (rpm !== undefined) {
+      const taken = await store.rateTake(requestsKey, 1, rpm, WINDOW_MS, now);
+      if (!taken.ok) refused = { limit: 'requests', retryAfterMs: taken.retryAfterMs };
+    }
+    if (refused === undefined && tpm !== undefined) {
+      const taken = await store.rateTake(tokensKey, estimate, tpm, WINDOW_MS, now);
+      if (!taken.ok) {
+        refused = { limit: 'tokens', retryAfterMs: taken.retryAfterMs };
+        if (rpm !== undefined) await store.rateAdjust(requestsKey, -1, rpm, WINDOW_MS, now);
+      }
+    }
+    if (refused === undefined) break;
+    await throttled(ctx, spec, refused.limit, refused.retryAfterMs, estimate);
+  }
+
+  if (tpm === undefined) return next();
+
+  const settle = (usage: Usage | undefined) => {
+    // Unknown usage: the estimate stays charged (the provider may have used all of it).
+    if (usage === undefined) return Promise.resolve();
+    const actual = usage.totalTokens || usage.inputTokens + usage.outputTokens;
+    if (actual === estimate) return Promise.resolve();
+    return store.rateAdjust(tokensKey, actual - estimate, tpm, WINDOW_MS, ctx.services.now());
+  };
+
+  try {
+    await next();
+  } catch (error) {
+    await store.rateAdjust(tokensKey, -estimate, tpm, WINDOW_MS, ctx.services.now());
+    throw error;
+  }
+
+  if (ctx.mode === 'complete') {
+    await settle(ctx.response?.usage);
+    return;
+  }
+  const inner = ctx.stream;
+  if (inner === undefined) return;
+  ctx.stream = {
+    async *[Symbol.asyncIterator]() {
+      let usage: Usage | undefined;
+      let ended = false;
+      try {
+        for await (const part of inner as AsyncIterable<ProviderStreamPart>) {
+          if (part.type === 'finish') usage = part.usage;
+          yield part;
+        }
+        ended = true;
+      } finally {
+        await settle(ended ? usage : undefined);
+      }
+    },
+  };
+}
+
+/**
+ * A refused take: emits `ratelimit.throttled`, then throws `rate_limited` or, with
+ * `onLimit: 'wait'`, sleeps until the take would fit (within the call's deadline and signal).
+ */
+async function throttled(
+  ctx: RouteContext,
+  spec: RateLimitSpec,
+  limit: Limit,
+  retryAfterMs: number,
+  estimate: number,
+): Promise<void> {
+  const timeoutMs = ctx.request.timeoutMs;
+  const leftMs = timeoutMs === undefined ? Infinity : timeoutMs - (performance.now() - ctx.startedAt);
+  const wait = spec.onLimit === 'wait' && retryAfterMs < leftMs;
+  ctx.services.emit('ratelimit.throttled', () => ({
+    requestId: ctx.requestId,
+    tenant: ctx.tenant,
+    timestamp: ctx.services.now(),
+    limit,
+    retryAfterMs,
+    waited: wait,
+  }));
+  if (wait) return sleep(retryAfterMs, ctx.signal);
+
+  const what =
+    limit === 'requests'
+      ? `${spec.requestsPerMinute} requests per minute`
+      : `${spec.tokensPerMinute} tokens per minute (this call may use up to ${estimate}: estimated input plus max output tokens)`;
+  const deadline =
+    spec.onLimit === 'wait' ? `, which is past the call's deadline (timeoutMs ${timeoutMs})` : '';
+  throw new RouterError(
+    'rate_limited',
+    `tenant '${ctx.tenant}' is over its rate limit of ${what}; retry in ${retryAfterMs} ms${deadline}`,
+    { tenant: ctx.tenant, requestId: ctx.requestId, retryAfterMs, retryable: true },
+  );
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
