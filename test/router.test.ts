@@ -217,6 +217,29 @@ describe('errors', () => {
     expect(emu.hits()).toBe(0);
   });
 
+  it('refuses a call that forces a model under another strategy, instead of ignoring one of them', async () => {
+    const router = seedRouter();
+    const error = await rejection(
+      router.complete({
+        tenant: 'acme',
+        forceModel: 'gpt-6.2-sol',
+        strategy: 'lowest_cost',
+        messages: hello,
+      }),
+    );
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toContain("goes with strategy 'force_model'");
+  });
+
+  it('lists every model the forced chain leaves out, with the reason', async () => {
+    const decision = await seedRouter().explain({ tenant: 'acme', messages: hello });
+    expect(decision.candidates.map((c) => c.model)).toEqual(['claude-sonnet-5-5']);
+    expect(decision.excluded).toContainEqual({
+      model: 'gpt-6.2-sol',
+      reason: 'not the forced model or one of its fallbacks',
+    });
+  });
+
   it('fails with no_eligible_model when the cap leaves nothing', async () => {
     const router = seedRouter();
     const error = await rejection(router.complete({ tenant: 'globex', maxCost: 0.0000001, messages: hello }));

@@ -19,6 +19,17 @@ export const accessStage: Middleware<RouteContext> = (ctx, next) => {
   const needs = requiredCapabilities(ctx);
   const forced = ctx.strategy === 'force_model' ? (request.forceModel ?? policy.model) : undefined;
 
+  if (
+    request.forceModel !== undefined &&
+    request.strategy !== undefined &&
+    request.strategy !== 'force_model'
+  ) {
+    throw new RouterError(
+      'invalid_request',
+      `forceModel '${request.forceModel}' goes with strategy 'force_model' (or no strategy), not '${request.strategy}'`,
+      { tenant: ctx.tenant, requestId: ctx.requestId },
+    );
+  }
   if (ctx.strategy === 'force_model' && forced === undefined) {
     throw new RouterError(
       'invalid_request',

@@ -83,6 +83,18 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
     policy.split && request.forceModel === undefined
       ? applySplit(ranked, kept, policy.split, splitPoint(ctx.tenant, request.user, services.random))
       : ranked;
+  // Every model is either ranked or excluded with a reason: force_model ranks only its chain.
+  if (ctx.ranked.length < kept.length) {
+    const ranked = new Set(ctx.ranked.map((r) => r.candidate));
+    for (const candidate of kept) {
+      if (!ranked.has(candidate)) {
+        ctx.excluded.push({
+          model: candidate.model.id,
+          reason: 'not the forced model or one of its fallbacks',
+        });
+      }
+    }
+  }
 
   const decision: RouteDecision = {
     tenant: ctx.tenant,
