@@ -100,6 +100,16 @@ export class HealthTracker {
     return true;
   }
 
+  /**
+   * Ends an acquired attempt that has no verdict (the caller aborted, a hedge lost, a
+   * stream's reader stopped early): it neither helps nor hurts, but a half-open probe is
+   * free again, so the next call after it may probe.
+   */
+  release(key: string): void {
+    const d = this.deployments.get(key);
+    if (d?.probing) d.probing = false;
+  }
+
   /** Records an attempt's outcome; `failure` is the classified code of a failed attempt. */
   record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): void {
     const d = this.deployment(key);

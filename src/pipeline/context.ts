@@ -29,6 +29,7 @@ export interface RouterServices {
     view(key: string): ModelHealth | undefined;
     tryAcquire(key: string): boolean;
     record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): void;
+    release(key: string): void;
   };
   /** Retries per candidate and their backoff. */
   readonly retry: { retries: number; minDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };

@@ -69,6 +69,10 @@ interface Won {
 interface Runner {
   candidate: Candidate;
   controller: AbortController;
+  /** The attempt in flight, if any; set and cleared by runCandidate. */
+  current: AttemptInfo | undefined;
+  /** Stopped by the chain (a hedge that lost, or the call's end): its attempt is already recorded. */
+  cancelled: boolean;
   promise: Promise<
     { runner: Runner; ok: true; value: unknown } | { runner: Runner; ok: false; error: unknown }
   >;
@@ -123,8 +127,14 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
     const call = ctx.signal;
     if (call?.aborted) controller.abort(call.reason);
     else call?.addEventListener('abort', () => controller.abort(call.reason), { once: true });
-    const runner: Runner = { candidate, controller, promise: undefined as never };
-    runner.promise = runCandidate(ctx, candidate, launch, controller.signal).then(
+    const runner: Runner = {
+      candidate,
+      controller,
+      current: undefined,
+      cancelled: false,
+      promise: undefined as never,
+    };
+    runner.promise = runCandidate(ctx, runner, launch).then(
       (value) => ({ runner, ok: true as const, value }),
       (error: unknown) => ({ runner, ok: false as const, error }),
     );
@@ -155,8 +165,7 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
       }
       running.delete(settled.runner);
       if (settled.ok) {
-        for (const other of running)
-          other.controller.abort(new HedgeCancelled('another candidate answered first'));
+        for (const other of running) cancel(ctx, other, 'another candidate answered first');
         const credentialId = ctx.policy?.credentials?.[settled.runner.candidate.model.provider]?.id;
         return {
           value: settled.value,
@@ -180,20 +189,33 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
       reason = error.code;
     }
   } finally {
-    for (const runner of running) runner.controller.abort(new HedgeCancelled('the call ended'));
+    for (const runner of running) cancel(ctx, runner, 'the call ended');
   }
 
   if (ctx.signal?.aborted) throw callAbortReason(ctx);
   throw exhausted(ctx, lastFailure);
 }
 
+/**
+ * Stops a runner the chain no longer needs. Its attempt in flight is recorded now, as
+ * `cancelled`, so the audit emitted right after the winner lists it; its circuit slot is
+ * given back without a verdict.
+ */
+function cancel(ctx: RouteContext, runner: Runner, why: string): void {
+  runner.cancelled = true;
+  const attempt = runner.current;
+  if (attempt) {
+    recordAttempt(ctx, attempt, 'cancelled', undefined);
+    ctx.services.health.release(attempt.key);
+    runner.current = undefined;
+  }
+  runner.controller.abort(new HedgeCancelled(why));
+}
+
 /** One candidate with its retries. Resolves with the launch's value or rejects with the last ProviderError. */
-async function runCandidate(
-  ctx: RouteContext,
-  candidate: Candidate,
-  launch: Launch,
-  stop: AbortSignal,
-): Promise<unknown> {
+async function runCandidate(ctx: RouteContext, runner: Runner, launch: Launch): Promise<unknown> {
+  const { candidate } = runner;
+  const stop = runner.controller.signal;
   const { services, policy } = ctx;
   const { model } = candidate;
   const adapter = services.adapters.get(model.provider)!;
@@ -223,8 +245,10 @@ async function runCandidate(
         clearDeadline: attempt.clearDeadline,
       };
       const request = providerRequest(ctx, candidate, credential, attempt.signal);
+      runner.current = info;
       try {
         const value = await launch(adapter, request, info);
+        runner.current = undefined;
         if (ctx.mode === 'complete') {
           recordSuccess(ctx, info);
           attempt.release();
@@ -232,11 +256,9 @@ async function runCandidate(
         return value;
       } catch (error) {
         attempt.release();
-        if (stop.aborted && !ctx.signal?.aborted) {
-          // A hedge that lost: not a failure of the deployment.
-          recordAttempt(ctx, info, 'cancelled', undefined);
-          throw new AbortError(stop.reason as Error);
-        }
+        // Stopped by the chain: cancel() has recorded the attempt and freed its circuit slot.
+        if (runner.cancelled) throw new AbortError(stop.reason as Error);
+        runner.current = undefined;
         throw recordFailure(ctx, info, adapter, error);
       }
     },
@@ -317,14 +339,19 @@ async function openStream(
   attempt.clearDeadline();
   return {
     async *[Symbol.asyncIterator]() {
+      let verdict = false;
       try {
         yield first.value;
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+        verdict = true;
         recordSuccess(ctx, attempt);
       } catch (error) {
+        verdict = true;
         const failure = recordFailure(ctx, attempt, adapter, error);
         throw ctx.signal?.aborted ? callAbortReason(ctx) : exhausted(ctx, failure);
       } finally {
+        // A reader that stopped early leaves no verdict: free the circuit slot.
+        if (!verdict) ctx.services.health.release(attempt.key);
         attempt.release();
         await iterator.return?.();
       }
@@ -349,8 +376,9 @@ function recordFailure(
   const failure = ProviderError.isInstance(error) ? error : adapter.classify(error, model.upstream);
   const latencyMs = performance.now() - attempt.started;
   recordAttempt(ctx, attempt, failure.code, failure.status, latencyMs);
-  // A call the caller aborted says nothing of the deployment's health.
-  if (!ctx.signal?.aborted) ctx.services.health.record(attempt.key, failure.code, latencyMs);
+  // A call the caller aborted says nothing of the deployment's health; its probe slot is free again.
+  if (ctx.signal?.aborted) ctx.services.health.release(attempt.key);
+  else ctx.services.health.record(attempt.key, failure.code, latencyMs);
   ctx.services.emit('attempt.failed', () => ({
     requestId: ctx.requestId,
     tenant: ctx.tenant,
