@@ -14,6 +14,12 @@ export {
   type RouterErrorCode,
   type RouterErrorOptions,
 } from './errors.js';
+export {
+  type AuditChainVerdict,
+  canonicalJson,
+  GENESIS_HASH,
+  verifyAuditChain,
+} from './events/audit-chain.js';
 export type {
   AttemptFailedEvent,
   AuditOutcome,
@@ -36,12 +42,6 @@ export type {
   RouterEvents,
   TenantNoisyEvent,
 } from './events/types.js';
-export {
-  type AuditChainVerdict,
-  canonicalJson,
-  GENESIS_HASH,
-  verifyAuditChain,
-} from './events/audit-chain.js';
 export type { Middleware } from './pipeline/compose.js';
 export type { RouteContext, RouterServices, Served, StageName } from './pipeline/context.js';
 export type {

@@ -17,7 +17,9 @@ import type { ProviderAdapter, ProviderResponse } from './providers/types.js';
 import { accessStage } from './stages/access.js';
 import { budgetStage } from './stages/budget/index.js';
 import { periodOf } from './stages/budget/period.js';
+import { cacheStage } from './stages/cache.js';
 import { executeStage } from './stages/execute.js';
+import { guardrailsStage } from './stages/guardrails.js';
 import { promptStage } from './stages/prompt.js';
 import { queueStage } from './stages/queue.js';
 import { ratelimitStage } from './stages/ratelimit.js';
@@ -170,7 +172,9 @@ const STAGE_ORDER: readonly StageName[] = [
 const BUILTIN_STAGES: readonly [StageName, Middleware<RouteContext>][] = [
   ['tenant', tenantStage],
   ['access', accessStage],
+  ['guardrails', guardrailsStage],
   ['prompt', promptStage],
+  ['cache', cacheStage],
   ['ratelimit', ratelimitStage],
   ['strategy', strategyStage],
   ['budget', budgetStage],
@@ -467,6 +471,8 @@ class RouterImpl implements Router {
       responseFormat: request.responseFormat,
       admit: undefined,
       queueWaitMs: 0,
+      cached: false,
+      guardrailsTriggered: [],
       messages: request.messages,
       eligible: [],
       candidates: [],

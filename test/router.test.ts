@@ -646,13 +646,10 @@ describe('system prompt templates', () => {
     expect(() => router.tenants.set('x', { systemPrompt: '{{foo}}' })).toThrow(/tenants\.x\.systemPrompt/);
   });
 
-  it('refuse an option this version does not enforce, naming it', () => {
+  it('refuse a misspelled option, naming it, instead of ignoring it', () => {
     expect(() =>
-      createRouter({
-        providers: emu.providers,
-        tenants: { acme: { guardrails: { blockedTerms: ['x'] } } as never },
-      }),
-    ).toThrow(/tenants\.acme: Unrecognized key: "guardrails"/);
+      createRouter({ providers: emu.providers, tenants: { acme: { budgett: { limitUsd: 1 } } as never } }),
+    ).toThrow(/tenants\.acme: Unrecognized key: "budgett"/);
     expect(() => createRouter({ providers: emu.providers, tenant: {} } as never)).toThrow(
       /Unrecognized key: "tenant"/,
     );

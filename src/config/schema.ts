@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { TenantPolicy } from '../pipeline/policy.js';
+import type { Guardrail, TenantPolicy } from '../pipeline/policy.js';
+import type { JSONSchema } from '../types.js';
 
 /*
  * Every shape that enters from outside — router options, tenant policies, requests — is
@@ -81,6 +82,35 @@ export const TenantPolicySchema = z.strictObject({
     })
     .optional(),
   weight: z.number().positive().finite().optional(),
+  guardrails: z
+    .strictObject({
+      pii: z
+        .strictObject({
+          action: z.enum(['redact', 'deny']),
+          types: z.array(z.enum(['email', 'phone', 'card', 'ssn', 'iban', 'ip'])).optional(),
+        })
+        .optional(),
+      blockedTerms: z.array(nonEmpty).optional(),
+      maxInputTokens: z.number().int().positive().optional(),
+      outputSchema: z
+        .custom<JSONSchema | { safeParse(value: unknown): { success: boolean } }>(
+          (v) => typeof v === 'object' && v !== null,
+          'must be a JSON Schema object or a zod schema',
+        )
+        .optional(),
+      custom: z
+        .array(
+          z.strictObject({
+            name: nonEmpty,
+            stage: z.enum(['input', 'output']),
+            check: z.custom<Guardrail['check']>((v) => typeof v === 'function', 'must be a function'),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+  cache: z.strictObject({ ttlMs: z.number().int().positive() }).optional(),
+  captureContent: z.boolean().optional(),
 }) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({

@@ -111,6 +111,10 @@ export interface RouteContext {
   admit: ((candidate: Candidate) => Promise<boolean>) | undefined;
   /** Time spent queued for a concurrency slot, in ms. */
   queueWaitMs: number;
+  /** True when the cache stage answered (no provider was called; the cost is 0). */
+  cached: boolean;
+  /** Names of the guardrails that acted on this call (redacted or denied), for the audit. */
+  guardrailsTriggered: string[];
   /** Set when the call ends in error, before outer stages see it unwind. */
   error: RouterError | undefined;
   locals: Record<string, unknown>;

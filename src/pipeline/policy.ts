@@ -1,5 +1,5 @@
 import type { ModelSpec, ResolvedModel } from '../catalog/types.js';
-import type { ResponseFormat, StrategyName } from '../types.js';
+import type { JSONSchema, Message, ResponseFormat, StrategyName } from '../types.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
 
 /**
@@ -82,6 +82,51 @@ export interface TenantPolicy {
   rateLimit?: RateLimitSpec;
   /** The tenant's share of the router's concurrency when it is saturated (weighted fair queuing). Default 1. */
   weight?: number;
+  /** Input and output checks: PII, blocked terms, size, structured output, custom. See `Guardrails`. */
+  guardrails?: Guardrails;
+  /** Exact-match answers cache, scoped to the tenant, kept `ttlMs`. Off when absent. */
+  cache?: { ttlMs: number };
+  /** Put the prompt and the answer (after redaction) in the tenant's audit records. Default false. */
+  captureContent?: boolean;
+}
+
+/** The PII kinds the built-in detector finds. */
+export type PiiType = 'email' | 'phone' | 'card' | 'ssn' | 'iban' | 'ip';
+
+/** What a guardrail decides. `redact` carries the rewritten content. */
+export type GuardrailVerdict =
+  | { action: 'allow' }
+  | { action: 'redact'; messages?: Message[]; text?: string }
+  | { action: 'deny'; reason: string };
+
+/** What a guardrail sees: the input messages, or the answer's text for an output check. */
+export interface GuardrailInput {
+  tenant: string;
+  user: string | undefined;
+  stage: 'input' | 'output';
+  messages: readonly Message[];
+  /** The answer's text, for `output`. */
+  text?: string;
+}
+
+/** A custom check, run per call where the tenant's policy lists it. */
+export interface Guardrail {
+  name: string;
+  stage: 'input' | 'output';
+  check(input: GuardrailInput): GuardrailVerdict | Promise<GuardrailVerdict>;
+}
+
+/** A tenant's guardrails. */
+export interface Guardrails {
+  /** Find PII in the input: `redact` replaces each with a typed placeholder (`[EMAIL]`), `deny` refuses the call. */
+  pii?: { action: 'redact' | 'deny'; types?: PiiType[] };
+  /** Terms refused in the input and the output, case-insensitive. */
+  blockedTerms?: string[];
+  /** Refuse inputs estimated above this many tokens. */
+  maxInputTokens?: number;
+  /** The answer must be JSON matching this JSON Schema, or parse with this zod schema (`{ safeParse }`). */
+  outputSchema?: JSONSchema | { safeParse(value: unknown): { success: boolean } };
+  custom?: Guardrail[];
 }
 
 /**
@@ -138,6 +183,8 @@ const NESTED_FIELDS: ReadonlySet<string> = new Set([
   'userBudget',
   'tagBudgets',
   'rateLimit',
+  'guardrails',
+  'cache',
 ]);
 
 /**

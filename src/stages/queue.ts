@@ -1,5 +1,130 @@
+import { RouterError } from '../errors.js';
 import type { Middleware } from '../pipeline/compose.js';
-import type { RouteContext } from '../pipeline/context.js';
+import type { RouteContext, RouterServices } from '../pipeline/context.js';
+import { FairQueue, type Slot } from '../queue/fair-queue.js';
+import { NoisyNeighbors } from '../queue/noisy.js';
 
-/** Placeholder: passes the call on. */
-export const queueStage: Middleware<RouteContext> = (_ctx, next) => next();
+/** One router's scheduler and noisy-neighbour detector. */
+interface QueueState {
+  queue: FairQueue;
+  noisy: NoisyNeighbors;
+}
+
+/** Per router (keyed by its services), created on its first call. */
+const states = new WeakMap<RouterServices, QueueState>();
+
+function stateOf(services: RouterServices, limits: NonNullable<RouterServices['concurrency']>): QueueState {
+  let state = states.get(services);
+  if (!state) {
+    state = {
+      queue: new FairQueue(limits),
+      noisy: new NoisyNeighbors(services.noisyNeighbor, () => services.now()),
+    };
+    states.set(services, state);
+  }
+  return state;
+}
+
+/**
+ * The router-wide concurrency cap (`concurrency.maxInFlight`). A call takes a free slot at
+ * once; when every slot is taken it waits in its tenant's queue, and freed slots go to the
+ * tenants by weighted fair queuing (`weight` in the policy, default 1), not in arrival
+ * order. A tenant with `maxQueuePerTenant` calls already waiting is `rate_limited`. A call
+ * whose signal aborts (caller or deadline) while queued leaves the queue at once. The time
+ * queued is `ctx.queueWaitMs`, in the audit record. The slot is held until the answer is
+ * complete: for a stream, until it ends or fails.
+ *
+ * Emits `tenant.noisy` when a tenant holds more than `noisyNeighbor.share` of the calls in
+ * flight plus queued (with at least 4 of them), or its request rate passes `rateFactor`
+ * times its own baseline; each at most once per tenant per `windowMs` (see `NoisyNeighbors`).
+ *
+ * Skipped when `concurrency` is not configured, and by `explain()`.
+ */
+export const queueStage: Middleware<RouteContext> = async (ctx, next) => {
+  const { services } = ctx;
+  const limits = services.concurrency;
+  if (!limits || ctx.mode === 'explain') return next();
+  const { queue, noisy } = stateOf(services, limits);
+  const tenant = ctx.tenant;
+
+  const surge = noisy.request(tenant);
+  if (surge) emitNoisy(ctx, { reason: 'rate', rate: surge.rate, baseline: surge.baseline });
+
+  let slot: Slot | undefined = queue.tryAcquire(tenant);
+  if (slot) checkShare(ctx, queue, noisy);
+  else {
+    const weight = ctx.policy?.weight ?? 1;
+    const waiting = queue.enqueue(tenant, weight, ctx.signal);
+    if (!waiting) refuse(ctx, queue, weight, limits.maxQueuePerTenant);
+    checkShare(ctx, queue, noisy);
+    const enqueuedAt = performance.now();
+    try {
+      slot = await waiting;
+    } finally {
+      ctx.queueWaitMs = performance.now() - enqueuedAt;
+    }
+  }
+
+  try {
+    await next();
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
+  const inner = ctx.stream;
+  if (ctx.mode !== 'stream' || !inner) {
+    slot.release();
+    return;
+  }
+  const held = slot;
+  ctx.stream = {
+    async *[Symbol.asyncIterator]() {
+      try {
+        yield* inner;
+      } finally {
+        held.release();
+      }
+    },
+  };
+};
+
+function checkShare(ctx: RouteContext, queue: FairQueue, noisy: NoisyNeighbors): void {
+  const share = noisy.share(ctx.tenant, queue.load(ctx.tenant), queue.inFlight + queue.queued);
+  if (share !== undefined) emitNoisy(ctx, { reason: 'share', share });
+}
+
+function emitNoisy(
+  ctx: RouteContext,
+  fields: { reason: 'share'; share: number } | { reason: 'rate'; rate: number; baseline: number },
+): void {
+  ctx.services.emit('tenant.noisy', () => ({
+    requestId: ctx.requestId,
+    tenant: ctx.tenant,
+    timestamp: ctx.services.now(),
+    ...fields,
+  }));
+}
+
+/** The tenant's queue is full: `rate_limited`, with an estimate of when a place frees. */
+function refuse(ctx: RouteContext, queue: FairQueue, weight: number, maxQueuePerTenant: number): never {
+  const retryAfterMs = queue.estimateWaitMs(ctx.tenant, weight);
+  ctx.services.emit('ratelimit.throttled', () => ({
+    requestId: ctx.requestId,
+    tenant: ctx.tenant,
+    timestamp: ctx.services.now(),
+    limit: 'queue',
+    // 0 when no call has finished yet, so no service time is known.
+    retryAfterMs: retryAfterMs ?? 0,
+    waited: false,
+  }));
+  throw new RouterError(
+    'rate_limited',
+    `tenant '${ctx.tenant}' already has ${maxQueuePerTenant} calls queued for a concurrency slot (concurrency.maxQueuePerTenant); retry later`,
+    {
+      tenant: ctx.tenant,
+      requestId: ctx.requestId,
+      retryable: true,
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+    },
+  );
+}
