@@ -288,6 +288,9 @@ class RouterImpl implements Router {
       },
       now,
     };
+    this.services.store.onError?.((error, failOpen) =>
+      this.services.emit('store.error', () => ({ timestamp: now(), message: error.message, failOpen })),
+    );
     this.pipeline = compose(placeMiddleware(config.middleware ?? []));
   }
 
@@ -507,8 +510,8 @@ class RouterImpl implements Router {
       provider: model.provider,
       ...(model.region !== undefined && { region: model.region }),
       usage: response.usage,
-      costUsd: actualCostUsd(model, response.usage),
-      cached: false,
+      costUsd: ctx.cached ? 0 : actualCostUsd(model, response.usage),
+      cached: ctx.cached,
       latencyMs: performance.now() - ctx.startedAt,
       ...(ttftMs !== undefined && { ttftMs }),
       attempts: ctx.attempts,
@@ -540,6 +543,7 @@ class RouterImpl implements Router {
       ...(result.ttftMs !== undefined && { ttftMs: result.ttftMs }),
       cached: result.cached,
       ...costCheck(ctx, result.costUsd),
+      ...(ctx.policy?.captureContent && { content: { messages: ctx.messages, text: result.text } }),
     }));
   }
 
@@ -599,6 +603,7 @@ class RouterImpl implements Router {
       fallbacks: ctx.fallbacks,
       stream: ctx.mode === 'stream',
       ...(ctx.queueWaitMs > 0 && { queueWaitMs: ctx.queueWaitMs }),
+      ...(ctx.guardrailsTriggered.length > 0 && { guardrails: ctx.guardrailsTriggered }),
     };
   }
 

@@ -1,5 +1,5 @@
 import type { RouterErrorCode } from '../errors.js';
-import type { Attempt, StrategyName, Usage } from '../types.js';
+import type { Attempt, Message, StrategyName, Usage } from '../types.js';
 
 /** Fields every event carries. */
 export interface EventBase {
@@ -124,6 +124,29 @@ export interface TenantNoisyEvent extends EventBase {
   baseline?: number;
 }
 
+export interface CacheHitEvent extends EventBase {
+  model: string;
+  provider: string;
+  /** What the cached answer had cost when it was first made. */
+  savedUsd: number;
+}
+
+export interface GuardrailTriggeredEvent extends EventBase {
+  /** The guardrail's name (`pii`, `blocked-terms`, `max-input-tokens`, `output-schema`, or a custom name). */
+  guardrail: string;
+  stage: 'input' | 'output';
+  action: 'redact' | 'deny';
+  /** For PII: the kinds found (never the values). */
+  kinds?: string[];
+}
+
+/** The store failed (Redis down, say); `failOpen` says whether calls went on with local limits. */
+export interface StoreErrorEvent {
+  timestamp: number;
+  message: string;
+  failOpen: boolean;
+}
+
 /** How a call ended, for the audit: `denied` when the router refused it before any provider answered. */
 export type AuditOutcome = 'success' | 'denied' | 'failed';
 
@@ -159,6 +182,10 @@ export interface AuditRecord {
   /** The cost cap in force (lower of `maxCost` and `maxCostPerRequest`), and whether the actual cost went over it. */
   costCapUsd?: number;
   overCap?: boolean;
+  /** Names of the guardrails that redacted or denied something in this call. */
+  guardrails?: string[];
+  /** The prompt and the answer, after redaction: only when the tenant's `captureContent` is on. */
+  content?: { messages: Message[]; text?: string };
   stream: boolean;
   prevHash?: string;
   hash?: string;
@@ -178,6 +205,9 @@ export interface RouterEvents {
   'budget.exceeded': [BudgetExceededEvent];
   'ratelimit.throttled': [RateLimitThrottledEvent];
   'tenant.noisy': [TenantNoisyEvent];
+  'cache.hit': [CacheHitEvent];
+  'guardrail.triggered': [GuardrailTriggeredEvent];
+  'store.error': [StoreErrorEvent];
   'request.completed': [RequestCompletedEvent];
   'request.failed': [RequestFailedEvent];
   audit: [AuditRecord];

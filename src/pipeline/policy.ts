@@ -173,7 +173,11 @@ export interface EffectivePolicy extends Omit<TenantPolicy, 'strategy' | 'system
   readonly roleAllows: ReadonlyMap<string, ModelMatcher>;
   /** The router's catalog with the tenant's own `models` laid over it; undefined when it has none. */
   readonly catalog: ReadonlyMap<string, ResolvedModel> | undefined;
+  /** Unique per compiled policy: changes whenever the policy (or its defaults or tier) changes. */
+  readonly version: number;
 }
+
+let policyVersion = 0;
 
 /** Fields merged one level deep; every other field (arrays included) is replaced whole. */
 const NESTED_FIELDS: ReadonlySet<string> = new Set([
@@ -228,6 +232,7 @@ export function compilePolicy(
     denies: policy.deniedModels ? compileMatcher(policy.deniedModels) : undefined,
     roleAllows,
     catalog: policy.models && catalogFor ? catalogFor(policy.models) : undefined,
+    version: ++policyVersion,
   };
 }
 

@@ -31,6 +31,8 @@ export interface Store {
   rateAdjust(key: string, delta: number, limit: number, windowMs: number, now: number): Promise<void>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
+  /** Subscribes to failures the store handled itself (fail-open), for the router's `store.error` event. */
+  onError?(listener: (error: Error, failOpen: boolean) => void): void;
 }
 
 /** A budget's counters. Money in nano-USD. */

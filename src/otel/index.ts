@@ -1,0 +1,6 @@
+/**
+ * OpenTelemetry bridge. Placeholder until the bridge lands.
+ *
+ * @module routeplane/otel
+ */
+export {};
