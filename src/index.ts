@@ -27,9 +27,11 @@ export type {
   BudgetExceededEvent,
   BudgetScope,
   BudgetThresholdEvent,
+  CacheHitEvent,
   EventBase,
   ExcludedModel,
   FallbackEvent,
+  GuardrailTriggeredEvent,
   PolicyDeniedEvent,
   RankedCandidate,
   RateLimitThrottledEvent,
@@ -40,6 +42,7 @@ export type {
   RouteDecision,
   RouterEventName,
   RouterEvents,
+  StoreErrorEvent,
   TenantNoisyEvent,
 } from './events/types.js';
 export type { Middleware } from './pipeline/compose.js';
@@ -47,7 +50,12 @@ export type { RouteContext, RouterServices, Served, StageName } from './pipeline
 export type {
   BudgetSpec,
   EffectivePolicy,
+  Guardrail,
+  GuardrailInput,
+  Guardrails,
+  GuardrailVerdict,
   ModelMatcher,
+  PiiType,
   RateLimitSpec,
   TenantPolicy,
 } from './pipeline/policy.js';
