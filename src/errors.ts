@@ -14,6 +14,9 @@ import type { Attempt } from './types.js';
  * - `providers_exhausted`: every candidate failed; see `attempts` and `cause`.
  * - `timeout`: the call's deadline (`timeoutMs`) passed.
  * - `aborted`: the caller's `signal` aborted the call.
+ * - `store_unavailable`: the shared store (Redis) cannot be reached and it fails closed;
+ *   retryable, with `retryAfterMs`. An extension of the contract's list: an outage must not
+ *   look like a tenant over its rate limit.
  */
 export type RouterErrorCode =
   | 'invalid_config'
@@ -26,7 +29,8 @@ export type RouterErrorCode =
   | 'no_eligible_model'
   | 'providers_exhausted'
   | 'timeout'
-  | 'aborted';
+  | 'aborted'
+  | 'store_unavailable';
 
 /**
  * How a provider failure is classified, once, by its adapter. The first five are retryable
@@ -97,7 +101,8 @@ export class RouterError extends Error {
   constructor(code: RouterErrorCode, message: string, options: RouterErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.retryable = options.retryable ?? (code === 'rate_limited' || code === 'timeout');
+    this.retryable =
+      options.retryable ?? (code === 'rate_limited' || code === 'timeout' || code === 'store_unavailable');
     if (options.tenant !== undefined) this.tenant = options.tenant;
     if (options.requestId !== undefined) this.requestId = options.requestId;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;

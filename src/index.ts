@@ -4,6 +4,15 @@
  *
  * @module routeplane
  */
+
+export type { CachedAnswer } from './cache/answer.js';
+export {
+  createMemorySemanticIndex,
+  createSemanticCacheMiddleware,
+  type Embedder,
+  type SemanticCacheOptions,
+  type SemanticIndex,
+} from './cache/semantic.js';
 export { CATALOG_DATE } from './catalog/models.js';
 export type { ModelCapability, ModelSpec, ResolvedModel } from './catalog/types.js';
 export {
@@ -45,6 +54,14 @@ export type {
   StoreErrorEvent,
   TenantNoisyEvent,
 } from './events/types.js';
+export {
+  createMetrics,
+  type DistributionSummary,
+  type MetricsCollector,
+  type MetricsOptions,
+  type MetricsSnapshot,
+  type TenantMetrics,
+} from './observability/metrics.js';
 export type { Middleware } from './pipeline/compose.js';
 export type { RouteContext, RouterServices, Served, StageName } from './pipeline/context.js';
 export type {

@@ -197,3 +197,14 @@ describe('tenant defaults and hooks', () => {
     expect((await r.complete({ tenant: 'acme', messages: hello })).model).toBe('claude-sonnet-5-5');
   });
 });
+
+describe('guardrail configuration', () => {
+  it('refuses an output JSON Schema that cannot be used, when the policy is set', () => {
+    expect(() =>
+      createRouter({
+        providers: emu.providers,
+        tenants: { acme: { guardrails: { outputSchema: { type: 'nonsense' } } } },
+      }),
+    ).toThrow(/tenants\.acme\.guardrails\.outputSchema cannot be used as a JSON Schema/);
+  });
+});

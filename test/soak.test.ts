@@ -237,9 +237,11 @@ describe('hedging', () => {
 
     expect(result.model).toBe(second);
     expect(elapsed).toBeGreaterThanOrEqual(45);
-    expect(elapsed).toBeLessThan(1_000);
+    // The first request hangs for 2,000 ms: anything well under that came from the hedge
+    // (bounds kept loose for a loaded CI machine).
+    expect(elapsed).toBeLessThan(1_900);
     expect(emu.requests.map((r) => r.model)).toEqual([first, second]);
-    await vi.waitFor(() => expect(emu.requests[0]!.clientClosed).toBe(true), { timeout: 1_000 });
+    await vi.waitFor(() => expect(emu.requests[0]!.clientClosed).toBe(true), { timeout: 3_000 });
     expect(emu.requests[0]!.answered).toBe(false);
     expect(emu.requests[1]!.answered).toBe(true);
     expect(fallbacks).toEqual([

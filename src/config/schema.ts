@@ -118,6 +118,17 @@ const ProviderEntrySchema = z.object({
   apiKey: z.string().optional(),
   baseURL: z.string().url('must be a URL').optional(),
   client: z.unknown().optional(),
+  adapter: z
+    .custom<object>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as { complete?: unknown }).complete === 'function' &&
+        typeof (v as { stream?: unknown }).stream === 'function' &&
+        typeof (v as { classify?: unknown }).classify === 'function',
+      'must be a ProviderAdapter (complete, stream, classify)',
+    )
+    .optional(),
 });
 
 const TenantSourceSchema = z.union([

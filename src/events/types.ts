@@ -1,5 +1,5 @@
 import type { RouterErrorCode } from '../errors.js';
-import type { Attempt, Message, StrategyName, Usage } from '../types.js';
+import type { Attempt, FinishReason, Message, StrategyName, Usage } from '../types.js';
 
 /** Fields every event carries. */
 export interface EventBase {
@@ -66,6 +66,7 @@ export interface PolicyDeniedEvent extends EventBase {
 export interface RequestCompletedEvent extends EventBase {
   model: string;
   provider: string;
+  finishReason: FinishReason;
   usage: Usage;
   costUsd: number;
   latencyMs: number;
@@ -177,6 +178,8 @@ export interface AuditRecord {
   attempts: Attempt[];
   /** Models the call fell back from, in order. */
   fallbacks: string[];
+  /** Why the model stopped, for a successful call. */
+  finishReason?: FinishReason;
   /** Time spent waiting for a concurrency slot (weighted fair queue), in ms. */
   queueWaitMs?: number;
   /** The cost cap in force (lower of `maxCost` and `maxCostPerRequest`), and whether the actual cost went over it. */

@@ -13,6 +13,11 @@ export interface ProviderEntry {
   baseURL?: string;
   /** A ready SDK client; routeplane still turns its retries off per request. */
   client?: unknown;
+  /**
+   * Your own adapter, for a provider routeplane does not ship (or an in-memory one for
+   * tests and benchmarks). It must throw classified `ProviderError`s; see `ProviderAdapter`.
+   */
+  adapter?: ProviderAdapter;
 }
 
 const NAMED_TYPES: Record<string, ProviderType> = {
@@ -23,6 +28,7 @@ const NAMED_TYPES: Record<string, ProviderType> = {
 
 /** Builds the adapter for one provider entry. Throws `invalid_config` naming the entry. */
 export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapter {
+  if (entry.adapter) return entry.adapter;
   const type = entry.type ?? NAMED_TYPES[name];
   if (type === undefined) {
     throw new RouterError(

@@ -1,5 +1,40 @@
+import { captureAnswer, serveCached } from '../cache/answer.js';
+import { cacheKey } from '../cache/key.js';
+import { type AnswerCache, createMemoryCache } from '../cache/memory-cache.js';
 import type { Middleware } from '../pipeline/compose.js';
-import type { RouteContext } from '../pipeline/context.js';
+import type { RouteContext, RouterServices } from '../pipeline/context.js';
 
-/** Placeholder: passes the call on. */
-export const cacheStage: Middleware<RouteContext> = (_ctx, next) => next();
+/** Each router's own cache (keyed by its services), on the router's clock; gone with the router. */
+const caches = new WeakMap<RouterServices, AnswerCache>();
+
+function cacheFor(services: RouterServices): AnswerCache {
+  let cache = caches.get(services);
+  if (!cache) {
+    cache = createMemoryCache({ now: () => services.now() });
+    caches.set(services, cache);
+  }
+  return cache;
+}
+
+/**
+ * The exact-match answer cache, for tenants whose policy sets `cache: { ttlMs }`. The key
+ * is a SHA-256 over the tenant, its policy version, the messages as they will be sent and
+ * every parameter that changes the answer (see `scopeInputs`). Entries live in this
+ * router's memory: an LRU of at most 10 000 entries and 64 MiB, each kept `ttlMs`.
+ *
+ * A hit answers at once: `cached: true`, cost 0, a `cache.hit` event, and for a stream the
+ * answer replayed as parts; no later stage runs (no rate limit, budget or provider). A
+ * miss runs the rest of the pipeline and keeps the answer if it is complete and
+ * successful (`stop` or `tool_calls`); a stream's answer is kept when it ended normally.
+ * `explain()` never uses the cache.
+ */
+export const cacheStage: Middleware<RouteContext> = async (ctx, next) => {
+  const ttlMs = ctx.policy?.cache?.ttlMs;
+  if (ttlMs === undefined || ctx.mode === 'explain') return next();
+  const cache = cacheFor(ctx.services);
+  const key = cacheKey(ctx);
+  const hit = cache.get(key);
+  if (hit && serveCached(ctx, hit)) return;
+  await next();
+  captureAnswer(ctx, (answer) => cache.set(key, answer, ttlMs));
+};

@@ -68,7 +68,8 @@ interface Won {
 /** A candidate's run: its retries, and a way to stop it (a hedge that lost, a call that ended). */
 interface Runner {
   candidate: Candidate;
-  controller: AbortController;
+  /** Present when the runner can be stopped on its own (hedging); else the call's signal stops it. */
+  controller: AbortController | undefined;
   /** The attempt in flight, if any; set and cleared by runCandidate. */
   current: AttemptInfo | undefined;
   /** Stopped by the chain (a hedge that lost, or the call's end): its attempt is already recorded. */
@@ -122,11 +123,16 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
       }));
     }
     previous = candidate;
-    const controller = new AbortController();
-    // The call's end (abort, deadline, a consumer that stops reading) stops every candidate.
-    const call = ctx.signal;
-    if (call?.aborted) controller.abort(call.reason);
-    else call?.addEventListener('abort', () => controller.abort(call.reason), { once: true });
+    // A runner needs a way to be stopped on its own only when a hedge may race it; otherwise
+    // the call's signal (abort, deadline, a consumer that stops reading) is its stop.
+    let controller: AbortController | undefined;
+    if (hedgeAfterMs !== undefined) {
+      controller = new AbortController();
+      const own = controller;
+      const call = ctx.signal;
+      if (call?.aborted) own.abort(call.reason);
+      else call?.addEventListener('abort', () => own.abort(call.reason), { once: true });
+    }
     const runner: Runner = {
       candidate,
       controller,
@@ -209,13 +215,18 @@ function cancel(ctx: RouteContext, runner: Runner, why: string): void {
     ctx.services.health.release(attempt.key);
     runner.current = undefined;
   }
-  runner.controller.abort(new HedgeCancelled(why));
+  runner.controller?.abort(new HedgeCancelled(why));
 }
 
-/** One candidate with its retries. Resolves with the launch's value or rejects with the last ProviderError. */
+/**
+ * One candidate with its retries. The first attempt runs directly (the common case costs no
+ * retry machinery); after a retryable failure it waits its backoff, and at least the
+ * provider's retry-after, and p-retry runs the rest. Resolves with the launch's value or
+ * rejects with the last ProviderError.
+ */
 async function runCandidate(ctx: RouteContext, runner: Runner, launch: Launch): Promise<unknown> {
   const { candidate } = runner;
-  const stop = runner.controller.signal;
+  const stop = runner.controller?.signal ?? ctx.signal;
   const { services, policy } = ctx;
   const { model } = candidate;
   const adapter = services.adapters.get(model.provider)!;
@@ -223,70 +234,80 @@ async function runCandidate(ctx: RouteContext, runner: Runner, launch: Launch): 
   const key = HealthTracker.key(model.id, model.provider, credential?.id);
   const retries = policy?.retries ?? services.retry.retries;
   const attemptTimeoutMs = policy?.attemptTimeoutMs ?? services.attemptTimeoutMs;
+  const { minDelayMs, maxDelayMs } = services.retry;
 
-  return pRetry(
-    async () => {
-      if (stop.aborted) throw new AbortError(stop.reason as Error);
-      if (!services.health.tryAcquire(key)) {
-        // Not an attempt: the circuit is open (or its one probe is out). Move on at once.
-        throw new AbortError(
-          new ProviderError('overloaded', `${model.id} on ${model.provider}: circuit open, skipped`, {
-            provider: model.provider,
-            model: model.upstream,
-          }),
-        );
-      }
-      const attempt = attemptSignal(stop, attemptTimeoutMs, model.id);
-      const info: AttemptInfo = {
-        candidate,
-        key,
-        started: performance.now(),
-        release: attempt.release,
-        clearDeadline: attempt.clearDeadline,
-      };
-      const request = providerRequest(ctx, candidate, credential, attempt.signal);
-      runner.current = info;
-      try {
-        const value = await launch(adapter, request, info);
-        runner.current = undefined;
-        if (ctx.mode === 'complete') {
-          recordSuccess(ctx, info);
-          attempt.release();
-        }
-        return value;
-      } catch (error) {
+  const attemptOnce = async (): Promise<unknown> => {
+    if (stop?.aborted) throw new AbortError(stop.reason as Error);
+    if (!services.health.tryAcquire(key)) {
+      // Not an attempt: the circuit is open (or its one probe is out). Move on at once.
+      throw new AbortError(
+        new ProviderError('overloaded', `${model.id} on ${model.provider}: circuit open, skipped`, {
+          provider: model.provider,
+          model: model.upstream,
+        }),
+      );
+    }
+    const attempt = attemptSignal(stop, attemptTimeoutMs, model.id);
+    const info: AttemptInfo = {
+      candidate,
+      key,
+      started: performance.now(),
+      release: attempt.release,
+      clearDeadline: attempt.clearDeadline,
+    };
+    const request = providerRequest(ctx, candidate, credential, attempt.signal);
+    runner.current = info;
+    try {
+      const value = await launch(adapter, request, info);
+      runner.current = undefined;
+      if (ctx.mode === 'complete') {
+        recordSuccess(ctx, info);
         attempt.release();
-        // Stopped by the chain: cancel() has recorded the attempt and freed its circuit slot.
-        if (runner.cancelled) throw new AbortError(stop.reason as Error);
-        runner.current = undefined;
-        throw recordFailure(ctx, info, adapter, error);
+      }
+      return value;
+    } catch (error) {
+      attempt.release();
+      // Stopped by the chain: cancel() has recorded the attempt and freed its circuit slot.
+      if (runner.cancelled) throw new AbortError(stop?.reason as Error);
+      runner.current = undefined;
+      throw recordFailure(ctx, info, adapter, error);
+    }
+  };
+
+  try {
+    return await attemptOnce();
+  } catch (error) {
+    if (error instanceof AbortError) throw error.originalError;
+    if (retries === 0 || !willRetry(ctx, error, stop)) throw error;
+    // The first backoff, with p-retry's jitter (×1–2), and never sooner than retry-after.
+    const backoff = Math.min(maxDelayMs, Math.round(minDelayMs * (1 + Math.random())));
+    await sleep(Math.max(backoff, (error as ProviderError).retryAfterMs ?? 0), stop);
+    if (stop?.aborted) throw stop.reason;
+  }
+  return pRetry(attemptOnce, {
+    retries: retries - 1,
+    factor: 2,
+    minTimeout: Math.min(maxDelayMs, minDelayMs * 2),
+    maxTimeout: maxDelayMs,
+    randomize: true,
+    ...(stop && { signal: stop }),
+    shouldRetry: ({ error }) => willRetry(ctx, error, stop),
+    onFailedAttempt: async ({ error, retriesLeft }) => {
+      // Wait at least what the provider asked for; p-retry's backoff comes on top.
+      if (
+        retriesLeft > 0 &&
+        willRetry(ctx, error, stop) &&
+        ProviderError.isInstance(error) &&
+        error.retryAfterMs
+      ) {
+        await sleep(error.retryAfterMs, stop);
       }
     },
-    {
-      retries,
-      factor: 2,
-      minTimeout: services.retry.minDelayMs,
-      maxTimeout: services.retry.maxDelayMs,
-      randomize: true,
-      signal: stop,
-      shouldRetry: ({ error }) => willRetry(ctx, error, stop),
-      onFailedAttempt: async ({ error, retriesLeft }) => {
-        // Wait at least what the provider asked for; p-retry's backoff comes on top.
-        if (
-          retriesLeft > 0 &&
-          willRetry(ctx, error, stop) &&
-          ProviderError.isInstance(error) &&
-          error.retryAfterMs
-        ) {
-          await sleep(error.retryAfterMs, stop);
-        }
-      },
-    },
-  );
+  });
 }
 
-function willRetry(ctx: RouteContext, error: unknown, stop: AbortSignal): boolean {
-  if (stop.aborted || ctx.signal?.aborted) return false;
+function willRetry(ctx: RouteContext, error: unknown, stop: AbortSignal | undefined): boolean {
+  if (stop?.aborted || ctx.signal?.aborted) return false;
   if (!ProviderError.isInstance(error) || !error.retryable) return false;
   return error.retryAfterMs === undefined || error.retryAfterMs <= ctx.services.retry.maxRetryAfterMs;
 }
@@ -295,14 +316,14 @@ function providerRequest(
   ctx: RouteContext,
   candidate: Candidate,
   credential: { id: string; apiKey: string } | undefined,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
 ): ProviderRequest {
   const { request } = ctx;
   return {
     model: candidate.model.upstream,
     messages: ctx.messages,
     maxTokens: candidate.maxTokens,
-    signal,
+    ...(signal !== undefined && { signal }),
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.tools !== undefined && { tools: request.tools }),
     ...(request.toolChoice !== undefined && { toolChoice: request.toolChoice }),
@@ -445,22 +466,19 @@ function callAbortReason(ctx: RouteContext): RouterError {
  * the attempt's deadline. `release()` drops the timer and the link to the parent.
  */
 function attemptSignal(
-  parent: AbortSignal,
+  parent: AbortSignal | undefined,
   timeoutMs: number | undefined,
   modelId: string,
-): { signal: AbortSignal; release: () => void; clearDeadline: () => void } {
+): { signal: AbortSignal | undefined; release: () => void; clearDeadline: () => void } {
+  if (timeoutMs === undefined) return { signal: parent, release: noop, clearDeadline: noop };
   const controller = new AbortController();
-  const onAbort = () => controller.abort(parent.reason);
-  if (parent.aborted) onAbort();
-  else parent.addEventListener('abort', onAbort, { once: true });
-  let timer: ReturnType<typeof setTimeout> | undefined =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(
-          () =>
-            controller.abort(new Error(`attempt on ${modelId} passed attemptTimeoutMs (${timeoutMs} ms)`)),
-          timeoutMs,
-        );
+  const onAbort = () => controller.abort(parent?.reason);
+  if (parent?.aborted) onAbort();
+  else parent?.addEventListener('abort', onAbort, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined = setTimeout(
+    () => controller.abort(new Error(`attempt on ${modelId} passed attemptTimeoutMs (${timeoutMs} ms)`)),
+    timeoutMs,
+  );
   const clearDeadline = () => {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
@@ -470,10 +488,12 @@ function attemptSignal(
     clearDeadline,
     release: () => {
       clearDeadline();
-      parent.removeEventListener('abort', onAbort);
+      parent?.removeEventListener('abort', onAbort);
     },
   };
 }
+
+const noop = () => {};
 
 /** Resolves to 'hedge' after `ms`, unless cancelled first. */
 function hedgeTimer(
@@ -489,15 +509,15 @@ function hedgeTimer(
 }
 
 /** Waits `ms`, or until `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
+    if (signal?.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      signal?.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

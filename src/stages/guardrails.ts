@@ -1,5 +1,244 @@
+import { estimateInputTokens } from '../catalog/estimate.js';
+import { RouterError } from '../errors.js';
+import { blockedTermsOf, type TermMatcher } from '../guardrails/blocked-terms.js';
+import { rewriteMessageText, someMessageText } from '../guardrails/messages.js';
+import { checkOutput, outputSchemaOf, type SafeParser } from '../guardrails/output-schema.js';
+import { redactPii } from '../guardrails/pii.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
+import type { Guardrail, Guardrails, PiiType } from '../pipeline/policy.js';
+import type { ProviderStreamPart } from '../providers/types.js';
 
-/** Placeholder: passes the call on. */
-export const guardrailsStage: Middleware<RouteContext> = (_ctx, next) => next();
+/**
+ * The tenant's guardrails (`policy.guardrails`, tier and tenant fields merged).
+ *
+ * Input, before the call, on `ctx.messages` (the caller's messages; the system prompt is
+ * added after this stage), in this order: `maxInputTokens`, `blockedTerms`, `pii`, then the
+ * `custom` guardrails of stage `input` in their order. A redaction replaces `ctx.messages`, so
+ * the provider, the cache key and the captured audit content all see the redacted text. A
+ * denial throws `guardrail_blocked` (audited as `denied`; no provider is called). `explain()`
+ * runs the input checks too, so it refuses what the call would refuse.
+ *
+ * Output, after the call: `blockedTerms`, `outputSchema` (the answer must be JSON and match),
+ * then the `custom` guardrails of stage `output`. PII detection applies to the input only; an
+ * answer that only calls tools skips the schema check.
+ * - complete: checks `ctx.response.content`; a redaction rewrites it; a denial throws
+ *   `guardrail_blocked`. The call has already cost money: the budget stage, inside this one,
+ *   has settled its actual cost before the check runs.
+ * - stream: blocked terms are checked as text arrives (a short tail of earlier text is kept,
+ *   so a term split across two parts is caught); on a hit the stream stops, the provider
+ *   stream is closed, and the wrapped iterator throws `guardrail_blocked`, which the caller
+ *   receives as an `error` part. Text parts already delivered stay delivered (the part holding
+ *   the term is not). The schema and the custom output guardrails run on the whole text when
+ *   the provider finishes, before the `finish` part; a custom `redact` cannot rewrite text
+ *   already sent, so on a stream it fails closed as a denial.
+ *
+ * Every action emits `guardrail.triggered` and adds the guardrail's name to the audit's
+ * `guardrails`; neither, nor any error message, ever holds the matched text. A policy without
+ * guardrails skips the stage at no cost.
+ */
+export const guardrailsStage: Middleware<RouteContext> = async (ctx, next) => {
+  const guardrails = ctx.policy?.guardrails;
+  if (!guardrails) return next();
+  await checkInput(ctx, guardrails);
+  await next();
+  if (ctx.mode === 'explain') return;
+
+  const terms = guardrails.blockedTerms ? blockedTermsOf(guardrails) : undefined;
+  const schema = outputSchemaOf(guardrails);
+  const custom = guardrails.custom?.filter((g) => g.stage === 'output');
+  if (!terms && !schema && !custom?.length) return;
+
+  if (ctx.mode === 'complete') {
+    const response = ctx.response!;
+    // An answer that only calls tools has no structured output to check.
+    const toolCallsOnly = !response.content && (response.toolCalls?.length ?? 0) > 0;
+    const content = await checkText(
+      ctx,
+      response.content,
+      terms,
+      toolCallsOnly ? undefined : schema,
+      custom,
+      false,
+    );
+    // A new object: the cache may hold the provider's one.
+    if (content !== response.content) ctx.response = { ...response, content };
+    return;
+  }
+  const inner = ctx.stream!;
+  ctx.stream = {
+    async *[Symbol.asyncIterator]() {
+      const scanner = terms?.scanner();
+      const text: string[] = [];
+      let checked = false;
+      let toolCalls = false;
+      const finishChecks = async () => {
+        checked = true;
+        if (scanner?.end()) deny(ctx, 'blocked-terms', 'output', BLOCKED_OUTPUT);
+        const whole = text.join('');
+        await checkText(ctx, whole, undefined, toolCalls && !whole ? undefined : schema, custom, true);
+      };
+      for await (const part of inner as AsyncIterable<ProviderStreamPart>) {
+        if (part.type === 'text') {
+          if (scanner?.push(part.text)) deny(ctx, 'blocked-terms', 'output', BLOCKED_OUTPUT);
+          if (schema || custom?.length) text.push(part.text);
+        } else if (part.type === 'tool-call') toolCalls = true;
+        else if (part.type === 'finish') await finishChecks();
+        yield part;
+      }
+      if (!checked) await finishChecks();
+    },
+  };
+};
+
+const BLOCKED_INPUT =
+  'the input contains a term blocked by the tenant policy; rephrase the request without it';
+const BLOCKED_OUTPUT =
+  'the answer contains a term blocked by the tenant policy; the answer was withheld, rephrase the request or retry';
+
+async function checkInput(ctx: RouteContext, guardrails: Guardrails): Promise<void> {
+  const max = guardrails.maxInputTokens;
+  if (max !== undefined) {
+    const estimated = estimateInputTokens(ctx.messages, ctx.request.tools);
+    if (estimated > max) {
+      deny(
+        ctx,
+        'max-input-tokens',
+        'input',
+        `the input is estimated at ${estimated} tokens, above the tenant's limit of ${max} (guardrails.maxInputTokens); shorten the conversation`,
+      );
+    }
+  }
+
+  if (guardrails.blockedTerms) {
+    const terms = blockedTermsOf(guardrails);
+    if (terms && someMessageText(ctx.messages, terms.test))
+      deny(ctx, 'blocked-terms', 'input', BLOCKED_INPUT);
+  }
+
+  const pii = guardrails.pii;
+  if (pii) {
+    const kinds = new Set<PiiType>();
+    const redacted = rewriteMessageText(ctx.messages, (text) => {
+      const out = redactPii(text, pii.types);
+      for (const kind of out.kinds) kinds.add(kind);
+      return out.text;
+    });
+    if (redacted) {
+      const found = [...kinds];
+      if (pii.action === 'deny') {
+        deny(
+          ctx,
+          'pii',
+          'input',
+          `the input contains personal data (${found.join(', ')}); remove it, or set guardrails.pii.action to 'redact'`,
+          found,
+        );
+      }
+      ctx.messages = redacted;
+      triggered(ctx, 'pii', 'input', 'redact', found);
+    }
+  }
+
+  for (const guardrail of guardrails.custom ?? []) {
+    if (guardrail.stage !== 'input') continue;
+    const verdict = await guardrail.check({
+      tenant: ctx.tenant,
+      user: ctx.request.user,
+      stage: 'input',
+      messages: ctx.messages,
+    });
+    if (verdict.action === 'deny') denyCustom(ctx, guardrail, verdict.reason);
+    else if (verdict.action === 'redact') {
+      if (verdict.messages) ctx.messages = verdict.messages;
+      triggered(ctx, guardrail.name, 'input', 'redact');
+    }
+  }
+}
+
+/** The output checks of a whole text; returns it, rewritten by custom redactions. */
+async function checkText(
+  ctx: RouteContext,
+  text: string,
+  terms: TermMatcher | undefined,
+  schema: SafeParser | undefined,
+  custom: Guardrail[] | undefined,
+  streamed: boolean,
+): Promise<string> {
+  if (terms?.test(text)) deny(ctx, 'blocked-terms', 'output', BLOCKED_OUTPUT);
+  if (schema) {
+    const failure = checkOutput(text, schema);
+    if (failure) {
+      deny(
+        ctx,
+        'output-schema',
+        'output',
+        failure === 'not_json'
+          ? 'the answer is not valid JSON, as guardrails.outputSchema requires; ask for JSON (responseFormat) or retry'
+          : 'the answer does not match guardrails.outputSchema; retry, or pass the schema as responseFormat',
+      );
+    }
+  }
+  let out = text;
+  for (const guardrail of custom ?? []) {
+    const verdict = await guardrail.check({
+      tenant: ctx.tenant,
+      user: ctx.request.user,
+      stage: 'output',
+      messages: ctx.messages,
+      text: out,
+    });
+    if (verdict.action === 'deny') denyCustom(ctx, guardrail, verdict.reason);
+    else if (verdict.action === 'redact') {
+      if (streamed) {
+        deny(
+          ctx,
+          guardrail.name,
+          'output',
+          `guardrail '${guardrail.name}' asked to redact a streamed answer, whose text was already sent; the stream was stopped (use complete() for output redaction)`,
+        );
+      }
+      if (verdict.text !== undefined) out = verdict.text;
+      triggered(ctx, guardrail.name, 'output', 'redact');
+    }
+  }
+  return out;
+}
+
+function denyCustom(ctx: RouteContext, guardrail: Guardrail, reason: string): never {
+  deny(ctx, guardrail.name, guardrail.stage, reason);
+}
+
+/** Records the denial and throws `guardrail_blocked`. */
+function deny(
+  ctx: RouteContext,
+  guardrail: string,
+  stage: 'input' | 'output',
+  message: string,
+  kinds?: string[],
+): never {
+  triggered(ctx, guardrail, stage, 'deny', kinds);
+  throw new RouterError('guardrail_blocked', `guardrail '${guardrail}' refused the ${stage}: ${message}`, {
+    tenant: ctx.tenant,
+    requestId: ctx.requestId,
+  });
+}
+
+function triggered(
+  ctx: RouteContext,
+  guardrail: string,
+  stage: 'input' | 'output',
+  action: 'redact' | 'deny',
+  kinds?: string[],
+): void {
+  if (!ctx.guardrailsTriggered.includes(guardrail)) ctx.guardrailsTriggered.push(guardrail);
+  ctx.services.emit('guardrail.triggered', () => ({
+    requestId: ctx.requestId,
+    tenant: ctx.tenant,
+    timestamp: ctx.services.now(),
+    guardrail,
+    stage,
+    action,
+    ...(kinds !== undefined && { kinds }),
+  }));
+}

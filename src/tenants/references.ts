@@ -1,4 +1,5 @@
 import type { ResolvedModel } from '../catalog/types.js';
+import { compileOutputSchema } from '../guardrails/output-schema.js';
 import type { TenantPolicy } from '../pipeline/policy.js';
 
 /**
@@ -30,5 +31,13 @@ export function referenceProblem(
   if (policy.model !== undefined && !known(policy.model)) return unknown('model', policy.model);
   for (const id of policy.fallbacks ?? []) if (!known(id)) return unknown('fallbacks', id);
   for (const arm of policy.split ?? []) if (!known(arm.model)) return unknown('split', arm.model);
+  const schema = policy.guardrails?.outputSchema;
+  if (schema !== undefined) {
+    try {
+      compileOutputSchema(schema);
+    } catch (error) {
+      return `${where}.guardrails.outputSchema cannot be used as a JSON Schema: ${(error as Error).message}`;
+    }
+  }
   return undefined;
 }

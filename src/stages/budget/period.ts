@@ -10,8 +10,19 @@ export interface Period {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
+/** The last period computed per kind: every call asks, and the answer changes once a period. */
+const last = new Map<BudgetSpec['period'], Period & { startsAt: number }>();
+
 /** UTC calendar periods; weeks start on Monday (ISO 8601). */
 export function periodOf(period: BudgetSpec['period'], now: number): Period {
+  const hit = last.get(period);
+  if (hit && now >= hit.startsAt && now < hit.endsAt) return hit;
+  const computed = computePeriod(period, now);
+  last.set(period, computed);
+  return computed;
+}
+
+function computePeriod(period: BudgetSpec['period'], now: number): Period & { startsAt: number } {
   const d = new Date(now);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth();
@@ -20,22 +31,22 @@ export function periodOf(period: BudgetSpec['period'], now: number): Period {
   switch (period) {
     case 'hour': {
       const start = Date.UTC(y, m, day, d.getUTCHours());
-      return { id: iso(start).slice(0, 13), endsAt: start + HOUR };
+      return { id: iso(start).slice(0, 13), startsAt: start, endsAt: start + HOUR };
     }
     case 'day': {
       const start = Date.UTC(y, m, day);
-      return { id: iso(start).slice(0, 10), endsAt: start + DAY };
+      return { id: iso(start).slice(0, 10), startsAt: start, endsAt: start + DAY };
     }
     case 'week': {
       const sinceMonday = (d.getUTCDay() + 6) % 7;
       const start = Date.UTC(y, m, day - sinceMonday);
-      return { id: `W${iso(start).slice(0, 10)}`, endsAt: start + 7 * DAY };
+      return { id: `W${iso(start).slice(0, 10)}`, startsAt: start, endsAt: start + 7 * DAY };
     }
     case 'month': {
       const start = Date.UTC(y, m, 1);
-      return { id: iso(start).slice(0, 7), endsAt: Date.UTC(y, m + 1, 1) };
+      return { id: iso(start).slice(0, 7), startsAt: start, endsAt: Date.UTC(y, m + 1, 1) };
     }
     case 'total':
-      return { id: 'total', endsAt: Number.POSITIVE_INFINITY };
+      return { id: 'total', startsAt: Number.NEGATIVE_INFINITY, endsAt: Number.POSITIVE_INFINITY };
   }
 }
