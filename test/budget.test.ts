@@ -306,3 +306,38 @@ describe('reservations', () => {
     expect(usage.reservedUsd).toBe(0);
   });
 });
+
+describe('hedged calls', () => {
+  it("count the losing hedge's input in the cost and the budget, within the reservation", async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      models,
+      tenants: {
+        bank: {
+          strategy: 'max_reliability',
+          hedgeAfterMs: 30,
+          allowedModels: ['dear', 'meter'],
+          budget: { limitUsd: 1, period: 'total' },
+        },
+      },
+    });
+    const decision = await router.explain({ tenant: 'bank', maxTokens: MAX_TOKENS, messages: ask });
+    expect(decision.candidates.map((c) => c.model)).toEqual(['dear', 'meter']);
+    emu.fail('dear-up', { hangMs: 2_000 });
+    emu.respond('meter-up', { text: 'ok', usage: { inputTokens: 10, outputTokens: 10 } });
+    const result = await router.complete({ tenant: 'bank', maxTokens: MAX_TOKENS, messages: ask });
+    expect(result.model).toBe('meter');
+    const meterCost = (10 * meter.inputPerMTok + 10 * meter.outputPerMTok) / 1e6;
+    // dear's input bound at $10 per million tokens: what the cancelled request may have cost.
+    const dearInput = (decision.candidates[0]!.estCostUsd - MAX_TOKENS * 100e-6) as number;
+    expect(result.costUsd).toBeCloseTo(meterCost + dearInput, 9);
+    // In the order they ended: the winner, then the loser it cancelled.
+    expect(result.attempts.map((a) => [a.model, a.errorCode ?? 'ok'])).toEqual([
+      ['meter', 'ok'],
+      ['dear', 'cancelled'],
+    ]);
+    const usage = await router.usage('bank');
+    expect(usage.spentUsd).toBeCloseTo(result.costUsd, 9);
+    expect(usage.reservedUsd).toBe(0);
+  });
+});

@@ -106,9 +106,15 @@ export interface RouteContext {
   stream: AsyncIterable<ProviderStreamPart> | undefined;
   /**
    * Asked by the execute stage before it tries a candidate (not before each retry): false
-   * skips the candidate. The budget stage uses it to re-reserve for a dearer fallback.
+   * skips the candidate. The budget stage uses it to re-reserve for a dearer fallback, or,
+   * for a hedge (`concurrent`), to reserve the candidate's whole estimate on top.
    */
-  admit: ((candidate: Candidate) => Promise<boolean>) | undefined;
+  admit: ((candidate: Candidate, concurrent?: boolean) => Promise<boolean>) | undefined;
+  /**
+   * What attempts the router cancelled may have cost (a hedge that lost): the upper bound of
+   * their input, which the provider has read. Added to the call's cost and budget.
+   */
+  cancelledCostUsd: number;
   /** Time spent queued for a concurrency slot, in ms. */
   queueWaitMs: number;
   /** True when the cache stage answered (no provider was called; the cost is 0). */

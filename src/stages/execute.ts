@@ -101,9 +101,9 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
   };
 
   /** The next candidate that is not skipped and that the budget admits. */
-  const nextAdmitted = async (): Promise<Candidate | undefined> => {
+  const nextAdmitted = async (concurrent = false): Promise<Candidate | undefined> => {
     for (let candidate = nextCandidate(); candidate; candidate = nextCandidate()) {
-      if (!ctx.admit || (await ctx.admit(candidate))) return candidate;
+      if (!ctx.admit || (await ctx.admit(candidate, concurrent))) return candidate;
       ctx.excluded.push({ model: candidate.model.id, reason: 'does not fit the remaining budget' });
     }
     return undefined;
@@ -165,7 +165,7 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
       ]);
       hedge?.cancel();
       if (settled === 'hedge') {
-        const candidate = await nextAdmitted();
+        const candidate = await nextAdmitted(true);
         if (candidate) start(candidate, `hedge after ${hedgeAfterMs} ms`);
         continue;
       }
@@ -212,6 +212,8 @@ function cancel(ctx: RouteContext, runner: Runner, why: string): void {
   const attempt = runner.current;
   if (attempt) {
     recordAttempt(ctx, attempt, 'cancelled', undefined);
+    // The provider has read the prompt; what it wrote before the abort cannot be known.
+    ctx.cancelledCostUsd += attempt.candidate.inputTokens * attempt.candidate.model.inputPerToken;
     ctx.services.health.release(attempt.key);
     runner.current = undefined;
   }

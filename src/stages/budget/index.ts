@@ -41,8 +41,9 @@ export const budgetStage: Middleware<RouteContext> = async (ctx, next) => {
   const accounts = accountsOf(ctx);
   let held = await reserveFirst(ctx, accounts);
 
-  ctx.admit = async (candidate) => {
-    const need = toNanoCeil(candidate.estCostUsd);
+  ctx.admit = async (candidate, concurrent) => {
+    // A hedge runs beside the attempt already held for: it needs its own reservation.
+    const need = concurrent ? held + toNanoCeil(candidate.estCostUsd) : toNanoCeil(candidate.estCostUsd);
     if (need <= held) return true;
     if ((await reserveAll(ctx, accounts, need - held)) !== true) return false;
     held = need;
@@ -178,7 +179,8 @@ async function settle(
   usage: Usage | undefined,
 ): Promise<void> {
   const served = ctx.served;
-  const cost = usage && served ? toNano(actualCostUsd(served.candidate.model, usage)) : held;
+  const cost =
+    usage && served ? toNano(actualCostUsd(served.candidate.model, usage) + ctx.cancelledCostUsd) : held;
   for (const account of accounts) {
     const state = await ctx.services.store.settle(
       account.key,
