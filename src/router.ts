@@ -9,7 +9,7 @@ import { AuditChain } from './events/audit-chain.js';
 import type { AuditOutcome, AuditRecord, RouteDecision, RouterEvents } from './events/types.js';
 import { type BreakerOptions, DEFAULT_BREAKER, HealthTracker } from './health/tracker.js';
 import { compose, type Middleware } from './pipeline/compose.js';
-import type { RouteContext, RouterServices, StageName } from './pipeline/context.js';
+import { type RouteContext, type RouterServices, STAGE_NAMES, type StageName } from './pipeline/context.js';
 import { PartQueue } from './pipeline/part-queue.js';
 import type { TenantPolicy } from './pipeline/policy.js';
 import { createAdapter, type ProviderEntry } from './providers/index.js';
@@ -154,20 +154,6 @@ export interface TenantUsage {
   /** Calls settled in the period. */
   requests: number;
 }
-
-/** Pipeline order; custom middleware is placed relative to these names. */
-const STAGE_ORDER: readonly StageName[] = [
-  'tenant',
-  'access',
-  'guardrails',
-  'prompt',
-  'cache',
-  'ratelimit',
-  'strategy',
-  'budget',
-  'queue',
-  'execute',
-];
 
 const BUILTIN_STAGES: readonly [StageName, Middleware<RouteContext>][] = [
   ['tenant', tenantStage],
@@ -702,7 +688,7 @@ function disposeSignal(ctx: RouteContext): void {
 function placeMiddleware(
   custom: readonly (Middleware<RouteContext> | MiddlewareEntry)[],
 ): Middleware<RouteContext>[] {
-  const rank = (stage: StageName) => STAGE_ORDER.indexOf(stage);
+  const rank = (stage: StageName) => STAGE_NAMES.indexOf(stage);
   // Each entry gets a position on the stage scale: built-ins at their rank, custom
   // middleware just before or after its named stage, in the order given.
   const placed: { position: number; seq: number; handle: Middleware<RouteContext> }[] = BUILTIN_STAGES.map(

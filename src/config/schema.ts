@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STAGE_NAMES } from '../pipeline/context.js';
 import type { Guardrail, TenantPolicy } from '../pipeline/policy.js';
 import type { JSONSchema } from '../types.js';
 
@@ -140,18 +141,7 @@ const MiddlewareFunction = z.custom<(...args: unknown[]) => unknown>(
   (v) => typeof v === 'function',
   'must be a function',
 );
-const StageNameSchema = z.enum([
-  'tenant',
-  'access',
-  'guardrails',
-  'prompt',
-  'cache',
-  'ratelimit',
-  'strategy',
-  'budget',
-  'queue',
-  'execute',
-]);
+const StageNameSchema = z.enum(STAGE_NAMES);
 
 export const RouterConfigSchema = z.strictObject({
   providers: z

@@ -8,17 +8,21 @@ import type { Attempt, ChatRequest, Message, ResponseFormat, StrategyName } from
 import type { EffectivePolicy } from './policy.js';
 
 /** The names of the built-in stages, in pipeline order; custom middleware goes before or after one. */
-export type StageName =
-  | 'tenant'
-  | 'access'
-  | 'guardrails'
-  | 'prompt'
-  | 'cache'
-  | 'ratelimit'
-  | 'strategy'
-  | 'budget'
-  | 'queue'
-  | 'execute';
+export const STAGE_NAMES = [
+  'tenant',
+  'access',
+  'guardrails',
+  'prompt',
+  'cache',
+  'ratelimit',
+  'strategy',
+  'budget',
+  'queue',
+  'execute',
+] as const;
+
+/** The names of the built-in stages, in pipeline order; custom middleware goes before or after one. */
+export type StageName = (typeof STAGE_NAMES)[number];
 
 /** What the router lends every call: the catalog, adapters, health. Read-only for stages. */
 export interface RouterServices {

@@ -1,9 +1,9 @@
 import { estimateInputTokens } from '../catalog/estimate.js';
 import { RouterError } from '../errors.js';
+import { afterAnswer } from '../pipeline/after-stream.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
 import type { RateLimitSpec } from '../pipeline/policy.js';
-import type { ProviderStreamPart } from '../providers/types.js';
 import type { Usage } from '../types.js';
 
 /** Rate limits are per minute. */
@@ -97,27 +97,7 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
     throw error;
   }
 
-  if (ctx.mode === 'complete') {
-    await settle(ctx.response?.usage);
-    return;
-  }
-  const inner = ctx.stream;
-  if (inner === undefined) return;
-  ctx.stream = {
-    async *[Symbol.asyncIterator]() {
-      let usage: Usage | undefined;
-      let ended = false;
-      try {
-        for await (const part of inner as AsyncIterable<ProviderStreamPart>) {
-          if (part.type === 'finish') usage = part.usage;
-          yield part;
-        }
-        ended = true;
-      } finally {
-        await settle(ended ? usage : undefined);
-      }
-    },
-  };
+  await afterAnswer(ctx, settle);
 }
 
 /**

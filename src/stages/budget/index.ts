@@ -1,10 +1,10 @@
 import { actualCostUsd } from '../../catalog/estimate.js';
 import { RouterError } from '../../errors.js';
 import type { BudgetScope } from '../../events/types.js';
+import { afterAnswer } from '../../pipeline/after-stream.js';
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
-import type { ProviderStreamPart } from '../../providers/types.js';
 import { fromNano, toNano, toNanoCeil } from '../../store/types.js';
 import type { Usage } from '../../types.js';
 import { periodOf } from './period.js';
@@ -57,27 +57,7 @@ export const budgetStage: Middleware<RouteContext> = async (ctx, next) => {
     throw error;
   }
 
-  if (ctx.mode === 'complete') {
-    await settle(ctx, accounts, held, ctx.response!.usage);
-    return;
-  }
-  const inner = ctx.stream!;
-  ctx.stream = {
-    async *[Symbol.asyncIterator]() {
-      let usage: Usage | undefined;
-      let ended = false;
-      try {
-        for await (const part of inner as AsyncIterable<ProviderStreamPart>) {
-          if (part.type === 'finish') usage = part.usage;
-          yield part;
-        }
-        ended = true;
-      } finally {
-        if (ended && usage) await settle(ctx, accounts, held, usage);
-        else await settle(ctx, accounts, held, undefined);
-      }
-    },
-  };
+  await afterAnswer(ctx, (usage) => settle(ctx, accounts, held, usage));
 };
 
 function accountsOf(ctx: RouteContext): Account[] {

@@ -1,0 +1,35 @@
+import type { ProviderStreamPart } from '../providers/types.js';
+import type { Usage } from '../types.js';
+import type { RouteContext } from './context.js';
+
+/**
+ * For stages that settle after the call: runs `settle` with the call's usage once the answer
+ * is complete — at once for `complete`, when the stream ends for `stream` (with undefined
+ * when the stream did not end normally, and the usage is unknown).
+ */
+export async function afterAnswer(
+  ctx: RouteContext,
+  settle: (usage: Usage | undefined) => Promise<void>,
+): Promise<void> {
+  if (ctx.mode === 'complete') {
+    await settle(ctx.response?.usage);
+    return;
+  }
+  const inner = ctx.stream;
+  if (inner === undefined) return;
+  ctx.stream = {
+    async *[Symbol.asyncIterator]() {
+      let usage: Usage | undefined;
+      let ended = false;
+      try {
+        for await (const part of inner as AsyncIterable<ProviderStreamPart>) {
+          if (part.type === 'finish') usage = part.usage;
+          yield part;
+        }
+        ended = true;
+      } finally {
+        await settle(ended ? usage : undefined);
+      }
+    },
+  };
+}
