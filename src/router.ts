@@ -520,20 +520,25 @@ class RouterImpl implements Router {
       cached: result.cached,
       attempts: result.attempts,
     }));
-    this.services.emit('audit', () => ({
-      ...this.auditBase(ctx, 'success', result.latencyMs),
-      model: result.model,
-      provider: result.provider,
-      finishReason: result.finishReason,
-      ...(result.region !== undefined && { region: result.region }),
-      ...(ctx.served?.credentialId !== undefined && { credentialId: ctx.served.credentialId }),
-      usage: result.usage,
-      costUsd: result.costUsd,
-      ...(result.ttftMs !== undefined && { ttftMs: result.ttftMs }),
-      cached: result.cached,
-      ...costCheck(ctx, result.costUsd),
-      ...(ctx.policy?.captureContent && { content: { messages: ctx.messages, text: result.text } }),
-    }));
+    this.services.emit('audit', () => {
+      const record = this.auditBase(ctx, 'success', result.latencyMs);
+      record.model = result.model;
+      record.provider = result.provider;
+      record.finishReason = result.finishReason;
+      if (result.region !== undefined) record.region = result.region;
+      if (ctx.served?.credentialId !== undefined) record.credentialId = ctx.served.credentialId;
+      record.usage = result.usage;
+      record.costUsd = result.costUsd;
+      if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs;
+      record.cached = result.cached;
+      const cap = costCap(ctx);
+      if (cap !== undefined) {
+        record.costCapUsd = cap;
+        record.overCap = result.costUsd > cap;
+      }
+      if (ctx.policy?.captureContent) record.content = { messages: ctx.messages, text: result.text };
+      return record;
+    });
   }
 
   /** Ends a call in error: events and audit; returns what to throw. */
@@ -576,24 +581,26 @@ class RouterImpl implements Router {
 
   private auditBase(ctx: RouteContext, outcome: AuditOutcome, latencyMs: number): AuditRecord {
     const { request } = ctx;
-    return {
+    // Built field by field, not with conditional spreads: it runs on every call with a listener.
+    const record: AuditRecord = {
       requestId: ctx.requestId,
       timestamp: ctx.timestamp,
       tenant: ctx.tenant,
-      ...(request.user !== undefined && { user: request.user }),
-      ...(request.role !== undefined && { role: request.role }),
-      ...(request.tags !== undefined && { tags: request.tags }),
       outcome,
-      ...(ctx.strategy !== undefined && { strategy: ctx.strategy }),
       costUsd: 0,
       latencyMs,
       cached: false,
       attempts: ctx.attempts,
       fallbacks: ctx.fallbacks,
       stream: ctx.mode === 'stream',
-      ...(ctx.queueWaitMs > 0 && { queueWaitMs: ctx.queueWaitMs }),
-      ...(ctx.guardrailsTriggered.length > 0 && { guardrails: ctx.guardrailsTriggered }),
     };
+    if (request.user !== undefined) record.user = request.user;
+    if (request.role !== undefined) record.role = request.role;
+    if (request.tags !== undefined) record.tags = request.tags;
+    if (ctx.strategy !== undefined) record.strategy = ctx.strategy;
+    if (ctx.queueWaitMs > 0) record.queueWaitMs = ctx.queueWaitMs;
+    if (ctx.guardrailsTriggered.length > 0) record.guardrails = ctx.guardrailsTriggered;
+    return record;
   }
 
   /** The audit record of a call refused before it had a context (invalid request, closed router). */
@@ -626,14 +633,12 @@ class RouterImpl implements Router {
   }
 }
 
-/** The cost cap in force, re-checked against the actual cost, for the audit record. */
-function costCheck(ctx: RouteContext, costUsd: number): { costCapUsd?: number; overCap?: boolean } {
-  const caps = [ctx.request.maxCost, ctx.policy?.maxCostPerRequest].filter(
-    (c): c is number => c !== undefined,
-  );
-  if (caps.length === 0) return {};
-  const costCapUsd = Math.min(...caps);
-  return { costCapUsd, overCap: costUsd > costCapUsd };
+/** The cost cap in force: the lower of the request's `maxCost` and the policy's `maxCostPerRequest`. */
+function costCap(ctx: RouteContext): number | undefined {
+  const a = ctx.request.maxCost;
+  const b = ctx.policy?.maxCostPerRequest;
+  if (a === undefined) return b;
+  return b === undefined ? a : Math.min(a, b);
 }
 
 /** Clean-up of each call's deadline timer and signal listener. */

@@ -143,3 +143,25 @@ describe('audit records', () => {
     expect(verifyAuditChain(seen)).toMatchObject({ ok: false, index: 0 });
   });
 });
+
+describe('cost caps in the audit', () => {
+  it('re-check the actual cost against the cap in force', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { acme: { model: 'gpt-6.2-sol', maxCostPerRequest: 0.05 } },
+    });
+    const seen: AuditRecord[] = [];
+    router.on('audit', (r) => seen.push(r));
+    await router.complete({ tenant: 'acme', messages: hello });
+    await router.complete({ tenant: 'acme', maxCost: 0.04, messages: hello });
+    expect(seen.map((r) => [r.costCapUsd, r.overCap])).toEqual([
+      [0.05, false],
+      [0.04, false],
+    ]);
+    const uncapped = createRouter({ providers: emu.providers, tenants: { t: { model: 'gpt-6.2-sol' } } });
+    const none: AuditRecord[] = [];
+    uncapped.on('audit', (r) => none.push(r));
+    await uncapped.complete({ tenant: 't', messages: hello });
+    expect(none[0]!.costCapUsd).toBeUndefined();
+  });
+});
