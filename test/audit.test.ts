@@ -148,15 +148,15 @@ describe('cost caps in the audit', () => {
   it('re-check the actual cost against the cap in force', async () => {
     const router = createRouter({
       providers: emu.providers,
-      tenants: { acme: { model: 'gpt-6.2-sol', maxCostPerRequest: 0.05 } },
+      tenants: { acme: { model: 'gpt-6.2-sol', maxCostPerRequest: 0.5 } },
     });
     const seen: AuditRecord[] = [];
     router.on('audit', (r) => seen.push(r));
     await router.complete({ tenant: 'acme', messages: hello });
-    await router.complete({ tenant: 'acme', maxCost: 0.04, messages: hello });
+    await router.complete({ tenant: 'acme', maxCost: 0.45, messages: hello });
     expect(seen.map((r) => [r.costCapUsd, r.overCap])).toEqual([
-      [0.05, false],
-      [0.04, false],
+      [0.5, false],
+      [0.45, false],
     ]);
     const uncapped = createRouter({ providers: emu.providers, tenants: { t: { model: 'gpt-6.2-sol' } } });
     const none: AuditRecord[] = [];
