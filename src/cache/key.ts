@@ -2,26 +2,6 @@ import { createHash } from 'node:crypto';
 import type { RouteContext } from '../pipeline/context.js';
 
 /**
- * Canonical JSON: object keys sorted, `undefined` fields left out (so an absent field and an
- * `undefined` one are the same), `undefined` array items and non-finite numbers as `null`.
- * Two values that mean the same request serialize to the same string.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : 'null';
-  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const fields = Object.keys(value as Record<string, unknown>)
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-    return `{${fields.join(',')}}`;
-  }
-  return 'null';
-}
-
-/**
  * Everything that changes a call's answer except its messages:
  *
  * - `tenant`: the tenant the call is accounted to (after `resolveTenant`): no answer is
@@ -39,38 +19,46 @@ export function canonicalJson(value: unknown): string {
  *
  * Not in it: `tags`, `signal`, `timeoutMs` (they do not change the answer), and `vars`
  * (they only reach the model through the system prompt, which is in the messages).
+ *
+ * A positional tuple: the order is fixed here, so no key sorting is needed, and
+ * `JSON.stringify` turns an `undefined` item into `null` (absent and undefined are the same).
  */
-export function scopeInputs(ctx: RouteContext): Record<string, unknown> {
+function scopeTuple(ctx: RouteContext): unknown[] {
   const { request } = ctx;
-  return {
-    v: 1,
-    tenant: ctx.tenant,
-    policyVersion: ctx.policy?.version,
-    strategy: request.strategy,
-    forceModel: request.forceModel,
-    maxCost: request.maxCost,
-    role: request.role,
-    user: request.user,
-    maxTokens: request.maxTokens,
-    temperature: request.temperature,
-    tools: request.tools,
-    toolChoice: request.toolChoice,
-    responseFormat: ctx.responseFormat,
-  };
+  return [
+    1,
+    ctx.tenant,
+    ctx.policy?.version,
+    request.strategy,
+    request.forceModel,
+    request.maxCost,
+    request.role,
+    request.user,
+    request.maxTokens,
+    request.temperature,
+    request.tools,
+    request.toolChoice,
+    ctx.responseFormat,
+  ];
 }
 
 /**
- * The exact-match cache key of a call: SHA-256 (hex) over the canonical JSON of
- * `scopeInputs(ctx)` plus `ctx.messages` as they will be sent (after the input guardrails
- * and the tenant's system prompt).
+ * The exact-match cache key of a call: SHA-256 (hex) over the JSON of `scopeTuple(ctx)` and `ctx.messages` as they will be sent (after the input
+ * guardrails and the tenant's system prompt). Plain `JSON.stringify` rather than
+ * `canonicalJson`: it runs on every cached call, and it is exact — two different requests
+ * never give the same string, so no answer can be served for another request. Messages and
+ * tools come out of validation (or the router's own stages) with their keys in one order;
+ * the same tool schema written with its keys in another order only misses the cache.
  */
 export function cacheKey(ctx: RouteContext): string {
-  return sha256(canonicalJson({ ...scopeInputs(ctx), messages: ctx.messages }));
+  const tuple = scopeTuple(ctx);
+  tuple.push(ctx.messages);
+  return sha256(JSON.stringify(tuple));
 }
 
 /** The key of everything but the messages: a semantic cache compares prompts only within one scope. */
 export function scopeKey(ctx: RouteContext): string {
-  return sha256(canonicalJson(scopeInputs(ctx)));
+  return sha256(JSON.stringify(scopeTuple(ctx)));
 }
 
 function sha256(text: string): string {

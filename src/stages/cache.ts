@@ -19,7 +19,7 @@ function cacheFor(services: RouterServices): AnswerCache {
 /**
  * The exact-match answer cache, for tenants whose policy sets `cache: { ttlMs }`. The key
  * is a SHA-256 over the tenant, its policy version, the messages as they will be sent and
- * every parameter that changes the answer (see `scopeInputs`). Entries live in this
+ * every parameter that changes the answer (see `scopeTuple` in src/cache/key.ts). Entries live in this
  * router's memory: an LRU of at most 10 000 entries and 64 MiB, each kept `ttlMs`.
  *
  * A hit answers at once: `cached: true`, cost 0, a `cache.hit` event, and for a stream the
