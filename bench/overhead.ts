@@ -85,12 +85,19 @@ const request = (i: number) => ({
   maxTokens: 64,
 });
 const minimal = minimalRouter();
+// The same minimal stack with an audit listener: the difference is what events cost.
+const audited = minimalRouter();
+audited.on('audit', () => {});
 const full = fullRouter();
 const variants: Variant[] = [
   { name: 'adapter directly', call: (i) => adapter.complete(request(i)) },
   {
     name: 'router, minimal stack',
     call: (i) => minimal.complete({ tenant: 't', maxTokens: 64, messages: request(i).messages }),
+  },
+  {
+    name: 'router, minimal stack + audit listener',
+    call: (i) => audited.complete({ tenant: 't', maxTokens: 64, messages: request(i).messages }),
   },
   // A fresh prompt each call: the cache misses, as the target asks.
   {
@@ -170,4 +177,4 @@ if (process.argv.includes('--write') && !smoke) {
     : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, updated);
 }
-await Promise.all([minimal.close(), full.close()]);
+await Promise.all([minimal.close(), audited.close(), full.close()]);
