@@ -140,27 +140,7 @@ export function createMetrics(router: Router, options: MetricsOptions = {}): Met
     if (s) {
       tenants.delete(tenant);
     } else {
-      s = {
-        tenant,
-        requests: 0,
-        successes: 0,
-        failures: 0,
-        denials: 0,
-        errors: new Map(),
-        fallbacks: 0,
-        callsWithFallback: 0,
-        cacheHits: 0,
-        cacheSavedUsd: 0,
-        spendUsd: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        cachedInputTokens: 0,
-        latency: new LogHistogram(accuracy, maxBuckets),
-        ttft: new LogHistogram(accuracy, maxBuckets),
-        queueWait: new LogHistogram(accuracy, maxBuckets),
-        firstSeen: timestamp,
-        lastSeen: timestamp,
-      };
+      s = newState(tenant, accuracy, maxBuckets, timestamp);
       if (tenants.size >= maxTenants) {
         const oldest = tenants.keys().next().value;
         if (oldest !== undefined) tenants.delete(oldest);
@@ -215,7 +195,7 @@ export function createMetrics(router: Router, options: MetricsOptions = {}): Met
   function snapshot(tenant?: string): TenantMetrics | MetricsSnapshot {
     if (tenant !== undefined) {
       const s = tenants.get(tenant);
-      return s ? view(s) : view(emptyState(tenant, accuracy, maxBuckets));
+      return s ? view(s) : view(newState(tenant, accuracy, maxBuckets, 0));
     }
     return { tenants: [...tenants.values()].map(view), evictedTenants: evicted, maxTenants };
   }
@@ -235,8 +215,8 @@ export function createMetrics(router: Router, options: MetricsOptions = {}): Met
   };
 }
 
-function emptyState(tenant: string, accuracy: number, maxBuckets: number): TenantState {
-  const h = new LogHistogram(accuracy, maxBuckets);
+/** A tenant's counters before its first call. */
+function newState(tenant: string, accuracy: number, maxBuckets: number, timestamp: number): TenantState {
   return {
     tenant,
     requests: 0,
@@ -252,11 +232,11 @@ function emptyState(tenant: string, accuracy: number, maxBuckets: number): Tenan
     inputTokens: 0,
     outputTokens: 0,
     cachedInputTokens: 0,
-    latency: h,
-    ttft: h,
-    queueWait: h,
-    firstSeen: 0,
-    lastSeen: 0,
+    latency: new LogHistogram(accuracy, maxBuckets),
+    ttft: new LogHistogram(accuracy, maxBuckets),
+    queueWait: new LogHistogram(accuracy, maxBuckets),
+    firstSeen: timestamp,
+    lastSeen: timestamp,
   };
 }
 
