@@ -54,6 +54,7 @@ export type {
   StoreErrorEvent,
   TenantNoisyEvent,
 } from './events/types.js';
+export type { BreakerOptions } from './health/tracker.js';
 export {
   createMetrics,
   type DistributionSummary,
@@ -63,7 +64,13 @@ export {
   type TenantMetrics,
 } from './observability/metrics.js';
 export type { Middleware } from './pipeline/compose.js';
-export type { RouteContext, RouterServices, Served, StageName } from './pipeline/context.js';
+export {
+  type RouteContext,
+  type RouterServices,
+  type Served,
+  STAGE_NAMES,
+  type StageName,
+} from './pipeline/context.js';
 export type {
   BudgetSpec,
   EffectivePolicy,
