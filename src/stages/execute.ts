@@ -159,10 +159,11 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
         hedgeAfterMs !== undefined && running.size === 1 && queue.some((c) => !skip.some((s) => s(c)))
           ? hedgeTimer(hedgeAfterMs, ctx.signal)
           : undefined;
-      const settled = await Promise.race([
-        ...[...running].map((r) => r.promise),
-        ...(hedge ? [hedge.promise] : []),
-      ]);
+      // Without a hedge there is one runner in flight: await it directly (no race to build).
+      const settled =
+        hedge === undefined && running.size === 1
+          ? await running.values().next().value!.promise
+          : await Promise.race([...[...running].map((r) => r.promise), ...(hedge ? [hedge.promise] : [])]);
       hedge?.cancel();
       if (settled === 'hedge') {
         const candidate = await nextAdmitted(true);
