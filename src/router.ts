@@ -14,6 +14,7 @@ import { PartQueue } from './pipeline/part-queue.js';
 import type { TenantPolicy } from './pipeline/policy.js';
 import { createAdapter, type ProviderEntry } from './providers/index.js';
 import type { ProviderAdapter, ProviderResponse } from './providers/types.js';
+import { Limiter } from './queue/limiter.js';
 import { accessStage } from './stages/access.js';
 import { budgetStage } from './stages/budget/index.js';
 import { periodOf } from './stages/budget/period.js';
@@ -104,11 +105,14 @@ export interface RouterConfig {
   /** Where budgets, rate limits and usage live. Default: this process's memory (`createMemoryStore()`). */
   store?: Store;
   /**
-   * A router-wide cap on calls in flight. When it is reached, calls wait in weighted fair
-   * queues, one per tenant (`weight` in the policy), of at most `maxQueuePerTenant` calls
-   * (default 1000; a full queue is `rate_limited`). Default: no cap.
+   * `maxInFlight`: a router-wide cap on calls in flight. When it is reached, calls wait in
+   * weighted fair queues, one per tenant (`weight` in the policy), of at most
+   * `maxQueuePerTenant` calls (default 1000; a full queue is `rate_limited`).
+   * `perProvider`: a cap on requests in flight to one provider entry
+   * (`{ anthropic: 20 }`); attempts beyond it wait in arrival order, within their deadline.
+   * Default: no caps.
    */
-  concurrency?: { maxInFlight: number; maxQueuePerTenant?: number };
+  concurrency?: { maxInFlight?: number; maxQueuePerTenant?: number; perProvider?: Record<string, number> };
   /**
    * When `tenant.noisy` fires: a tenant holding more than `share` of in-flight plus queued
    * calls, or whose request rate passes `rateFactor` times its own baseline; once per
@@ -254,10 +258,14 @@ class RouterImpl implements Router {
       adapters,
       health,
       store: (config.store as Store | undefined) ?? createMemoryStore({ now }),
-      concurrency: config.concurrency && {
-        maxInFlight: config.concurrency.maxInFlight,
-        maxQueuePerTenant: config.concurrency.maxQueuePerTenant ?? 1_000,
-      },
+      concurrency:
+        config.concurrency?.maxInFlight === undefined
+          ? undefined
+          : {
+              maxInFlight: config.concurrency.maxInFlight,
+              maxQueuePerTenant: config.concurrency.maxQueuePerTenant ?? 1_000,
+            },
+      providerLimits: providerLimits(config.concurrency?.perProvider, providers),
       noisyNeighbor: { share: 0.5, rateFactor: 3, windowMs: 60_000, ...config.noisyNeighbor },
       retry: { retries: 2, minDelayMs: 200, maxDelayMs: 4_000, maxRetryAfterMs: 5_000, ...config.retry },
       attemptTimeoutMs: config.attemptTimeoutMs ?? 120_000,
@@ -639,6 +647,24 @@ function costCap(ctx: RouteContext): number | undefined {
   const b = ctx.policy?.maxCostPerRequest;
   if (a === undefined) return b;
   return b === undefined ? a : Math.min(a, b);
+}
+
+/** One limiter per provider entry that has a cap; a cap on an unknown entry is `invalid_config`. */
+function providerLimits(
+  caps: Record<string, number> | undefined,
+  providers: ReadonlySet<string>,
+): Map<string, Limiter> {
+  const limits = new Map<string, Limiter>();
+  for (const [name, max] of Object.entries(caps ?? {})) {
+    if (!providers.has(name)) {
+      throw new RouterError(
+        'invalid_config',
+        `concurrency.perProvider.${name} names no configured provider (configured: ${[...providers].join(', ')})`,
+      );
+    }
+    limits.set(name, new Limiter(max));
+  }
+  return limits;
 }
 
 /** Clean-up of each call's deadline timer and signal listener. */

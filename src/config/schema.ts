@@ -192,8 +192,12 @@ export const RouterConfigSchema = z.strictObject({
     .optional(),
   concurrency: z
     .strictObject({
-      maxInFlight: z.number().int().positive(),
+      maxInFlight: z.number().int().positive().optional(),
       maxQueuePerTenant: z.number().int().nonnegative().optional(),
+      perProvider: z.record(z.string(), z.number().int().positive()).optional(),
+    })
+    .refine((c) => c.maxInFlight !== undefined || c.perProvider !== undefined, {
+      message: 'set maxInFlight, perProvider or both',
     })
     .optional(),
   noisyNeighbor: z

@@ -239,9 +239,15 @@ async function runCandidate(ctx: RouteContext, runner: Runner, launch: Launch): 
   const attemptTimeoutMs = policy?.attemptTimeoutMs ?? services.attemptTimeoutMs;
   const { minDelayMs, maxDelayMs } = services.retry;
 
+  const limiter = services.providerLimits.get(model.provider);
+
   const attemptOnce = async (): Promise<unknown> => {
     if (stop?.aborted) throw new AbortError(stop.reason as Error);
+    // The provider's own concurrency cap, if any: wait for a place (abortable) before the
+    // circuit is asked, so a waiting call never holds a half-open probe.
+    const place = limiter ? await limiter.acquire(stop) : undefined;
     if (!services.health.tryAcquire(key)) {
+      place?.();
       // Not an attempt: the circuit is open (or its one probe is out). Move on at once.
       throw new AbortError(
         new ProviderError('overloaded', `${model.id} on ${model.provider}: circuit open, skipped`, {
@@ -251,11 +257,17 @@ async function runCandidate(ctx: RouteContext, runner: Runner, launch: Launch): 
       );
     }
     const attempt = attemptSignal(stop, attemptTimeoutMs, model.id);
+    const release = place
+      ? () => {
+          attempt.release();
+          place();
+        }
+      : attempt.release;
     const info: AttemptInfo = {
       candidate,
       key,
       started: performance.now(),
-      release: attempt.release,
+      release,
       clearDeadline: attempt.clearDeadline,
     };
     const request = providerRequest(ctx, candidate, credential, attempt.signal);
@@ -265,11 +277,11 @@ async function runCandidate(ctx: RouteContext, runner: Runner, launch: Launch): 
       runner.current = undefined;
       if (ctx.mode === 'complete') {
         recordSuccess(ctx, info);
-        attempt.release();
+        release();
       }
       return value;
     } catch (error) {
-      attempt.release();
+      release();
       // Stopped by the chain: cancel() has recorded the attempt and freed its circuit slot.
       if (runner.cancelled) throw new AbortError(stop?.reason as Error);
       runner.current = undefined;
