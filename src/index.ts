@@ -93,6 +93,7 @@ export type {
   ProviderStreamPart,
   ProviderType,
 } from './providers/types.js';
+export type { Limiter } from './queue/limiter.js';
 export {
   createRouter,
   type MiddlewareEntry,
