@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 /** When a tenant counts as noisy. */
 export interface NoisyOptions {
   /** Share (0..1] of in-flight plus queued calls above which a tenant is noisy. */
@@ -44,7 +45,8 @@ interface TenantRate {
  * Each kind fires at most once per tenant per `windowMs`.
  */
 export class NoisyNeighbors {
-  private readonly tenants = new Map<string, TenantRate>();
+  // Bounded: a tenant that has been idle longest loses its baseline, which a window rebuilds.
+  private readonly tenants = new LRUCache<string, TenantRate>({ max: 10_000 });
   private readonly perMinute: number;
 
   constructor(
