@@ -177,12 +177,7 @@ async function settle(
       const mark = share * account.limit;
       if (before < mark && state.spent >= mark) {
         ctx.services.emit('budget.threshold', () => ({
-          requestId: ctx.requestId,
-          tenant: ctx.tenant,
-          timestamp: ctx.services.now(),
-          scope: account.scope,
-          ...(account.subject !== undefined && { subject: account.subject }),
-          period: account.period,
+          ...eventBase(ctx, account),
           threshold: share,
           spentUsd: fromNano(state.spent),
           limitUsd: spec.limitUsd,
@@ -201,18 +196,25 @@ function emitExceeded(
   action: 'deny' | 'downgrade',
 ): void {
   ctx.services.emit('budget.exceeded', () => ({
-    requestId: ctx.requestId,
-    tenant: ctx.tenant,
-    timestamp: ctx.services.now(),
-    scope: account.scope,
-    ...(account.subject !== undefined && { subject: account.subject }),
-    period: account.period,
+    ...eventBase(ctx, account),
     spentUsd: fromNano(spent),
     reservedUsd: fromNano(reserved),
     limitUsd: account.spec!.limitUsd,
     estCostUsd: fromNano(need),
     action,
   }));
+}
+
+/** The fields every budget event carries: the call, and which budget. */
+function eventBase(ctx: RouteContext, account: Account) {
+  return {
+    requestId: ctx.requestId,
+    tenant: ctx.tenant,
+    timestamp: ctx.services.now(),
+    scope: account.scope,
+    ...(account.subject !== undefined && { subject: account.subject }),
+    period: account.period,
+  };
 }
 
 function describe(account: Account): string {
