@@ -469,6 +469,7 @@ class RouterImpl implements Router {
       admit: undefined,
       cancelledCostUsd: 0,
       queueWaitMs: 0,
+      inputEstimate: undefined,
       cached: false,
       guardrailsTriggered: [],
       messages: request.messages,

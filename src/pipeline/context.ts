@@ -124,6 +124,8 @@ export interface RouteContext {
   cancelledCostUsd: number;
   /** Time spent queued for a concurrency slot, in ms. */
   queueWaitMs: number;
+  /** The input-token bound of `messages`, memoized by `inputTokensOf()`. */
+  inputEstimate: { messages: Message[]; tokens: number } | undefined;
   /** True when the cache stage answered (no provider was called; the cost is 0). */
   cached: boolean;
   /** Names of the guardrails that acted on this call (redacted or denied), for the audit. */

@@ -1,4 +1,3 @@
-import { estimateInputTokens } from '../catalog/estimate.js';
 import { RouterError } from '../errors.js';
 import { blockedTermsOf, type TermMatcher } from '../guardrails/blocked-terms.js';
 import { rewriteMessageText, someMessageText } from '../guardrails/messages.js';
@@ -6,6 +5,7 @@ import { checkOutput, outputSchemaOf, type SafeParser } from '../guardrails/outp
 import { redactPii } from '../guardrails/pii.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
+import { inputTokensOf } from '../pipeline/estimate.js';
 import type { Guardrail, Guardrails, PiiType } from '../pipeline/policy.js';
 import type { ProviderStreamPart } from '../providers/types.js';
 
@@ -99,7 +99,7 @@ const BLOCKED_OUTPUT =
 async function checkInput(ctx: RouteContext, guardrails: Guardrails): Promise<void> {
   const max = guardrails.maxInputTokens;
   if (max !== undefined) {
-    const estimated = estimateInputTokens(ctx.messages, ctx.request.tools);
+    const estimated = inputTokensOf(ctx);
     if (estimated > max) {
       deny(
         ctx,

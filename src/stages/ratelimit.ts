@@ -1,8 +1,8 @@
-import { estimateInputTokens } from '../catalog/estimate.js';
 import { RouterError } from '../errors.js';
 import { afterAnswer } from '../pipeline/after-stream.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
+import { inputTokensOf } from '../pipeline/estimate.js';
 import type { RateLimitSpec } from '../pipeline/policy.js';
 import type { Usage } from '../types.js';
 
@@ -48,10 +48,7 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
   const requestsKey = `rate:{${ctx.tenant}}:requests`;
   const tokensKey = `rate:{${ctx.tenant}}:tokens`;
   const estimate =
-    tpm === undefined
-      ? 0
-      : estimateInputTokens(ctx.messages, ctx.request.tools) +
-        (ctx.request.maxTokens ?? ctx.services.defaultMaxTokens);
+    tpm === undefined ? 0 : inputTokensOf(ctx) + (ctx.request.maxTokens ?? ctx.services.defaultMaxTokens);
 
   if (tpm !== undefined && estimate > tpm) {
     throw new RouterError(

@@ -1,10 +1,11 @@
-import { estimateCostUsd, estimateInputTokens } from '../catalog/estimate.js';
+import { estimateCostUsd } from '../catalog/estimate.js';
 import type { ResolvedModel } from '../catalog/types.js';
 import { RouterError } from '../errors.js';
 import type { RouteDecision } from '../events/types.js';
 import { HealthTracker } from '../health/tracker.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
+import { inputTokensOf } from '../pipeline/estimate.js';
 import { STRATEGIES } from '../strategies/index.js';
 import { applySplit, splitPoint } from '../strategies/split.js';
 import type { Candidate } from '../strategies/types.js';
@@ -34,7 +35,7 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
   const cap = minDefined(request.maxCost, policy.maxCostPerRequest);
   const minQuality = policy.minQuality;
 
-  const inputTokens = estimateInputTokens(ctx.messages, request.tools);
+  const inputTokens = inputTokensOf(ctx);
   // Health is per deployment: this tenant's credential for the model's provider.
   const healthOf = (model: ResolvedModel) =>
     services.health.view(
