@@ -459,7 +459,7 @@ class RouterImpl implements Router {
       request,
       services: this.services,
       startedAt,
-      timestamp: Date.now(),
+      timestamp: this.services.now(),
       signal: signal?.signal,
       tenant: request.tenant,
       policy: undefined,
@@ -518,7 +518,7 @@ class RouterImpl implements Router {
     this.services.emit('request.completed', () => ({
       requestId: ctx.requestId,
       tenant: ctx.tenant,
-      timestamp: Date.now(),
+      timestamp: this.services.now(),
       model: result.model,
       provider: result.provider,
       finishReason: result.finishReason,
@@ -561,7 +561,7 @@ class RouterImpl implements Router {
       this.services.emit('policy.denied', () => ({
         requestId: ctx.requestId,
         tenant: ctx.tenant,
-        timestamp: Date.now(),
+        timestamp: this.services.now(),
         code: routerError.code,
         reason: routerError.message,
       }));
@@ -569,7 +569,7 @@ class RouterImpl implements Router {
     this.services.emit('request.failed', () => ({
       requestId: ctx.requestId,
       tenant: ctx.tenant,
-      timestamp: Date.now(),
+      timestamp: this.services.now(),
       code,
       message: error instanceof Error ? error.message : String(error),
       attempts: ctx.attempts,
@@ -614,7 +614,7 @@ class RouterImpl implements Router {
 
   /** The audit record of a call refused before it had a context (invalid request, closed router). */
   private auditEarlyFailure(error: RouterError, tenant: string, startedAt: number, stream: boolean): void {
-    const timestamp = Date.now();
+    const timestamp = this.services.now();
     const requestId = randomUUID();
     const latencyMs = performance.now() - startedAt;
     this.services.emit('request.failed', () => ({

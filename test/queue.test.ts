@@ -255,22 +255,36 @@ describe('noisy neighbours', () => {
     await router.close();
   });
 
-  it('fires tenant.noisy for a request rate above rateFactor × the tenant’s own baseline, once per window', async () => {
+  it('fires tenant.noisy for a request rate above rateFactor × its own baseline while another tenant waits, once per window', async () => {
     let now = Date.parse('2026-03-02T10:00:00Z');
-    const router = queuedRouter({
-      clock: () => now,
-      concurrency: { maxInFlight: 100 },
-      noisyNeighbor: { rateFactor: 3, windowMs: 1_000 },
-    });
+    const router = queuedRouter({ clock: () => now, noisyNeighbor: { rateFactor: 3, windowMs: 1_000 } });
     const noisyEvents = collect(router, 'tenant.noisy');
     const call = () => router.complete({ tenant: 'acme', messages: hello });
     // Three windows of 2 calls: a baseline of 120 per minute.
     for (let w = 0; w < 3; w++, now += 1_000) for (let i = 0; i < 2; i++) await call();
     expect(noisyEvents).toEqual([]);
-    // Then 10 calls in one window: noisy from the 7th (420 per minute > 3 × 120), once.
+    // Then 10 calls in one window while 'quiet' holds the other slot: noisy from the 7th
+    // (420 per minute > 3 × 120), once.
+    emu.fail('claude-sonnet-5-5', { hangMs: 400 });
+    const quiet = router.complete({ tenant: 'quiet', messages: hello });
+    await waitFor(() => emu.requests.length === 7);
     for (let i = 0; i < 10; i++) await call();
+    await quiet;
     expect(noisyEvents).toEqual([expect.objectContaining({ tenant: 'acme', reason: 'rate' })]);
     expect(noisyEvents[0]!.rate).toBeGreaterThan(3 * noisyEvents[0]!.baseline!);
+    await router.close();
+  });
+
+  it('never fires for a tenant alone on the router, however many calls it makes at once or how fast', async () => {
+    let now = Date.parse('2026-03-02T10:00:00Z');
+    const router = queuedRouter({ clock: () => now, noisyNeighbor: { rateFactor: 3, windowMs: 1_000 } });
+    const noisyEvents = collect(router, 'tenant.noisy');
+    // Ten at once on an idle router with two slots: 100 % of the load, but nobody is crowded out.
+    await Promise.all(Array.from({ length: 10 }, () => router.complete({ tenant: 'acme', messages: hello })));
+    // A baseline, then a surge far above it: still alone.
+    for (let w = 0; w < 3; w++, now += 1_000) await router.complete({ tenant: 'acme', messages: hello });
+    await Promise.all(Array.from({ length: 20 }, () => router.complete({ tenant: 'acme', messages: hello })));
+    expect(noisyEvents).toEqual([]);
     await router.close();
   });
 });

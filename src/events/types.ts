@@ -116,6 +116,11 @@ export interface RateLimitThrottledEvent extends EventBase {
   waited: boolean;
 }
 
+/**
+ * A tenant crowds others out: every concurrency slot is taken, another tenant is in flight
+ * or waiting, and this tenant holds more than its share or calls far above its baseline.
+ * `requestId` is the call whose arrival revealed it, which may be another tenant's.
+ */
 export interface TenantNoisyEvent extends EventBase {
   reason: 'share' | 'rate';
   /** The tenant's share of in-flight plus queued calls, for `share`. */

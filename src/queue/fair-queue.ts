@@ -86,6 +86,20 @@ export class FairQueue {
     return state ? state.running + state.queue.length : 0;
   }
 
+  /** The tenant with the most calls in flight plus queued, and that load. */
+  heaviest(): { tenant: string; load: number } | undefined {
+    let best: TenantState | undefined;
+    let bestLoad = 0;
+    for (const state of this.tenants.values()) {
+      const load = state.running + state.queue.length;
+      if (load > bestLoad) {
+        best = state;
+        bestLoad = load;
+      }
+    }
+    return best && { tenant: best.id, load: bestLoad };
+  }
+
   /** The tenant's calls waiting. */
   queuedOf(tenant: string): number {
     return this.tenants.get(tenant)?.queue.length ?? 0;

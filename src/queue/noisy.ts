@@ -42,7 +42,9 @@ interface TenantRate {
  *   its window closes). It needs one closed window of history, and the baseline counts as
  *   at least one request per window (a tenant back from idle is not noisy for a few calls).
  *
- * Each kind fires at most once per tenant per `windowMs`.
+ * Each kind fires at most once per tenant per `windowMs`. The caller asks only while
+ * other tenants are crowded out (see the queue stage): a tenant alone on an idle router
+ * is never noisy, however fast it calls.
  */
 export class NoisyNeighbors {
   // Bounded: a tenant that has been idle longest loses its baseline, which a window rebuilds.
@@ -56,10 +58,10 @@ export class NoisyNeighbors {
     this.perMinute = 60_000 / options.windowMs;
   }
 
-  /** Counts one request of the tenant; returns its rate and baseline when it just became noisy. */
-  request(tenant: string): { rate: number; baseline: number } | undefined {
+  /** Counts one request of the tenant, closing the windows that have passed. */
+  count(tenant: string): void {
     const now = this.now();
-    const { windowMs, rateFactor } = this.options;
+    const { windowMs } = this.options;
     const state = this.stateOf(tenant, now);
     const elapsed = Math.floor((now - state.windowStart) / windowMs);
     if (elapsed >= 1) {
@@ -80,10 +82,16 @@ export class NoisyNeighbors {
       state.count = 0;
     }
     state.count++;
-    if (state.windows === 0 || now - state.lastRateAt < windowMs) return undefined;
+  }
+
+  /** Tests the tenant's request rate against its baseline; returns both when it just became noisy. */
+  surge(tenant: string): { rate: number; baseline: number } | undefined {
+    const state = this.tenants.get(tenant);
+    const now = this.now();
+    if (!state || state.windows === 0 || now - state.lastRateAt < this.options.windowMs) return undefined;
     const rate = Math.max(state.fast, state.count * this.perMinute);
     const baseline = Math.max(state.slow, this.perMinute);
-    if (rate <= rateFactor * baseline) return undefined;
+    if (rate <= this.options.rateFactor * baseline) return undefined;
     state.lastRateAt = now;
     return { rate, baseline: state.slow };
   }

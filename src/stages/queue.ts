@@ -34,9 +34,10 @@ function stateOf(services: RouterServices, limits: NonNullable<RouterServices['c
  * queued is `ctx.queueWaitMs`, in the audit record. The slot is held until the answer is
  * complete: for a stream, until it ends or fails.
  *
- * Emits `tenant.noisy` when a tenant holds more than `noisyNeighbor.share` of the calls in
- * flight plus queued (with at least 4 of them), or its request rate passes `rateFactor`
- * times its own baseline; each at most once per tenant per `windowMs` (see `NoisyNeighbors`).
+ * Emits `tenant.noisy` while the tenant crowds others out (every slot taken, another tenant
+ * in flight or waiting) and it holds more than `noisyNeighbor.share` of the calls in flight
+ * plus queued (with at least 4 of them), or its request rate passes `rateFactor` times its
+ * own baseline; each at most once per tenant per `windowMs` (see `NoisyNeighbors`).
  *
  * Skipped when `concurrency` is not configured, and by `explain()`.
  */
@@ -47,16 +48,14 @@ export const queueStage: Middleware<RouteContext> = async (ctx, next) => {
   const { queue, noisy } = stateOf(services, limits);
   const tenant = ctx.tenant;
 
-  const surge = noisy.request(tenant);
-  if (surge) emitNoisy(ctx, { reason: 'rate', rate: surge.rate, baseline: surge.baseline });
-
+  noisy.count(tenant);
   let slot: Slot | undefined = queue.tryAcquire(tenant);
-  if (slot) checkShare(ctx, queue, noisy);
+  if (slot) checkNoisy(ctx, queue, noisy, limits.maxInFlight, false);
   else {
     const weight = ctx.policy?.weight ?? 1;
     const waiting = queue.enqueue(tenant, weight, ctx.signal);
     if (!waiting) refuse(ctx, queue, weight, limits.maxQueuePerTenant);
-    checkShare(ctx, queue, noisy);
+    checkNoisy(ctx, queue, noisy, limits.maxInFlight, true);
     const enqueuedAt = performance.now();
     try {
       slot = await waiting;
@@ -88,18 +87,41 @@ export const queueStage: Middleware<RouteContext> = async (ctx, next) => {
   };
 };
 
-function checkShare(ctx: RouteContext, queue: FairQueue, noisy: NoisyNeighbors): void {
-  const share = noisy.share(ctx.tenant, queue.load(ctx.tenant), queue.inFlight + queue.queued);
-  if (share !== undefined) emitNoisy(ctx, { reason: 'share', share });
+/**
+ * A tenant is noisy only when it crowds others out: every slot is taken and another tenant
+ * has calls in flight or waiting. Then the arriving tenant's request rate and share of the
+ * load are tested; and when the arriving call has to wait, so is the share of the tenant
+ * holding the most calls, which is the one crowding it out.
+ */
+function checkNoisy(
+  ctx: RouteContext,
+  queue: FairQueue,
+  noisy: NoisyNeighbors,
+  maxInFlight: number,
+  waits: boolean,
+): void {
+  const total = queue.inFlight + queue.queued;
+  const load = queue.load(ctx.tenant);
+  if (queue.inFlight < maxInFlight || total <= load) return;
+  const surge = noisy.surge(ctx.tenant);
+  if (surge) emitNoisy(ctx, ctx.tenant, { reason: 'rate', rate: surge.rate, baseline: surge.baseline });
+  const share = noisy.share(ctx.tenant, load, total);
+  if (share !== undefined) emitNoisy(ctx, ctx.tenant, { reason: 'share', share });
+  const heaviest = waits ? queue.heaviest() : undefined;
+  if (heaviest && heaviest.tenant !== ctx.tenant) {
+    const crowding = noisy.share(heaviest.tenant, heaviest.load, total);
+    if (crowding !== undefined) emitNoisy(ctx, heaviest.tenant, { reason: 'share', share: crowding });
+  }
 }
 
 function emitNoisy(
   ctx: RouteContext,
+  tenant: string,
   fields: { reason: 'share'; share: number } | { reason: 'rate'; rate: number; baseline: number },
 ): void {
   ctx.services.emit('tenant.noisy', () => ({
     requestId: ctx.requestId,
-    tenant: ctx.tenant,
+    tenant,
     timestamp: ctx.services.now(),
     ...fields,
   }));
