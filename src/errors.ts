@@ -17,6 +17,10 @@ import type { Attempt } from './types.js';
  * - `store_unavailable`: the shared store (Redis) cannot be reached and it fails closed;
  *   retryable, with `retryAfterMs`. An extension of the contract's list: an outage must not
  *   look like a tenant over its rate limit.
+ * - `internal`: code outside the router's stages broke the call: a custom middleware that
+ *   returned without `await next()`, or a hook (middleware, custom guardrail, tenant source,
+ *   `resolveTenant`) that threw something other than a `RouterError`, which is the `cause`.
+ *   An extension of the contract's list, so that every error is a coded `RouterError`.
  */
 export type RouterErrorCode =
   | 'invalid_config'
@@ -30,7 +34,8 @@ export type RouterErrorCode =
   | 'providers_exhausted'
   | 'timeout'
   | 'aborted'
-  | 'store_unavailable';
+  | 'store_unavailable'
+  | 'internal';
 
 /**
  * How a provider failure is classified, once, by its adapter. The first five are retryable

@@ -4,11 +4,11 @@ import { buildCatalog, resolveModel } from './catalog/catalog.js';
 import { actualCostUsd } from './catalog/estimate.js';
 import type { ModelSpec } from './catalog/types.js';
 import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
-import { RouterError, type RouterErrorCode } from './errors.js';
+import { RouterError, type RouterErrorCode, redactSecrets } from './errors.js';
 import { AuditChain } from './events/audit-chain.js';
 import type { AuditOutcome, AuditRecord, RouteDecision, RouterEvents } from './events/types.js';
 import { type BreakerOptions, DEFAULT_BREAKER, HealthTracker } from './health/tracker.js';
-import { compose, type Middleware } from './pipeline/compose.js';
+import { compose, type Middleware, type PipelineTrace } from './pipeline/compose.js';
 import { type RouteContext, type RouterServices, STAGE_NAMES, type StageName } from './pipeline/context.js';
 import { PartQueue } from './pipeline/part-queue.js';
 import type { TenantPolicy } from './pipeline/policy.js';
@@ -210,7 +210,9 @@ class RouterImpl implements Router {
   readonly tenants: TenantRegistry;
   private readonly events = new EventEmitter<RouterEvents>();
   private readonly services: RouterServices;
-  private readonly pipeline: (ctx: RouteContext) => Promise<void>;
+  private readonly pipeline: (ctx: RouteContext, trace?: PipelineTrace) => Promise<void>;
+  /** The pipeline's entries, in order: stage names, and custom middleware's, for errors. */
+  private readonly pipelineNames: { name: string; custom: boolean }[];
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -285,7 +287,9 @@ class RouterImpl implements Router {
     this.services.store.onError?.((error, failOpen) =>
       this.services.emit('store.error', () => ({ timestamp: now(), message: error.message, failOpen })),
     );
-    this.pipeline = compose(placeMiddleware(config.middleware ?? []));
+    const placed = placeMiddleware(config.middleware ?? []);
+    this.pipeline = compose(placed.map((p) => p.handle));
+    this.pipelineNames = placed.map(({ name, custom }) => ({ name, custom }));
   }
 
   on<K extends keyof RouterEvents>(event: K, listener: (...payload: RouterEvents[K]) => void): this {
@@ -331,7 +335,7 @@ class RouterImpl implements Router {
 
   async explain(request: ChatRequest): Promise<RouteDecision> {
     const ctx = this.newContext(this.validate(request), 'explain', undefined);
-    await this.pipeline(ctx);
+    await this.runPipeline(ctx);
     return ctx.decision!;
   }
 
@@ -368,7 +372,7 @@ class RouterImpl implements Router {
   private async runComplete(request: ChatRequest): Promise<ChatResult> {
     const ctx = this.begin(request, 'complete', undefined);
     try {
-      await this.pipeline(ctx);
+      await this.runPipeline(ctx);
       const result = this.buildResult(ctx, ctx.response!, undefined);
       this.succeed(ctx, result);
       return result;
@@ -381,7 +385,7 @@ class RouterImpl implements Router {
 
   private async runStream(ctx: RouteContext, parts: PartQueue<StreamPart>): Promise<ChatResult> {
     try {
-      await this.pipeline(ctx);
+      await this.runPipeline(ctx);
       const text: string[] = [];
       const toolCalls: ToolCall[] = [];
       let ttftMs: number | undefined;
@@ -413,6 +417,32 @@ class RouterImpl implements Router {
     } finally {
       disposeSignal(ctx);
     }
+  }
+
+  /**
+   * Runs the stages. A pipeline that ends without the answer its mode needs was cut short
+   * by a middleware that returned without `await next()` (or called it without awaiting):
+   * that is an `internal` error naming where the pipeline stopped, as Hono reports a
+   * context that was never finalized.
+   */
+  private async runPipeline(ctx: RouteContext): Promise<void> {
+    const trace: PipelineTrace = { reached: -1 };
+    await this.pipeline(ctx, trace);
+    const answered =
+      ctx.mode === 'complete' ? ctx.response : ctx.mode === 'stream' ? ctx.stream : ctx.decision;
+    if (answered !== undefined) return;
+    const stopped = this.pipelineNames[trace.reached];
+    const what = ctx.mode === 'explain' ? 'a route decision' : 'an answer';
+    let why: string;
+    if (stopped?.custom) why = `${stopped.name} returned without calling \`await next()\``;
+    else {
+      const suspects = this.pipelineNames.slice(0, Math.max(0, trace.reached)).filter((p) => p.custom);
+      why = `a custom middleware probably called \`next()\` without awaiting it (${suspects.map((p) => p.name).join(', ') || 'none is configured'})`;
+    }
+    throw new RouterError('internal', `the pipeline ended without ${what}: ${why}`, {
+      tenant: ctx.tenant,
+      requestId: ctx.requestId,
+    });
   }
 
   private validate(request: ChatRequest): ChatRequest {
@@ -551,12 +581,12 @@ class RouterImpl implements Router {
   }
 
   /** Ends a call in error: events and audit; returns what to throw. */
-  private fail(ctx: RouteContext, error: unknown): unknown {
-    const routerError = RouterError.isInstance(error) ? error : undefined;
-    const code = routerError?.code ?? 'internal';
+  private fail(ctx: RouteContext, thrown: unknown): RouterError {
+    const routerError = RouterError.isInstance(thrown) ? thrown : internalError(ctx, thrown);
+    const { code } = routerError;
     const latencyMs = performance.now() - ctx.startedAt;
     ctx.error = routerError;
-    const denied = routerError !== undefined && DENIAL_CODES.has(routerError.code);
+    const denied = DENIAL_CODES.has(code);
     if (denied) {
       this.services.emit('policy.denied', () => ({
         requestId: ctx.requestId,
@@ -571,7 +601,7 @@ class RouterImpl implements Router {
       tenant: ctx.tenant,
       timestamp: this.services.now(),
       code,
-      message: error instanceof Error ? error.message : String(error),
+      message: routerError.message,
       attempts: ctx.attempts,
       latencyMs,
     }));
@@ -585,7 +615,7 @@ class RouterImpl implements Router {
         ...(model?.region !== undefined && { region: model.region }),
       };
     });
-    return error;
+    return routerError;
   }
 
   private auditBase(ctx: RouteContext, outcome: AuditOutcome, latencyMs: number): AuditRecord {
@@ -640,6 +670,22 @@ class RouterImpl implements Router {
       stream,
     }));
   }
+}
+
+/**
+ * Anything but a `RouterError` that escaped the pipeline, coded `internal`: thrown by host
+ * code (custom middleware, a guardrail's `check`, a tenant source, `resolveTenant`) or a bug.
+ * The original is the `cause`; its message, stripped of anything shaped like a key, is quoted.
+ */
+function internalError(ctx: RouteContext, thrown: unknown): RouterError {
+  const detail = redactSecrets(
+    thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown),
+  );
+  return new RouterError('internal', `the call failed outside the router's stages: ${detail}`, {
+    tenant: ctx.tenant,
+    requestId: ctx.requestId,
+    cause: thrown,
+  });
 }
 
 /** The cost cap in force: the lower of the request's `maxCost` and the policy's `maxCostPerRequest`. */
@@ -716,24 +762,41 @@ function disposeSignal(ctx: RouteContext): void {
   disposers.get(ctx)?.();
 }
 
-/** Orders the built-in stages and custom middleware by stage name. */
+/** Orders the built-in stages and custom middleware by stage name, each with a name for errors. */
 function placeMiddleware(
   custom: readonly (Middleware<RouteContext> | MiddlewareEntry)[],
-): Middleware<RouteContext>[] {
+): { name: string; custom: boolean; handle: Middleware<RouteContext> }[] {
   const rank = (stage: StageName) => STAGE_NAMES.indexOf(stage);
   // Each entry gets a position on the stage scale: built-ins at their rank, custom
   // middleware just before or after its named stage, in the order given.
-  const placed: { position: number; seq: number; handle: Middleware<RouteContext> }[] = BUILTIN_STAGES.map(
-    ([name, handle], seq) => ({ position: rank(name), seq, handle }),
-  );
+  const placed: {
+    position: number;
+    seq: number;
+    name: string;
+    custom: boolean;
+    handle: Middleware<RouteContext>;
+  }[] = BUILTIN_STAGES.map(([name, handle], seq) => ({
+    position: rank(name),
+    seq,
+    name,
+    custom: false,
+    handle,
+  }));
   custom.forEach((entry, i) => {
     const seq = BUILTIN_STAGES.length + i;
-    if (typeof entry === 'function') placed.push({ position: rank('execute') - 0.5, seq, handle: entry });
-    else if (entry.after !== undefined)
-      placed.push({ position: rank(entry.after) + 0.5, seq, handle: entry.handle });
-    else placed.push({ position: rank(entry.before ?? 'execute') - 0.5, seq, handle: entry.handle });
+    const handle = typeof entry === 'function' ? entry : entry.handle;
+    // A bare function is known by its own name; an entry by its `name` (its `handle` is named "handle").
+    const given = typeof entry === 'function' ? entry.name : entry.name;
+    const name = given ? `middleware[${i}] (${given})` : `middleware[${i}]`;
+    const position =
+      typeof entry === 'function'
+        ? rank('execute') - 0.5
+        : entry.after !== undefined
+          ? rank(entry.after) + 0.5
+          : rank(entry.before ?? 'execute') - 0.5;
+    placed.push({ position, seq, name, custom: true, handle });
   });
-  return placed.sort((a, b) => a.position - b.position || a.seq - b.seq).map((p) => p.handle);
+  return placed.sort((a, b) => a.position - b.position || a.seq - b.seq);
 }
 
 function safeEmit<K extends keyof RouterEvents>(

@@ -587,6 +587,97 @@ describe('tenants and middleware', () => {
   });
 });
 
+describe('misbehaving middleware and hooks', () => {
+  it('fails with a coded error naming the middleware that returned without await next(), and audits it', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { acme: { model: 'claude-sonnet-5-5' } },
+      middleware: [
+        {
+          name: 'forgetful',
+          after: 'tenant',
+          handle: (_ctx, next) => {
+            void next(); // called, never awaited: the pipeline returns before the answer
+          },
+        },
+      ],
+    });
+    const events = recordEvents(router);
+    const error = await rejection(router.complete({ tenant: 'acme', messages: hello }));
+    expect(error.code).toBe('internal');
+    expect(error.message).toBe(
+      'the pipeline ended without an answer: a custom middleware probably called `next()` without awaiting it (middleware[0] (forgetful))',
+    );
+    expect(events.audit).toEqual([expect.objectContaining({ outcome: 'failed', errorCode: 'internal' })]);
+    expect(events['request.failed']?.[0]?.code).toBe('internal');
+  });
+
+  it('does the same for a stream and for explain()', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { acme: { model: 'claude-sonnet-5-5' } },
+      middleware: [{ before: 'strategy', handle: async () => {} }],
+    });
+    await expect(router.complete({ tenant: 'acme', messages: hello })).rejects.toMatchObject({
+      code: 'internal',
+      message: 'the pipeline ended without an answer: middleware[0] returned without calling `await next()`',
+    });
+    const stream = router.stream({ tenant: 'acme', messages: hello });
+    await expect(stream.result).rejects.toMatchObject({ code: 'internal' });
+    await expect(router.explain({ tenant: 'acme', messages: hello })).rejects.toMatchObject({
+      code: 'internal',
+      message: expect.stringContaining('without a route decision'),
+    });
+  });
+
+  it('wraps anything but a RouterError thrown by host code as internal, with the original as cause', async () => {
+    const boom = new TypeError("Cannot read properties of undefined (reading 'id')");
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { acme: { model: 'claude-sonnet-5-5' } },
+      middleware: [
+        async () => {
+          throw boom;
+        },
+      ],
+    });
+    const audits: AuditRecord[] = [];
+    router.on('audit', (record) => audits.push(record));
+    const error = await rejection(router.complete({ tenant: 'acme', messages: hello }));
+    expect(error).toMatchObject({ code: 'internal', cause: boom });
+    expect(error.message).toContain("TypeError: Cannot read properties of undefined (reading 'id')");
+    expect(audits.map((a) => a.errorCode)).toEqual(['internal']);
+  });
+
+  it('lets a RouterError thrown by a middleware through as it is', async () => {
+    const denied = new RouterError('policy_denied', 'not on Sundays');
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { acme: { model: 'claude-sonnet-5-5' } },
+      middleware: [
+        async () => {
+          throw denied;
+        },
+      ],
+    });
+    await expect(router.complete({ tenant: 'acme', messages: hello })).rejects.toBe(denied);
+  });
+});
+
+describe('clock', () => {
+  it('stamps every event and the audit record with the injected clock', async () => {
+    const at = Date.parse('2030-01-02T03:04:05Z');
+    const router = seedRouter({ clock: () => at });
+    const events = recordEvents(router);
+    await router.complete({ tenant: 'globex', messages: hello });
+    await rejection(router.complete({ tenant: 'eu', forceModel: 'gpt-6.2-sol', messages: hello }));
+    await rejection(router.complete({ tenant: 'acme', messages: [] }));
+    const stamped = Object.values(events).flatMap((list) => (list ?? []) as { timestamp: number }[]);
+    expect(stamped.length).toBeGreaterThanOrEqual(9);
+    expect(new Set(stamped.map((e) => e.timestamp))).toEqual(new Set([at]));
+  });
+});
+
 async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

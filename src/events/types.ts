@@ -76,7 +76,7 @@ export interface RequestCompletedEvent extends EventBase {
 }
 
 export interface RequestFailedEvent extends EventBase {
-  code: RouterErrorCode | 'internal';
+  code: RouterErrorCode;
   message: string;
   attempts: Attempt[];
   latencyMs: number;
@@ -169,7 +169,7 @@ export interface AuditRecord {
   role?: string;
   tags?: Record<string, string>;
   outcome: AuditOutcome;
-  errorCode?: RouterErrorCode | 'internal';
+  errorCode?: RouterErrorCode;
   strategy?: StrategyName;
   model?: string;
   provider?: string;
