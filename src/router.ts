@@ -140,6 +140,20 @@ export interface Router {
   usage(tenant: string): Promise<TenantUsage>;
   /** Read and replace tenant policies at run time. */
   readonly tenants: TenantAdmin;
+  /**
+   * Resolves when every configured provider can serve calls: its SDK package loaded (they
+   * are optional peers, loaded in the background from `createRouter()`) and its client
+   * built. Rejects with `invalid_config` naming each provider entry that cannot, and the
+   * package to install. Calls wait for the loading on their own, so it never counts as
+   * provider latency; await `ready()` at start-up to fail fast on a missing package.
+   *
+   * @example
+   * ```ts
+   * const router = createRouter({ providers: { anthropic: { apiKey } }, tenants });
+   * await router.ready(); // invalid_config: providers.anthropic cannot be used: … npm install @anthropic-ai/sdk
+   * ```
+   */
+  ready(): Promise<void>;
   /** Refuses new calls, waits for calls in flight, and drops every listener. */
   close(): Promise<void>;
 }
@@ -215,6 +229,10 @@ class RouterImpl implements Router {
   private readonly pipelineNames: { name: string; custom: boolean }[];
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
+  /** Until every adapter is ready: calls wait for it, so no SDK import is timed as an attempt. */
+  private loading: Promise<void> | undefined;
+  /** Why some provider cannot serve calls (its SDK is missing): every call fails with it. */
+  private setupError: RouterError | undefined;
 
   constructor(config: RouterConfig) {
     const adapters = new Map<string, ProviderAdapter>();
@@ -236,6 +254,10 @@ class RouterImpl implements Router {
         );
       }
     }
+    this.loading = loadAdapters(adapters).then((problem) => {
+      this.loading = undefined;
+      this.setupError = problem;
+    });
     const providers = new Set(adapters.keys());
     const catalog = buildCatalog(config.models ?? [], providers);
     this.tenants = new TenantRegistry({
@@ -311,6 +333,11 @@ class RouterImpl implements Router {
     return this.track(this.runComplete(request));
   }
 
+  async ready(): Promise<void> {
+    if (this.loading) await this.loading;
+    if (this.setupError) throw this.setupError;
+  }
+
   stream(request: ChatRequest): ChatStream {
     const controller = new AbortController();
     const parts = new PartQueue<StreamPart>(() =>
@@ -370,8 +397,10 @@ class RouterImpl implements Router {
   }
 
   private async runComplete(request: ChatRequest): Promise<ChatResult> {
+    if (this.loading) await this.loading;
     const ctx = this.begin(request, 'complete', undefined);
     try {
+      if (this.setupError) throw this.unusable(ctx);
       await this.runPipeline(ctx);
       const result = this.buildResult(ctx, ctx.response!, undefined);
       this.succeed(ctx, result);
@@ -385,6 +414,8 @@ class RouterImpl implements Router {
 
   private async runStream(ctx: RouteContext, parts: PartQueue<StreamPart>): Promise<ChatResult> {
     try {
+      if (this.loading) await this.loading;
+      if (this.setupError) throw this.unusable(ctx);
       await this.runPipeline(ctx);
       const text: string[] = [];
       const toolCalls: ToolCall[] = [];
@@ -417,6 +448,15 @@ class RouterImpl implements Router {
     } finally {
       disposeSignal(ctx);
     }
+  }
+
+  /** The setup error, for one call: a provider entry cannot be used at all. */
+  private unusable(ctx: RouteContext): RouterError {
+    return new RouterError('invalid_config', this.setupError!.message, {
+      tenant: ctx.tenant,
+      requestId: ctx.requestId,
+      cause: this.setupError,
+    });
   }
 
   /**
@@ -694,6 +734,25 @@ function costCap(ctx: RouteContext): number | undefined {
   const b = ctx.policy?.maxCostPerRequest;
   if (a === undefined) return b;
   return b === undefined ? a : Math.min(a, b);
+}
+
+/**
+ * Waits for every adapter to be ready; returns one `invalid_config` error naming each entry
+ * that cannot serve calls (its SDK package missing, its client refused), or undefined.
+ */
+async function loadAdapters(
+  adapters: ReadonlyMap<string, ProviderAdapter>,
+): Promise<RouterError | undefined> {
+  const entries = [...adapters];
+  const outcomes = await Promise.allSettled(entries.map(([, adapter]) => adapter.ready?.()));
+  const problems: string[] = [];
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === 'fulfilled') return;
+    const reason: unknown = outcome.reason;
+    const detail = redactSecrets(reason instanceof Error ? reason.message : String(reason));
+    problems.push(`providers.${entries[i]![0]} cannot be used: ${detail}`);
+  });
+  return problems.length === 0 ? undefined : new RouterError('invalid_config', problems.join('; '));
 }
 
 /** One limiter per provider entry that has a cap; a cap on an unknown entry is `invalid_config`. */

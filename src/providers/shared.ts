@@ -21,10 +21,17 @@ export class ClientCache<C> {
     if (given === undefined) {
       // Load the SDK now, in the background, so the first call does not pay for the import
       // (over a second for some SDKs). A failure (package not installed) stays in the
-      // promise and reaches the first call that needs the client.
+      // promise: the router reads it through `ready()` and fails calls with it.
       this.defaultClient = build(defaultKey);
       this.defaultClient.catch(() => {});
     }
+  }
+
+  /** Resolves when the entry's own client is built (its SDK loaded); rejects with why it cannot be. */
+  ready(): Promise<void> {
+    if (this.given !== undefined) return Promise.resolve();
+    this.defaultClient ??= this.build(this.defaultKey);
+    return this.defaultClient.then(() => undefined);
   }
 
   get(credential: Credential | undefined): C | Promise<C> {
@@ -73,9 +80,7 @@ export async function loadPeer<T>(specifier: string, load: () => Promise<T>): Pr
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new Error(
-        `routeplane needs the '${specifier}' package for this provider: npm install ${specifier}`,
-      );
+      throw new Error(`the '${specifier}' package is not installed: npm install ${specifier}`);
     }
     throw error;
   }

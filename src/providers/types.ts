@@ -53,6 +53,13 @@ export interface ProviderAdapter {
   stream(request: ProviderRequest): AsyncIterable<ProviderStreamPart>;
   /** Maps anything the SDK threw to a classified, secret-free `ProviderError`. */
   classify(error: unknown, model?: string): ProviderError;
+  /**
+   * Resolves when the adapter can serve calls: its SDK loaded and its own client built.
+   * Rejects with why it cannot (the SDK package is not installed, no key); the router then
+   * refuses every call with `invalid_config` rather than counting it as a provider failure.
+   * Optional: an adapter without it is ready at once.
+   */
+  ready?(): Promise<void>;
 }
 
 /** Options shared by every adapter factory. */

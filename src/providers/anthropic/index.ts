@@ -58,6 +58,10 @@ class AnthropicAdapter implements ProviderAdapter {
     this.clients = new ClientCache(build, given, defaultKey, options.maxClients);
   }
 
+  ready(): Promise<void> {
+    return this.clients.ready();
+  }
+
   async complete(request: ProviderRequest): Promise<ProviderResponse> {
     try {
       const client = await this.clients.get(request.credential);

@@ -103,6 +103,8 @@ export function createMistralAdapter(options: AdapterOptions): ProviderAdapter {
     classify(error: unknown, model?: string): ProviderError {
       return classifyMistralError(error, context(model));
     },
+
+    ready: () => cache.ready(),
   };
 }
 

@@ -115,6 +115,7 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
     classify(error, model) {
       return classify(error, model);
     },
+    ready: () => cache.ready(),
   };
 }
 
