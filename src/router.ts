@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { buildCatalog, resolveModel } from './catalog/catalog.js';
-import { actualCostUsd } from './catalog/estimate.js';
+import { actualCostNano } from './catalog/estimate.js';
 import type { ModelSpec } from './catalog/types.js';
 import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
 import { RouterError, type RouterErrorCode, redactSecrets } from './errors.js';
@@ -537,7 +537,7 @@ class RouterImpl implements Router {
       catalog: this.services.catalog,
       responseFormat: request.responseFormat,
       admit: undefined,
-      cancelledCostUsd: 0,
+      cancelledCostNano: 0,
       queueWaitMs: 0,
       inputEstimate: undefined,
       cached: false,
@@ -576,7 +576,7 @@ class RouterImpl implements Router {
       provider: model.provider,
       ...(model.region !== undefined && { region: model.region }),
       usage: response.usage,
-      costUsd: ctx.cached ? 0 : actualCostUsd(model, response.usage) + ctx.cancelledCostUsd,
+      costUsd: ctx.cached ? 0 : fromNano(actualCostNano(model, response.usage) + ctx.cancelledCostNano),
       cached: ctx.cached,
       latencyMs: performance.now() - ctx.startedAt,
       ...(ttftMs !== undefined && { ttftMs }),

@@ -90,11 +90,18 @@ export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
 /** Token usage as the provider reported it, normalized. */
 export interface Usage {
-  /** Prompt tokens, including cached ones. */
+  /** All input tokens: those read from and written to the prompt cache included. */
   inputTokens: number;
+  /** All output tokens, as billed: reasoning (thinking) tokens included. */
   outputTokens: number;
-  /** The part of `inputTokens` served from the provider's prompt cache, when reported. */
+  /** The part of `inputTokens` read from the provider's prompt cache, when reported. */
   cachedInputTokens?: number;
+  /** The part of `inputTokens` written to the provider's prompt cache (Anthropic), when reported. */
+  cacheWriteInputTokens?: number;
+  /** The part of `cacheWriteInputTokens` written with a 1-hour lifetime, billed higher (Anthropic). */
+  cacheWrite1hInputTokens?: number;
+  /** The part of `outputTokens` spent reasoning (OpenAI reasoning tokens, thinking), when reported. */
+  reasoningTokens?: number;
   totalTokens: number;
 }
 
@@ -160,7 +167,10 @@ export interface ChatResult {
   provider: string;
   region?: string;
   usage: Usage;
-  /** Cost in USD from the reported usage and the model's prices. */
+  /**
+   * Cost in USD from the reported usage and the model's prices, computed in integer
+   * nano-USD and exact to the nano-dollar (no float noise such as `0.00007200000000000002`).
+   */
   costUsd: number;
   /** True when the answer came from the tenant's cache. */
   cached: boolean;

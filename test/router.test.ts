@@ -1,4 +1,11 @@
-import { type AuditRecord, createRouter, type Router, RouterError, type RouterEvents } from 'routeplane';
+import {
+  type AuditRecord,
+  createMetrics,
+  createRouter,
+  type Router,
+  RouterError,
+  type RouterEvents,
+} from 'routeplane';
 import { createEmulator, type Emulator } from 'routeplane/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -661,6 +668,23 @@ describe('misbehaving middleware and hooks', () => {
       ],
     });
     await expect(router.complete({ tenant: 'acme', messages: hello })).rejects.toBe(denied);
+  });
+});
+
+describe('money', () => {
+  it('reports costs exact to the nano-dollar in the result, the audit, usage() and the metrics', async () => {
+    const router = seedRouter();
+    const metrics = createMetrics(router);
+    const audits: AuditRecord[] = [];
+    router.on('audit', (record) => audits.push(record));
+    emu.respond('claude-sonnet-5-5', { text: 'ok', usage: { inputTokens: 6, outputTokens: 6 } });
+    // $2 and $10 per million: 6 × 0.000002 + 6 × 0.00001, which floats make 0.00007200000000000002.
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await router.complete({ tenant: 'acme', messages: hello }));
+    expect(results.map((r) => r.costUsd)).toEqual([0.000072, 0.000072, 0.000072]);
+    expect(audits.map((a) => a.costUsd)).toEqual([0.000072, 0.000072, 0.000072]);
+    expect((await router.usage('acme')).spentUsd).toBe(0.000216);
+    expect(metrics.snapshot('acme')?.spendUsd).toBe(0.000216);
   });
 });
 

@@ -59,6 +59,8 @@ const DEFAULT_MAX_TOKENS = 4096;
 const OVERHEAD_BOUND = 64;
 /** Generous bound on the tokens an image counts for (undocumented; providers charge < 2k). */
 const IMAGE_BOUND = 10_000;
+/** Estimates are rounded up to the nano-dollar (costs are accounted in integer nano-USD). */
+const NANO_USD = 1e-9;
 /** Reported `estCostUsd` is rounded to 6 decimals for display. */
 const DISPLAY_ROUNDING = 5e-7 + 1e-12;
 
@@ -462,7 +464,7 @@ function expected(s: Scenario): Expected {
         ? 'yes'
         : costLow > cap * (1 + 1e-9) + 1e-15
           ? 'no'
-          : costHigh <= cap * (1 - 1e-9)
+          : costHigh + NANO_USD <= cap * (1 - 1e-9)
             ? 'yes'
             : 'unknown';
     verdicts.set(id, {

@@ -23,15 +23,24 @@ export function buildCatalog(
 }
 
 export function resolveModel(spec: ModelSpec): ResolvedModel {
-  const perToken = (perMTok: number) => perMTok / 1_000_000;
+  const { pricing } = spec;
+  // USD per million tokens is pico-USD per token times 1e-6: exact for any price quoted to
+  // the millionth of a dollar per million tokens; a finer one is rounded up, so that
+  // estimates stay upper bounds and a price above zero never becomes free.
+  const pico = (perMTok: number) => Math.max(0, Math.ceil(perMTok * 1_000_000 - 1e-6));
+  const cacheWrite = pricing.cacheWritePerMTok ?? pricing.inputPerMTok;
   return {
     id: spec.id,
     provider: spec.provider,
     upstream: spec.model ?? spec.id,
     region: spec.region,
-    inputPerToken: perToken(spec.pricing.inputPerMTok),
-    outputPerToken: perToken(spec.pricing.outputPerMTok),
-    cachedInputPerToken: perToken(spec.pricing.cachedInputPerMTok ?? spec.pricing.inputPerMTok),
+    prices: {
+      input: pico(pricing.inputPerMTok),
+      output: pico(pricing.outputPerMTok),
+      cachedInput: pico(pricing.cachedInputPerMTok ?? pricing.inputPerMTok),
+      cacheWrite: pico(cacheWrite),
+      cacheWrite1h: pico(pricing.cacheWrite1hPerMTok ?? cacheWrite),
+    },
     contextWindow: spec.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
     maxOutputTokens: spec.maxOutputTokens ?? DEFAULT_MAX_OUTPUT,
     quality: spec.quality ?? DEFAULT_QUALITY,

@@ -60,17 +60,54 @@ export function hasImages(messages: readonly Message[]): boolean {
   );
 }
 
-/** The most a call can cost: every input token at the full input price, every allowed output token. */
-export function estimateCostUsd(model: ResolvedModel, inputTokens: number, maxOutputTokens: number): number {
-  return inputTokens * model.inputPerToken + maxOutputTokens * model.outputPerToken;
+/** Pico-USD (prices are integers of it per token) per nano-USD. */
+const PICO_PER_NANO = 1_000;
+
+/**
+ * The most a call can cost, in nano-USD, rounded up: every input token at the input price,
+ * every allowed output token. Cache writes, which cost more, happen only on request
+ * (Anthropic's `cache_control`), which routeplane never sends; cache reads cost less.
+ */
+export function estimateCostNano(model: ResolvedModel, inputTokens: number, maxOutputTokens: number): number {
+  const { prices } = model;
+  return Math.ceil((inputTokens * prices.input + maxOutputTokens * prices.output) / PICO_PER_NANO);
 }
 
-/** What a call cost, from the usage the provider reported: cached input at its own price. */
+/** `estimateCostNano` in USD: exact to the nano-dollar. */
+export function estimateCostUsd(model: ResolvedModel, inputTokens: number, maxOutputTokens: number): number {
+  return estimateCostNano(model, inputTokens, maxOutputTokens) / 1e9;
+}
+
+/**
+ * What a call cost, in nano-USD, from the usage the provider reported: cache reads and
+ * writes (5-minute and 1-hour) at their own prices, the rest of the input at the input
+ * price, output (reasoning included) at the output price. Integer arithmetic, rounded once.
+ */
+export function actualCostNano(model: ResolvedModel, usage: Usage): number {
+  const { prices } = model;
+  const total = usage.inputTokens;
+  const cached = clamp(usage.cachedInputTokens, total);
+  const written = clamp(usage.cacheWriteInputTokens, total - cached);
+  const written1h = clamp(usage.cacheWrite1hInputTokens, written);
+  const pico =
+    (total - cached - written) * prices.input +
+    cached * prices.cachedInput +
+    (written - written1h) * prices.cacheWrite +
+    written1h * prices.cacheWrite1h +
+    usage.outputTokens * prices.output;
+  return Math.round(pico / PICO_PER_NANO);
+}
+
+/** `actualCostNano` in USD: exact to the nano-dollar, with no float noise. */
 export function actualCostUsd(model: ResolvedModel, usage: Usage): number {
-  const cached = Math.min(usage.cachedInputTokens ?? 0, usage.inputTokens);
-  return (
-    (usage.inputTokens - cached) * model.inputPerToken +
-    cached * model.cachedInputPerToken +
-    usage.outputTokens * model.outputPerToken
-  );
+  return actualCostNano(model, usage) / 1e9;
+}
+
+/** The upper bound of the input a cancelled attempt cost: the provider has read the prompt. */
+export function cancelledCostNano(model: ResolvedModel, inputTokens: number): number {
+  return Math.ceil((inputTokens * model.prices.input) / PICO_PER_NANO);
+}
+
+function clamp(tokens: number | undefined, max: number): number {
+  return Math.max(0, Math.min(tokens ?? 0, max));
 }

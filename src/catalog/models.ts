@@ -80,7 +80,16 @@ function m(
     id,
     provider,
     region,
-    pricing: { inputPerMTok, outputPerMTok, ...(cachedInputPerMTok !== undefined && { cachedInputPerMTok }) },
+    pricing: {
+      inputPerMTok,
+      outputPerMTok,
+      ...(cachedInputPerMTok !== undefined && { cachedInputPerMTok }),
+      // Anthropic bills prompt-cache writes at 1.25× input (5-minute lifetime) and 2× (1 hour).
+      ...(provider === 'anthropic' && {
+        cacheWritePerMTok: inputPerMTok * 1.25,
+        cacheWrite1hPerMTok: inputPerMTok * 2,
+      }),
+    },
     contextWindow,
     maxOutputTokens,
     quality,

@@ -13,13 +13,40 @@ export interface ModelSpec {
   model?: string;
   /** Where the model is served (`us`, `eu`…), matched against a tenant's `allowedRegions`. */
   region?: string;
-  /** USD per million tokens. */
-  pricing: { inputPerMTok: number; outputPerMTok: number; cachedInputPerMTok?: number };
+  /**
+   * USD per million tokens. `cachedInputPerMTok`: input read from the provider's prompt
+   * cache (default: the input price). `cacheWritePerMTok`: input written to the cache with
+   * the default 5-minute lifetime, and `cacheWrite1hPerMTok` with a 1-hour lifetime (default:
+   * the 5-minute price, whose default is the input price). Anthropic bills writes at 1.25×
+   * and 2× input; the built-in Claude entries say so.
+   */
+  pricing: ModelPricing;
   contextWindow?: number;
   maxOutputTokens?: number;
   /** 0..1, higher is better; see the catalog notes for the built-in scores. */
   quality?: number;
   capabilities?: ModelCapability[];
+}
+
+/** USD per million tokens, by kind of token. See `ModelSpec.pricing`. */
+export interface ModelPricing {
+  inputPerMTok: number;
+  outputPerMTok: number;
+  cachedInputPerMTok?: number;
+  cacheWritePerMTok?: number;
+  cacheWrite1hPerMTok?: number;
+}
+
+/**
+ * Prices per token in pico-USD (1e-12 USD), integers: every cost is computed exactly in
+ * integers and rounded once, to the nano-dollar.
+ */
+export interface TokenPrices {
+  readonly input: number;
+  readonly output: number;
+  readonly cachedInput: number;
+  readonly cacheWrite: number;
+  readonly cacheWrite1h: number;
 }
 
 /** A catalog entry with every default filled in, prices per token: what strategies and middleware see. */
@@ -28,9 +55,8 @@ export interface ResolvedModel {
   readonly provider: string;
   readonly upstream: string;
   readonly region: string | undefined;
-  readonly inputPerToken: number;
-  readonly outputPerToken: number;
-  readonly cachedInputPerToken: number;
+  /** Prices per token, in integer pico-USD. */
+  readonly prices: TokenPrices;
   readonly contextWindow: number;
   readonly maxOutputTokens: number;
   readonly quality: number;

@@ -32,10 +32,12 @@ export const ModelSpecSchema = z.strictObject({
   provider: nonEmpty,
   model: nonEmpty.optional(),
   region: nonEmpty.optional(),
-  pricing: z.object({
+  pricing: z.strictObject({
     inputPerMTok: usd,
     outputPerMTok: usd,
     cachedInputPerMTok: usd.optional(),
+    cacheWritePerMTok: usd.optional(),
+    cacheWrite1hPerMTok: usd.optional(),
   }),
   contextWindow: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().optional(),

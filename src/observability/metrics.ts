@@ -1,5 +1,6 @@
 import type { AuditRecord, CacheHitEvent } from '../events/types.js';
 import type { Router } from '../router.js';
+import { fromNano, toNano } from '../store/types.js';
 import { LogHistogram } from './histogram.js';
 
 /** Options of `createMetrics()`. */
@@ -94,8 +95,9 @@ interface TenantState {
   fallbacks: number;
   callsWithFallback: number;
   cacheHits: number;
-  cacheSavedUsd: number;
-  spendUsd: number;
+  /** Money summed in integer nano-USD, so a sum of many calls has no float noise. */
+  cacheSavedNano: number;
+  spendNano: number;
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens: number;
@@ -167,7 +169,7 @@ export function createMetrics(router: Router, options: MetricsOptions = {}): Met
       s.callsWithFallback++;
     }
     if (record.cached) s.cacheHits++;
-    s.spendUsd += record.costUsd;
+    s.spendNano += toNano(record.costUsd);
     if (record.usage && !record.cached) {
       s.inputTokens += record.usage.inputTokens;
       s.outputTokens += record.usage.outputTokens;
@@ -183,7 +185,7 @@ export function createMetrics(router: Router, options: MetricsOptions = {}): Met
   // `cache.hit` comes before the call's audit record: it only adds the saving.
   const onCacheHit = (event: CacheHitEvent): void => {
     const s = state(event.tenant, event.timestamp);
-    s.cacheSavedUsd += event.savedUsd;
+    s.cacheSavedNano += toNano(event.savedUsd);
   };
 
   router.on('audit', onAudit);
@@ -227,8 +229,8 @@ function newState(tenant: string, accuracy: number, maxBuckets: number, timestam
     fallbacks: 0,
     callsWithFallback: 0,
     cacheHits: 0,
-    cacheSavedUsd: 0,
-    spendUsd: 0,
+    cacheSavedNano: 0,
+    spendNano: 0,
     inputTokens: 0,
     outputTokens: 0,
     cachedInputTokens: 0,
@@ -252,8 +254,8 @@ function view(s: TenantState): TenantMetrics {
     callsWithFallback: s.callsWithFallback,
     cacheHits: s.cacheHits,
     cacheHitRate: s.successes === 0 ? 0 : s.cacheHits / s.successes,
-    cacheSavedUsd: s.cacheSavedUsd,
-    spendUsd: s.spendUsd,
+    cacheSavedUsd: fromNano(s.cacheSavedNano),
+    spendUsd: fromNano(s.spendNano),
     inputTokens: s.inputTokens,
     outputTokens: s.outputTokens,
     cachedInputTokens: s.cachedInputTokens,

@@ -118,10 +118,10 @@ export interface RouteContext {
    */
   admit: ((candidate: Candidate, concurrent?: boolean) => Promise<boolean>) | undefined;
   /**
-   * What attempts the router cancelled may have cost (a hedge that lost): the upper bound of
-   * their input, which the provider has read. Added to the call's cost and budget.
+   * What attempts the router cancelled may have cost (a hedge that lost), in nano-USD: the
+   * upper bound of their input, which the provider has read. Added to the call's cost and budget.
    */
-  cancelledCostUsd: number;
+  cancelledCostNano: number;
   /** Time spent queued for a concurrency slot, in ms. */
   queueWaitMs: number;
   /** The input-token bound of `messages`, memoized by `inputTokensOf()`. */

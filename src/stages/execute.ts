@@ -1,4 +1,5 @@
 import pRetry, { AbortError } from 'p-retry';
+import { cancelledCostNano } from '../catalog/estimate.js';
 import { ProviderError, RouterError } from '../errors.js';
 import { HealthTracker } from '../health/tracker.js';
 import type { Middleware } from '../pipeline/compose.js';
@@ -214,7 +215,7 @@ function cancel(ctx: RouteContext, runner: Runner, why: string): void {
   if (attempt) {
     recordAttempt(ctx, attempt, 'cancelled', undefined);
     // The provider has read the prompt; what it wrote before the abort cannot be known.
-    ctx.cancelledCostUsd += attempt.candidate.inputTokens * attempt.candidate.model.inputPerToken;
+    ctx.cancelledCostNano += cancelledCostNano(attempt.candidate.model, attempt.candidate.inputTokens);
     ctx.services.health.release(attempt.key);
     runner.current = undefined;
   }

@@ -102,6 +102,8 @@ describe.skipIf(!hasRedisServer)('many router instances on one Redis', () => {
     emu.respond('meter-up', { text: 'ok', usage: { inputTokens: 1, outputTokens: 1 } });
     const limit = 40;
     const fleet = instances({ acme: { model: 'meter', rateLimit: { requestsPerMinute: limit } } });
+    // Started as a service would: every instance ready before traffic, so calls interleave.
+    await Promise.all(fleet.map((f) => f.router.ready()));
     const results = await Promise.allSettled(
       Array.from({ length: 400 }, (_, i) => call(fleet[i % INSTANCES]!.router)),
     );

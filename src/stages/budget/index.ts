@@ -1,4 +1,4 @@
-import { actualCostUsd } from '../../catalog/estimate.js';
+import { actualCostNano } from '../../catalog/estimate.js';
 import { RouterError } from '../../errors.js';
 import type { BudgetScope } from '../../events/types.js';
 import { afterAnswer } from '../../pipeline/after-stream.js';
@@ -159,8 +159,7 @@ async function settle(
   usage: Usage | undefined,
 ): Promise<void> {
   const served = ctx.served;
-  const cost =
-    usage && served ? toNano(actualCostUsd(served.candidate.model, usage) + ctx.cancelledCostUsd) : held;
+  const cost = usage && served ? actualCostNano(served.candidate.model, usage) + ctx.cancelledCostNano : held;
   for (const account of accounts) {
     const state = await ctx.services.store.settle(
       account.key,
