@@ -1,33 +1,17 @@
 // Loads the built CommonJS entry points, as a CJS user would, and routes one call to each
 // provider through the emulator: proves the CJS build can load every SDK, the ESM-only
-// Mistral SDK included.
-const { createRouter, RouterError } = require('routeplane');
-const { createEmulator } = require('routeplane/testing');
+// Mistral SDK included. scripts/smoke-cjs.mjs runs it under plain node, under tsx and as an
+// esbuild bundle; the label to print is its first argument.
+const routeplane = require('routeplane');
+const testing = require('routeplane/testing');
+const routeOnePerProvider = require('./smoke-route.cjs');
 
-(async () => {
-  const emu = await createEmulator();
-  const router = createRouter({
-    providers: emu.providers,
-    tenants: {
-      a: { model: 'smoke-openai' },
-      b: { model: 'smoke-anthropic' },
-      c: { model: 'smoke-mistral' },
-    },
-    models: ['openai', 'anthropic', 'mistral'].map((provider) => ({
-      id: `smoke-${provider}`,
-      provider,
-      pricing: { inputPerMTok: 1, outputPerMTok: 1 },
-    })),
-  });
-  for (const tenant of ['a', 'b', 'c']) {
-    const result = await router.complete({ tenant, messages: [{ role: 'user', content: 'ping' }] });
-    if (!result.text) throw new Error(`no text from ${result.provider}`);
-    console.log(`cjs: ${result.provider} ok`);
-  }
-  if (typeof RouterError.isInstance !== 'function') throw new Error('RouterError export missing');
-  await router.close();
-  await emu.close();
-})().catch((error) => {
+// The repo's tsconfig `paths` map 'routeplane' to src/; tsx must have been kept from that.
+// (In the esbuild bundle, the runner checks what was bundled instead.)
+if (!__filename.endsWith('.bundle.cjs') && !/dist[\\/]index\.cjs$/.test(require.resolve('routeplane')))
+  throw new Error(`routeplane resolved to ${require.resolve('routeplane')}, not the build`);
+
+routeOnePerProvider(`cjs (${process.argv[2] ?? 'node'})`, routeplane, testing).catch((error) => {
   console.error(error);
   process.exit(1);
 });

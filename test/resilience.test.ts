@@ -226,6 +226,39 @@ describe('retries on one candidate', () => {
     },
   );
 
+  it.each(PROVIDERS)(
+    '$provider: the backoff doubles from minDelayMs, and every retry waits at least its retry-after',
+    async ({ model, fallbackModel }) => {
+      const { router } = chainRouter([model, fallbackModel], {
+        retry: { retries: 4, minDelayMs: 15, maxDelayMs: 1000 },
+      });
+      const failedAt: number[] = [];
+      router.on('attempt.failed', () => failedAt.push(performance.now()));
+      let answeredAt = 0;
+      emu.fail(
+        model,
+        { status: 500 },
+        { status: 429, headers: { 'retry-after-ms': '70' } },
+        { status: 500 },
+        { status: 500 },
+      );
+      emu.respond(model, () => {
+        answeredAt = performance.now();
+        return { text: 'fifth time' };
+      });
+      const result = await router.complete({ tenant: 't', messages: hello });
+      expect(result.text).toBe('fifth time');
+      expect(emu.hits(model)).toBe(5);
+      // The wait from each failure to the next attempt (1 ms for timer granularity; jitter
+      // only adds): backoffs of 15, 30 (raised to the provider's 70), 60 and 120.
+      const waits = [...failedAt.slice(1), answeredAt].map((t, i) => t - failedAt[i]!);
+      expect(waits[0]).toBeGreaterThanOrEqual(14);
+      expect(waits[1]).toBeGreaterThanOrEqual(69);
+      expect(waits[2]).toBeGreaterThanOrEqual(59);
+      expect(waits[3]).toBeGreaterThanOrEqual(119);
+    },
+  );
+
   it.each(
     PROVIDERS.flatMap((row) =>
       [500, 503, ...(row.provider === 'anthropic' ? [529] : [])].map((status) => ({

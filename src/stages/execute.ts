@@ -1,4 +1,3 @@
-import pRetry, { AbortError } from 'p-retry';
 import { cancelledCostNano } from '../catalog/estimate.js';
 import { ProviderError, RouterError } from '../errors.js';
 import { HealthTracker } from '../health/tracker.js';
@@ -15,9 +14,9 @@ import type { Candidate } from '../strategies/types.js';
 /**
  * Calls the ranked candidates until one answers.
  *
- * - Each candidate is retried (p-retry: exponential backoff with jitter) on retryable
- *   failures only, waiting at least the provider's `retry-after`; a `retry-after` longer
- *   than `maxRetryAfterMs` moves on to the next candidate instead of waiting.
+ * - Each candidate is retried (exponential backoff with jitter) on retryable failures
+ *   only, waiting at least the provider's `retry-after`; a `retry-after` longer than
+ *   `maxRetryAfterMs` moves on to the next candidate instead of waiting.
  * - Then the next candidate, with a `fallback` event. Final failures move on only where
  *   another candidate can do better: `auth` and `bad_request` skip the rest of that
  *   provider, `context_length` skips models without a larger window, `not_found` moves on,
@@ -82,6 +81,11 @@ interface Runner {
 
 class HedgeCancelled extends Error {
   override readonly name = 'HedgeCancelled';
+}
+
+/** Thrown by an attempt that must not be retried: the candidate's run ends with `error`. */
+class Final {
+  constructor(readonly error: unknown) {}
 }
 
 async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
@@ -223,10 +227,9 @@ function cancel(ctx: RouteContext, runner: Runner, why: string): void {
 }
 
 /**
- * One candidate with its retries. The first attempt runs directly (the common case costs no
- * retry machinery); after a retryable failure it waits its backoff, and at least the
- * provider's retry-after, and p-retry runs the rest. Resolves with the launch's value or
- * rejects with the last ProviderError.
+ * One candidate with its retries: after a retryable failure, and while retries are left,
+ * it waits its backoff (never less than the provider's retry-after) and tries again.
+ * Resolves with the launch's value or rejects with the last ProviderError.
  */
 async function runCandidate(ctx: RouteContext, runner: Runner, launch: Launch): Promise<unknown> {
   const { candidate } = runner;
@@ -238,19 +241,18 @@ async function runCandidate(ctx: RouteContext, runner: Runner, launch: Launch): 
   const key = HealthTracker.key(model.id, model.provider, credential?.id);
   const retries = policy?.retries ?? services.retry.retries;
   const attemptTimeoutMs = policy?.attemptTimeoutMs ?? services.attemptTimeoutMs;
-  const { minDelayMs, maxDelayMs } = services.retry;
 
   const limiter = services.providerLimits.get(model.provider);
 
   const attemptOnce = async (): Promise<unknown> => {
-    if (stop?.aborted) throw new AbortError(stop.reason as Error);
+    if (stop?.aborted) throw new Final(stop.reason);
     // The provider's own concurrency cap, if any: wait for a place (abortable) before the
     // circuit is asked, so a waiting call never holds a half-open probe.
     const place = limiter ? await limiter.acquire(stop) : undefined;
     if (!services.health.tryAcquire(key)) {
       place?.();
       // Not an attempt: the circuit is open (or its one probe is out). Move on at once.
-      throw new AbortError(
+      throw new Final(
         new ProviderError('overloaded', `${model.id} on ${model.provider}: circuit open, skipped`, {
           provider: model.provider,
           model: model.upstream,
@@ -284,42 +286,36 @@ async function runCandidate(ctx: RouteContext, runner: Runner, launch: Launch): 
     } catch (error) {
       release();
       // Stopped by the chain: cancel() has recorded the attempt and freed its circuit slot.
-      if (runner.cancelled) throw new AbortError(stop?.reason as Error);
+      if (runner.cancelled) throw new Final(stop?.reason);
       runner.current = undefined;
       throw recordFailure(ctx, info, adapter, error);
     }
   };
 
-  try {
-    return await attemptOnce();
-  } catch (error) {
-    if (error instanceof AbortError) throw error.originalError;
-    if (retries === 0 || !willRetry(ctx, error, stop)) throw error;
-    // The first backoff, with p-retry's jitter (×1–2), and never sooner than retry-after.
-    const backoff = Math.min(maxDelayMs, Math.round(minDelayMs * (1 + Math.random())));
-    await sleep(Math.max(backoff, (error as ProviderError).retryAfterMs ?? 0), stop);
-    if (stop?.aborted) throw stop.reason;
+  for (let retry = 1; ; retry++) {
+    try {
+      return await attemptOnce();
+    } catch (error) {
+      if (error instanceof Final) throw error.error;
+      if (retry > retries || !willRetry(ctx, error, stop)) throw error;
+      await sleep(retryDelay(services.retry, retry, (error as ProviderError).retryAfterMs), stop);
+      if (stop?.aborted) throw stop.reason;
+    }
   }
-  return pRetry(attemptOnce, {
-    retries: retries - 1,
-    factor: 2,
-    minTimeout: Math.min(maxDelayMs, minDelayMs * 2),
-    maxTimeout: maxDelayMs,
-    randomize: true,
-    ...(stop && { signal: stop }),
-    shouldRetry: ({ error }) => willRetry(ctx, error, stop),
-    onFailedAttempt: async ({ error, retriesLeft }) => {
-      // Wait at least what the provider asked for; p-retry's backoff comes on top.
-      if (
-        retriesLeft > 0 &&
-        willRetry(ctx, error, stop) &&
-        ProviderError.isInstance(error) &&
-        error.retryAfterMs
-      ) {
-        await sleep(error.retryAfterMs, stop);
-      }
-    },
-  });
+}
+
+/**
+ * The wait before retry number `retry` (1 for the first): exponential backoff from
+ * `minDelayMs`, doubling, with jitter (×1–2), capped at `maxDelayMs`; never less than the
+ * provider's `retry-after`.
+ */
+function retryDelay(
+  { minDelayMs, maxDelayMs }: { minDelayMs: number; maxDelayMs: number },
+  retry: number,
+  retryAfterMs: number | undefined,
+): number {
+  const backoff = Math.min(maxDelayMs, Math.round(minDelayMs * 2 ** (retry - 1) * (1 + Math.random())));
+  return Math.max(backoff, retryAfterMs ?? 0);
 }
 
 function willRetry(ctx: RouteContext, error: unknown, stop: AbortSignal | undefined): boolean {
