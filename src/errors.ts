@@ -1,3 +1,4 @@
+import type { ExcludedModel } from './events/types.js';
 import type { Attempt } from './types.js';
 
 /**
@@ -76,6 +77,7 @@ export interface RouterErrorOptions {
   retryable?: boolean;
   retryAfterMs?: number;
   attempts?: Attempt[];
+  excluded?: ExcludedModel[];
   cause?: unknown;
 }
 
@@ -102,6 +104,8 @@ export class RouterError extends Error {
   readonly retryAfterMs?: number;
   /** For `providers_exhausted`: every attempt made, in order. */
   readonly attempts?: Attempt[];
+  /** For `no_eligible_model`: every model left out, with the reason (as `explain()` lists them). */
+  readonly excluded?: ExcludedModel[];
 
   constructor(code: RouterErrorCode, message: string, options: RouterErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -112,6 +116,7 @@ export class RouterError extends Error {
     if (options.requestId !== undefined) this.requestId = options.requestId;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     if (options.attempts !== undefined) this.attempts = options.attempts;
+    if (options.excluded !== undefined) this.excluded = options.excluded;
     Object.defineProperty(this, ROUTER_ERROR_MARK, { value: true });
   }
 

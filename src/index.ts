@@ -13,8 +13,14 @@ export {
   type SemanticCacheOptions,
   type SemanticIndex,
 } from './cache/semantic.js';
-export { CATALOG_DATE } from './catalog/models.js';
-export type { ModelCapability, ModelSpec, ResolvedModel } from './catalog/types.js';
+export { BUILTIN_MODELS, CATALOG_DATE } from './catalog/models.js';
+export type {
+  ModelCapability,
+  ModelPricing,
+  ModelSpec,
+  ResolvedModel,
+  TokenPrices,
+} from './catalog/types.js';
 export {
   ProviderError,
   type ProviderErrorCode,

@@ -252,6 +252,30 @@ describe('errors', () => {
     const error = await rejection(router.complete({ tenant: 'globex', maxCost: 0.0000001, messages: hello }));
     expect(error.code).toBe('no_eligible_model');
     expect(error.message).toMatch(/above the cap/);
+    // The error carries every exclusion; explain() returns the same decision, with no choice.
+    const decision = await router.explain({ tenant: 'globex', maxCost: 0.0000001, messages: hello });
+    expect(decision.chosen).toBeUndefined();
+    expect(decision.candidates).toEqual([]);
+    expect(error.excluded).toEqual(decision.excluded);
+    expect(error.excluded?.length).toBeGreaterThan(5);
+  });
+
+  it("makes the README's explain example's choice", async () => {
+    const router = seedRouter({ defaultMaxTokens: 1024 });
+    const decision = await router.explain({
+      tenant: 'initech',
+      messages: [{ role: 'user', content: 'Summarize this contract in three bullets.' }],
+    });
+    expect(decision).toMatchObject({ tenant: 'initech', strategy: 'balanced', chosen: 'gpt-6.2-sol' });
+    expect(decision.candidates[0]).toMatchObject({
+      model: 'gpt-6.2-sol',
+      provider: 'openai',
+      estCostUsd: 0.010346,
+    });
+    expect(decision.excluded).toEqual([
+      { model: 'claude-opus-5-5', reason: 'estimated cost $0.020692 is above the cap of $0.02' },
+      { model: 'gpt-6.2-astra', reason: 'estimated cost $0.041384 is above the cap of $0.02' },
+    ]);
   });
 
   it('fails with providers_exhausted carrying the attempt and the classified cause, after one upstream hit', async () => {

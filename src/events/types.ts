@@ -30,6 +30,10 @@ export interface RouteDecision {
   tenant: string;
   strategy: StrategyName;
   /** The model tried first; undefined when no model is eligible. */
+  /**
+   * The model a call would be routed to first; undefined when no model is eligible (a call
+   * then fails with `no_eligible_model`, and `excluded` says why each model was left out).
+   */
   chosen: string | undefined;
   /** Eligible models in fallback order. */
   candidates: RankedCandidate[];

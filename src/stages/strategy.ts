@@ -125,7 +125,7 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
     throw new RouterError(
       'no_eligible_model',
       `no model is eligible for tenant '${ctx.tenant}' with strategy '${strategy}'${reasons ? ` (${reasons}${ctx.excluded.length > 6 ? '; …' : ''})` : ''}; router.explain() lists every exclusion`,
-      { tenant: ctx.tenant, requestId: ctx.requestId },
+      { tenant: ctx.tenant, requestId: ctx.requestId, excluded: ctx.excluded },
     );
   }
   return next();

@@ -111,7 +111,7 @@ const WIRES: readonly WireFormat[] = [openaiWire, anthropicWire, mistralWire];
  * @example
  * ```ts
  * const emu = await createEmulator();
- * emu.fail('gpt-4o', { status: 429, headers: { 'retry-after': '1' } });
+ * emu.fail('gpt-6.2-sol', { status: 429, headers: { 'retry-after': '1' } });
  * const router = createRouter({ providers: emu.providers, tenants: { acme: {} } });
  * ```
  */

@@ -29,7 +29,7 @@ import { AnthropicStreamMapper } from './stream.js';
  * @example
  * ```ts
  * const adapter = createAnthropicAdapter({ name: 'anthropic', apiKey: process.env.ANTHROPIC_API_KEY });
- * const answer = await adapter.complete({ model: 'claude-sonnet-4-5', maxTokens: 512, messages });
+ * const answer = await adapter.complete({ model: 'claude-sonnet-5-5', maxTokens: 512, messages });
  * ```
  */
 export function createAnthropicAdapter(options: AdapterOptions): ProviderAdapter {
