@@ -132,10 +132,20 @@ const ProviderEntrySchema = z.object({
     .optional(),
 });
 
-const TenantSourceSchema = z.union([
-  z.object({ get: z.custom<(id: string) => unknown>((v) => typeof v === 'function', 'must be a function') }),
-  z.record(z.string(), TenantPolicySchema),
-]);
+const TenantRecordSchema = z.record(z.string(), TenantPolicySchema);
+
+/*
+ * Not a z.union: when both branches fail, a union reports a bare "Invalid input" for a
+ * policy with one bad field. The shape decides the branch (an object whose `get` is a
+ * function is a source; anything else is a record of policies), whose own issues are then
+ * reported with their paths.
+ */
+const TenantSourceSchema = z.unknown().superRefine((value, ctx) => {
+  const get = (value as { get?: unknown } | null | undefined)?.get;
+  if (typeof get === 'function') return;
+  const parsed = TenantRecordSchema.safeParse(value);
+  if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
+});
 
 const MiddlewareFunction = z.custom<(...args: unknown[]) => unknown>(
   (v) => typeof v === 'function',
@@ -284,14 +294,19 @@ export const ChatRequestSchema = z.strictObject({
 });
 
 /**
- * Turns zod issues into one message that names each failing path and what it expects:
+ * Turns zod issues into one message that names each failing path (array items by index:
+ * `tenants.acme.fallbacks[1]`) and what it expects:
  * `providers.openai: needs an apiKey or a ready client; defaults.minQuality: …`.
  */
 export function describeIssues(error: z.ZodError, root?: string): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => {
-      const path = [root, ...issue.path.map(String)].filter(Boolean).join('.');
+      let path = root ?? '';
+      for (const key of issue.path) {
+        if (typeof key === 'number') path += `[${key}]`;
+        else path += path === '' ? String(key) : `.${String(key)}`;
+      }
       return `${path || '(root)'}: ${issue.message}`;
     })
     .join('; ');
