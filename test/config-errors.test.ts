@@ -32,6 +32,14 @@ function configError(options: Partial<RouterConfig>): RouterError {
 
 const acme = (policy: TenantPolicy) => configError({ tenants: { acme: policy } });
 
+describe('a model pattern with [ or {', () => {
+  it.each(['gpt-6.[12]-*', 'claude-{opus,sonnet}-5-5'])('is refused, not taken literally: %s', (pattern) => {
+    const error = acme({ allowedModels: ['gpt-6-luna', pattern] });
+    expect(error.message).toContain(`tenants.acme.allowedModels[1]: '${pattern}'`);
+    expect(error.message).toContain('only * and ? are wildcards');
+  });
+});
+
 describe('policies given to createRouter', () => {
   it('get the same precise message as tenants.set, not a bare "tenants: Invalid input"', () => {
     const bad = { allowedModels: 'gpt-6-luna' } as unknown as TenantPolicy;

@@ -27,6 +27,16 @@ const BudgetSpecSchema = z.strictObject({
   alertAt: z.array(z.number().gt(0).lte(1)).optional(),
 });
 
+/*
+ * A model id or glob in an allow, deny or role list. Only `*` and `?` are wildcards; a `[`
+ * or `{` is refused rather than matched literally, since whoever wrote `gpt-6.[12]*` or
+ * `claude-{opus,sonnet}-*` meant a character class or alternatives that would match nothing.
+ */
+const modelPattern = nonEmpty.refine((pattern) => !/[[\]{}]/.test(pattern), {
+  error: (issue) =>
+    `'${String(issue.input)}' is not a model pattern: only * and ? are wildcards ([ ] { } are not); list each id or glob separately`,
+});
+
 export const ModelSpecSchema = z.strictObject({
   id: nonEmpty,
   provider: nonEmpty,
@@ -51,8 +61,8 @@ export const StrategyNameSchema = z.enum(['force_model', 'lowest_cost', 'balance
  */
 export const TenantPolicySchema = z.strictObject({
   tier: nonEmpty.optional(),
-  allowedModels: z.array(nonEmpty).optional(),
-  deniedModels: z.array(nonEmpty).optional(),
+  allowedModels: z.array(modelPattern).optional(),
+  deniedModels: z.array(modelPattern).optional(),
   allowedRegions: z.array(nonEmpty).optional(),
   strategy: StrategyNameSchema.optional(),
   model: nonEmpty.optional(),
@@ -60,7 +70,7 @@ export const TenantPolicySchema = z.strictObject({
   maxCostPerRequest: usd.optional(),
   minQuality: z.number().min(0).max(1).optional(),
   systemPrompt: z.string().optional(),
-  roles: z.record(z.string(), z.strictObject({ allowedModels: z.array(nonEmpty) })).optional(),
+  roles: z.record(z.string(), z.strictObject({ allowedModels: z.array(modelPattern) })).optional(),
   credentials: z.record(z.string(), z.strictObject({ id: nonEmpty, apiKey: nonEmpty })).optional(),
   models: z.array(ModelSpecSchema).optional(),
   split: z

@@ -23,7 +23,11 @@ import { type CompiledTemplate, compileTemplate } from './template.js';
 export interface TenantPolicy {
   /** The tier whose policy layer sits between the defaults and this tenant's own fields. */
   tier?: string;
-  /** Only these models (ids or globs: `gpt-5*`, `*-mini`). Default: every catalog model. */
+  /**
+   * Only these models (ids or globs: `gpt-6*`, `*-latest`; `*` is any run of characters,
+   * `?` one, and no other character is special: `[` and `{` are refused). Default: every
+   * catalog model.
+   */
   allowedModels?: string[];
   /** Never these models (ids or globs); wins over `allowedModels`. */
   deniedModels?: string[];
