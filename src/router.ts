@@ -30,7 +30,7 @@ import { createMemoryStore } from './store/memory.js';
 import { fromNano, type Store } from './store/types.js';
 import { DEFAULT_BALANCED_WEIGHTS } from './strategies/balanced.js';
 import type { BalancedWeights } from './strategies/types.js';
-import { referenceProblem } from './tenants/references.js';
+import { PolicyReferences } from './tenants/references.js';
 import { type TenantAdmin, TenantRegistry, type TenantSource } from './tenants/registry.js';
 import type { ChatRequest, ChatResult, ChatStream, StreamPart, ToolCall } from './types.js';
 
@@ -236,13 +236,14 @@ class RouterImpl implements Router {
     }
     const providers = new Set(adapters.keys());
     const catalog = buildCatalog(config.models ?? [], providers);
+    const references = new PolicyReferences(providers, catalog);
     this.tenants = new TenantRegistry({
       source: config.tenants,
       defaults: config.defaults,
       tiers: config.tiers,
       defaultTenant: config.defaultTenant,
       ttlMs: config.tenantCacheTtlMs ?? 60_000,
-      check: (policy, where) => referenceProblem(policy, where, providers, catalog),
+      check: (policy, where, own) => references.problem(policy, where, own),
       catalogFor: (models) => {
         const own = new Map(catalog);
         for (const spec of models) own.set(spec.id, resolveModel(spec));

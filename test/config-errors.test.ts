@@ -32,11 +32,170 @@ function configError(options: Partial<RouterConfig>): RouterError {
 
 const acme = (policy: TenantPolicy) => configError({ tenants: { acme: policy } });
 
+describe('a model a policy names that is in no catalog', () => {
+  it.each<[string, TenantPolicy, string]>([
+    ['allowedModels', { allowedModels: ['gpt-6.1-terra', 'claude-sonet-5-5'] }, 'allowedModels[1]'],
+    ['deniedModels', { deniedModels: ['claude-sonet-5-5'] }, 'deniedModels[0]'],
+    [
+      'roles',
+      { roles: { viewer: { allowedModels: ['claude-sonet-5-5'] } } },
+      'roles.viewer.allowedModels[0]',
+    ],
+    ['fallbacks', { fallbacks: ['gpt-6-luna', 'claude-sonet-5-5'] }, 'fallbacks[1]'],
+    ['split', { split: [{ model: 'claude-sonet-5-5', weight: 1 }] }, 'split[0].model'],
+    ['model', { model: 'claude-sonet-5-5' }, 'model'],
+  ])('is refused in %s, naming the path, the value and the closest id', (_, policy, path) => {
+    const error = acme(policy);
+    expect(error.message).toContain(`tenants.acme.${path} 'claude-sonet-5-5' is not in the model catalog`);
+    expect(error.message).toContain("did you mean 'claude-sonnet-5-5'?");
+  });
+
+  it('is refused without a suggestion when nothing is close', () => {
+    const error = acme({ allowedModels: ['llama-4-maverick'] });
+    expect(error.message).toContain(
+      "tenants.acme.allowedModels[0] 'llama-4-maverick' is not in the model catalog",
+    );
+    expect(error.message).not.toContain('did you mean');
+  });
+
+  it("is accepted from the router's models and from the policy's own models", () => {
+    const router = createRouter({
+      providers: emu.providers,
+      models: [{ id: 'house-model', provider: 'openai', pricing }],
+      tenants: {
+        acme: {
+          allowedModels: ['house-model', 'acme-ft'],
+          fallbacks: ['acme-ft'],
+          models: [{ id: 'acme-ft', provider: 'openai', pricing }],
+        },
+      },
+    });
+    expect(() => router.tenants.set('globex', { allowedModels: ['acme-ft'] })).toThrow(
+      "tenants.globex.allowedModels[0] 'acme-ft' is not in the model catalog",
+    );
+  });
+
+  it('is refused in defaults and tiers, under their own paths', () => {
+    expect(configError({ defaults: { deniedModels: ['gpt-6.2-astro'] } }).message).toContain(
+      "defaults.deniedModels[0] 'gpt-6.2-astro' is not in the model catalog, so it denies nothing: did you mean 'gpt-6.2-astra'?",
+    );
+    expect(configError({ tiers: { free: { allowedModels: ['mistral-smal-latest'] } } }).message).toContain(
+      "tiers.free.allowedModels[0] 'mistral-smal-latest' is not in the model catalog: did you mean 'mistral-small-latest'?",
+    );
+  });
+});
+
+describe('a model of a provider entry that is not configured', () => {
+  it('is refused saying which entry is missing and which are configured', () => {
+    const error = configError({
+      providers: { openai: emu.providers.openai },
+      tenants: { acme: { model: 'claude-sonnet-5-5' } },
+    });
+    expect(error.message).toContain(
+      "tenants.acme.model 'claude-sonnet-5-5' is served by provider entry 'anthropic', which is not configured (configured: openai)",
+    );
+    expect(error.message).not.toContain('not in the model catalog');
+  });
+
+  it('is refused for a glob that matches only such models', () => {
+    const error = configError({
+      providers: { openai: emu.providers.openai },
+      tenants: { acme: { allowedModels: ['claude-*'] } },
+    });
+    expect(error.message).toContain(
+      "tenants.acme.allowedModels[0] 'claude-*' matches only models of provider entries that are not configured (anthropic; configured: openai)",
+    );
+  });
+
+  it('may still be denied, so one deny list serves routers with different providers', () => {
+    expect(() =>
+      createRouter({
+        providers: { openai: emu.providers.openai },
+        defaults: { deniedModels: ['claude-opus-5-5', 'claude-opus-*'] },
+      }),
+    ).not.toThrow();
+  });
+});
+
+describe('a glob that matches no model', () => {
+  it('is refused in an allow list, naming the nearest model', () => {
+    const error = acme({ allowedModels: ['gtp-6*'] });
+    expect(error.message).toContain("tenants.acme.allowedModels[0] 'gtp-6*' matches no model");
+    expect(error.message).toMatch(/nearest is 'gpt-6/);
+  });
+
+  it('is refused in a deny list too: a deny pattern that matches nothing denies nothing', () => {
+    const error = acme({ deniedModels: ['*-nano'] });
+    expect(error.message).toContain(
+      "tenants.acme.deniedModels[0] '*-nano' matches no model, so it denies nothing",
+    );
+  });
+
+  it('is refused in a role list', () => {
+    expect(acme({ roles: { viewer: { allowedModels: ['mistral-tiny-*'] } } }).message).toContain(
+      "tenants.acme.roles.viewer.allowedModels[0] 'mistral-tiny-*' matches no model",
+    );
+  });
+
+  it("is accepted when it matches one of the tenant's own models", () => {
+    const models = [{ id: 'acme-ft-1', provider: 'openai', pricing }];
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { acme: { models, allowedModels: ['acme-ft-*'], deniedModels: ['acme-ft-?'] } },
+    });
+    expect(() => router.tenants.set('globex', { allowedModels: ['acme-ft-*'] })).toThrow(
+      "tenants.globex.allowedModels[0] 'acme-ft-*' matches no model",
+    );
+  });
+
+  it('is accepted when it comes from a tier the tenant inherits models from', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      tiers: { lab: { models: [{ id: 'lab-model', provider: 'openai', pricing }] } },
+      tenants: { acme: { tier: 'lab', allowedModels: ['lab-*'] } },
+    });
+    expect((await router.explain({ tenant: 'acme', messages: hello })).chosen).toBe('lab-model');
+  });
+});
+
 describe('a model pattern with [ or {', () => {
   it.each(['gpt-6.[12]-*', 'claude-{opus,sonnet}-5-5'])('is refused, not taken literally: %s', (pattern) => {
     const error = acme({ allowedModels: ['gpt-6-luna', pattern] });
     expect(error.message).toContain(`tenants.acme.allowedModels[1]: '${pattern}'`);
     expect(error.message).toContain('only * and ? are wildcards');
+  });
+});
+
+describe('an allowedRegions entry no model serves', () => {
+  it('is refused, naming the regions served and the closest', () => {
+    const error = acme({ allowedRegions: ['us', 'EU'] });
+    expect(error.message).toContain(
+      "tenants.acme.allowedRegions[1] 'EU' is not a region any model is served from (served: eu, us): did you mean 'eu'?",
+    );
+  });
+
+  it('is refused when only models of unconfigured provider entries serve it', () => {
+    const error = configError({
+      providers: { openai: emu.providers.openai },
+      tenants: { acme: { allowedRegions: ['eu'] } },
+    });
+    expect(error.message).toContain(
+      "tenants.acme.allowedRegions[0] 'eu' is served only by models of provider entries that are not configured (mistral; configured: openai)",
+    );
+  });
+
+  it("is accepted when the tenant's own model is served there", () => {
+    expect(() =>
+      createRouter({
+        providers: emu.providers,
+        tenants: {
+          acme: {
+            allowedRegions: ['apac'],
+            models: [{ id: 'apac-llm', provider: 'openai', region: 'apac', pricing }],
+          },
+        },
+      }),
+    ).not.toThrow();
   });
 });
 
@@ -59,5 +218,40 @@ describe('policies given to createRouter', () => {
 
   it('name array items by index', () => {
     expect(acme({ fallbacks: ['gpt-6-luna', ''] }).message).toContain('tenants.acme.fallbacks[1]:');
+  });
+});
+
+describe('router.tenants.set', () => {
+  it('refuses a mistake and keeps the policy in force', async () => {
+    const router = createRouter({ providers: emu.providers, tenants: { acme: { model: 'gpt-6-luna' } } });
+    const error = thrown(() => router.tenants.set('acme', { allowedModels: ['claude-sonet-5-5'] }));
+    expect(error.code).toBe('invalid_config');
+    expect(error.message).toContain(
+      "tenants.acme.allowedModels[0] 'claude-sonet-5-5' is not in the model catalog: did you mean 'claude-sonnet-5-5'?",
+    );
+    expect(await router.tenants.get('acme')).toEqual({ model: 'gpt-6-luna' });
+  });
+});
+
+describe('a policy from an async tenant source', () => {
+  it('that is wrong fails the call, naming the tenant and the field', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: {
+        get: async (id: string) => (id === 'acme' ? { allowedModels: ['claude-sonet-5-5'] } : undefined),
+      },
+    });
+    const error = await router.complete({ tenant: 'acme', messages: hello }).then(
+      () => {
+        throw new Error('expected a rejection');
+      },
+      (e: unknown) => e as RouterError,
+    );
+    expect(error.code).toBe('invalid_config');
+    expect(error.tenant).toBe('acme');
+    expect(error.message).toContain(
+      "tenant 'acme' policy from the tenant source is invalid: tenants.acme.allowedModels[0] 'claude-sonet-5-5' is not in the model catalog",
+    );
+    expect(emu.requests).toHaveLength(0);
   });
 });

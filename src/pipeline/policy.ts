@@ -6,14 +6,18 @@ import { type CompiledTemplate, compileTemplate } from './template.js';
  * What a tenant may do and how its calls are routed, as written in `createRouter({ tenants,
  * defaults, tiers })` or `router.tenants.set()`. Every field is optional; the effective
  * policy is `defaults ← tier ← tenant`, merged field by field (`roles` and `credentials`
- * merge one level deep; arrays are replaced). Unknown fields are refused.
+ * merge one level deep; arrays are replaced). Unknown fields are refused, and so is what a
+ * policy names that the router does not have (`invalid_config`, naming the field and the
+ * closest valid value): a model id in no catalog or of a provider entry that is not
+ * configured, a glob that matches no model (in a deny list too: it would deny nothing), a
+ * region no model is served from. A tenant's own `models` count for its lists.
  *
  * @example
  * ```ts
  * const policy: TenantPolicy = {
  *   strategy: 'balanced',
  *   allowedRegions: ['eu'],
- *   deniedModels: ['*-nano'],
+ *   deniedModels: ['claude-opus-*'],
  *   maxCostPerRequest: 0.02,
  *   roles: { viewer: { allowedModels: ['mistral-small-latest'] } },
  *   systemPrompt: 'You help {{user}} at {{tenant}}. Answer in {{vars.lang}}.',
