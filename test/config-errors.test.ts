@@ -199,6 +199,34 @@ describe('an allowedRegions entry no model serves', () => {
   });
 });
 
+describe('a tier that does not exist', () => {
+  it('is refused, with the configured tiers and the closest', () => {
+    const error = configError({
+      tiers: { enterprise: { strategy: 'max_reliability' }, free: {} },
+      tenants: { acme: { tier: 'enterprse' } },
+    });
+    expect(error.message).toContain(
+      "tenants.acme.tier 'enterprse' is not a configured tier (tiers: enterprise, free): did you mean 'enterprise'?",
+    );
+  });
+
+  it('is refused when the router has no tiers, in defaults and in tenants.set', () => {
+    expect(configError({ defaults: { tier: 'free' } }).message).toContain(
+      "defaults.tier 'free' is not a configured tier: createRouter({ tiers }) defines none",
+    );
+    const router = createRouter({ providers: emu.providers, tiers: { free: {} } });
+    const error = thrown(() => router.tenants.set('acme', { tier: 'gold' }));
+    expect(error.code).toBe('invalid_config');
+    expect(error.message).toContain("tenants.acme.tier 'gold' is not a configured tier (tiers: free)");
+  });
+
+  it('is refused inside a tier: tiers do not nest', () => {
+    expect(configError({ tiers: { free: { tier: 'free' } } }).message).toContain(
+      'tiers.free.tier: a tier cannot name a tier',
+    );
+  });
+});
+
 describe('policies given to createRouter', () => {
   it('get the same precise message as tenants.set, not a bare "tenants: Invalid input"', () => {
     const bad = { allowedModels: 'gpt-6-luna' } as unknown as TenantPolicy;

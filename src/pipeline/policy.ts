@@ -10,7 +10,8 @@ import { type CompiledTemplate, compileTemplate } from './template.js';
  * policy names that the router does not have (`invalid_config`, naming the field and the
  * closest valid value): a model id in no catalog or of a provider entry that is not
  * configured, a glob that matches no model (in a deny list too: it would deny nothing), a
- * region no model is served from. A tenant's own `models` count for its lists.
+ * region no model is served from, a `tier` that is not a key of `tiers`. A tenant's own
+ * `models` count for its lists.
  *
  * @example
  * ```ts
@@ -25,7 +26,10 @@ import { type CompiledTemplate, compileTemplate } from './template.js';
  * ```
  */
 export interface TenantPolicy {
-  /** The tier whose policy layer sits between the defaults and this tenant's own fields. */
+  /**
+   * The tier whose policy layer sits between the defaults and this tenant's own fields: a
+   * key of `createRouter({ tiers })` (an unknown one is refused). Not allowed inside a tier.
+   */
   tier?: string;
   /**
    * Only these models (ids or globs: `gpt-6*`, `*-latest`; `*` is any run of characters,

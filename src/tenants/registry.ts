@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ModelSpec, ResolvedModel } from '../catalog/types.js';
 import { describeIssues, TenantPolicySchema } from '../config/schema.js';
+import { closest } from '../config/suggest.js';
 import { RouterError } from '../errors.js';
 import { compilePolicy, type EffectivePolicy, mergePolicies, type TenantPolicy } from '../pipeline/policy.js';
 import { compileTemplate } from '../pipeline/template.js';
@@ -135,8 +136,8 @@ export class TenantRegistry implements TenantAdmin {
   }
 
   /**
-   * Refuses, as `invalid_config` naming the field, a policy whose template or references
-   * are wrong. `intro`, when given, goes before the problem.
+   * Refuses, as `invalid_config` naming the field, a policy whose template, tier or
+   * references are wrong. `intro`, when given, goes before the problem.
    */
   private checkPolicy(
     policy: Partial<TenantPolicy>,
@@ -145,13 +146,30 @@ export class TenantRegistry implements TenantAdmin {
     context: { tenant?: string; intro?: string } = {},
   ): void {
     const problem =
-      templateProblem(policy, where) ?? this.options.check?.(policy, where, this.modelsSeen(policy, layer));
+      templateProblem(policy, where) ??
+      this.tierProblem(policy, where, layer) ??
+      this.options.check?.(policy, where, this.modelsSeen(policy, layer));
     if (problem === undefined) return;
     throw new RouterError(
       'invalid_config',
       context.intro === undefined ? problem : `${context.intro}: ${problem}`,
       context.tenant === undefined ? undefined : { tenant: context.tenant },
     );
+  }
+
+  /** A tenant's (or the defaults') `tier` must name a configured tier; a tier names none. */
+  private tierProblem(policy: Partial<TenantPolicy>, where: string, layer: Layer): string | undefined {
+    const tier = policy.tier;
+    if (tier === undefined) return undefined;
+    if (layer === 'tier') return `${where}.tier: a tier cannot name a tier (tiers do not nest); remove it`;
+    const tiers = this.options.tiers ?? {};
+    if (Object.hasOwn(tiers, tier)) return undefined;
+    const names = Object.keys(tiers);
+    if (names.length === 0) {
+      return `${where}.tier '${tier}' is not a configured tier: createRouter({ tiers }) defines none`;
+    }
+    const near = closest(tier, names);
+    return `${where}.tier '${tier}' is not a configured tier (tiers: ${names.join(', ')})${near !== undefined ? `: did you mean '${near}'?` : ''}`;
   }
 
   /** The tenant-owned models a layer sees once merged: its own, else its tier's, else the defaults'. */
