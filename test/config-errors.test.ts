@@ -1,3 +1,6 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { Mistral } from '@mistralai/mistralai';
+import OpenAI from 'openai';
 import { createRouter, type RouterConfig, RouterError, type TenantPolicy } from 'routeplane';
 import { createEmulator, type Emulator } from 'routeplane/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -224,6 +227,35 @@ describe('a tier that does not exist', () => {
     expect(configError({ tiers: { free: { tier: 'free' } } }).message).toContain(
       'tiers.free.tier: a tier cannot name a tier',
     );
+  });
+});
+
+describe('a provider client that is not the SDK client', () => {
+  it.each([
+    ['mistral', 'chat.complete()'],
+    ['openai', 'chat.completions.create()'],
+    ['anthropic', 'messages.create()'],
+  ])('is refused for %s, saying what is expected', (name, method) => {
+    const error = configError({ providers: { [name]: { client: {} } } });
+    expect(error.message).toContain(`providers.${name}.client`);
+    expect(error.message).toContain(method);
+  });
+
+  it("is not refused when it is the SDK's own client", async () => {
+    const router = createRouter({
+      providers: {
+        openai: { client: new OpenAI({ apiKey: 'sk-test', baseURL: emu.providers.openai.baseURL }) },
+        anthropic: { client: new Anthropic({ apiKey: 'sk-test', baseURL: emu.providers.anthropic.baseURL }) },
+        mistral: { client: new Mistral({ apiKey: 'sk-test', serverURL: emu.providers.mistral.baseURL }) },
+      },
+      tenants: { acme: { model: 'mistral-small-latest', fallbacks: ['gpt-6-luna', 'claude-haiku-5-5'] } },
+    });
+    expect((await router.complete({ tenant: 'acme', messages: hello })).model).toBe('mistral-small-latest');
+  });
+
+  it('is refused for an openai-compatible entry too', () => {
+    const error = configError({ providers: { vllm: { type: 'openai-compatible', client: { chat: {} } } } });
+    expect(error.message).toContain('providers.vllm.client is not an OpenAI client');
   });
 });
 
