@@ -105,9 +105,11 @@ const modelArb: fc.Arbitrary<ModelSpec> = fc
     id: idArb,
     provider: fc.constantFrom(...PROVIDER_NAMES),
     region: fc.option(fc.constantFrom(...REGIONS), { nil: undefined }),
+    // Left out: not known, so not restricted (ARCHITECTURE "Decisions users can rely on").
     capabilities: fc.oneof(
       fc.constant<Capability[]>([...CAPABILITIES]),
       fc.subarray<Capability>([...CAPABILITIES]),
+      fc.constant(undefined),
     ),
     inputPerMTok: priceArb,
     outputPerMTok: priceArb,
@@ -123,9 +125,10 @@ const modelArb: fc.Arbitrary<ModelSpec> = fc
       { weight: 2, arbitrary: fc.constant(64_000) },
     ),
   })
-  .map(({ inputPerMTok, outputPerMTok, region, ...rest }) => ({
+  .map(({ inputPerMTok, outputPerMTok, region, capabilities, ...rest }) => ({
     ...rest,
     ...(region !== undefined && { region }),
+    ...(capabilities !== undefined && { capabilities }),
     pricing: { inputPerMTok, outputPerMTok },
   }));
 
@@ -499,7 +502,7 @@ function expected(s: Scenario): Expected {
     verdicts.set(id, {
       spec: m,
       policyOk: policyReason(m, p, r.role) === undefined,
-      capsOk: needs.every((c) => m.capabilities?.includes(c)),
+      capsOk: m.capabilities === undefined || needs.every((c) => m.capabilities!.includes(c)),
       fits,
       underCap,
       qualityOk: p.minQuality === undefined || m.quality! >= p.minQuality || id === forced,

@@ -12,7 +12,7 @@ const nonEmpty = z.string().min(1, 'must be a non-empty string');
 const usd = z.number().finite().nonnegative();
 const jsonSchema = z.record(z.string(), z.unknown());
 
-export const ModelCapabilitySchema = z.enum(['tools', 'vision', 'json']);
+export const ModelCapabilitySchema = z.enum(['tools', 'vision', 'json', 'reasoning', 'embeddings']);
 
 const ResponseFormatSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('text') }),
