@@ -60,7 +60,10 @@ export interface RouterConfig {
   defaultTenant?: string;
   /** Policy fields every tenant starts from. */
   defaults?: Partial<TenantPolicy>;
-  /** Policy layers by tier name, between the defaults and the tenant's own policy. */
+  /**
+   * Policy layers by tier name, between the defaults and the tenant's own policy. A
+   * policy's `tier` must be one of these keys.
+   */
   tiers?: Record<string, Partial<TenantPolicy>>;
   /** `max_tokens` sent when the request sets none, capped by the model's max output. Default 4096. */
   defaultMaxTokens?: number;
@@ -192,7 +195,7 @@ const DENIAL_CODES: ReadonlySet<RouterErrorCode> = new Set([
  * const router = createRouter({
  *   providers: { openai: { apiKey: process.env.OPENAI_API_KEY }, anthropic: { apiKey: process.env.ANTHROPIC_API_KEY } },
  *   tenants: {
- *     acme: { strategy: 'force_model', model: 'claude-sonnet-4-5' },
+ *     acme: { strategy: 'force_model', model: 'claude-sonnet-5-5' },
  *     globex: { strategy: 'lowest_cost', maxCostPerRequest: 0.02 },
  *   },
  * });
