@@ -30,7 +30,7 @@ import { createMemoryStore } from './store/memory.js';
 import { fromNano, type Store } from './store/types.js';
 import { DEFAULT_BALANCED_WEIGHTS } from './strategies/balanced.js';
 import type { BalancedWeights } from './strategies/types.js';
-import { referenceProblem } from './tenants/references.js';
+import { PolicyReferences } from './tenants/references.js';
 import { type TenantAdmin, TenantRegistry, type TenantSource } from './tenants/registry.js';
 import type { ChatRequest, ChatResult, ChatStream, StreamPart, ToolCall } from './types.js';
 
@@ -60,7 +60,10 @@ export interface RouterConfig {
   defaultTenant?: string;
   /** Policy fields every tenant starts from. */
   defaults?: Partial<TenantPolicy>;
-  /** Policy layers by tier name, between the defaults and the tenant's own policy. */
+  /**
+   * Policy layers by tier name, between the defaults and the tenant's own policy. A
+   * policy's `tier` must be one of these keys.
+   */
   tiers?: Record<string, Partial<TenantPolicy>>;
   /** `max_tokens` sent when the request sets none, capped by the model's max output. Default 4096. */
   defaultMaxTokens?: number;
@@ -206,7 +209,7 @@ const DENIAL_CODES: ReadonlySet<RouterErrorCode> = new Set([
  * const router = createRouter({
  *   providers: { openai: { apiKey: process.env.OPENAI_API_KEY }, anthropic: { apiKey: process.env.ANTHROPIC_API_KEY } },
  *   tenants: {
- *     acme: { strategy: 'force_model', model: 'claude-sonnet-4-5' },
+ *     acme: { strategy: 'force_model', model: 'claude-sonnet-5-5' },
  *     globex: { strategy: 'lowest_cost', maxCostPerRequest: 0.02 },
  *   },
  * });
@@ -260,13 +263,14 @@ class RouterImpl implements Router {
     });
     const providers = new Set(adapters.keys());
     const catalog = buildCatalog(config.models ?? [], providers);
+    const references = new PolicyReferences(providers, catalog);
     this.tenants = new TenantRegistry({
       source: config.tenants,
       defaults: config.defaults,
       tiers: config.tiers,
       defaultTenant: config.defaultTenant,
       ttlMs: config.tenantCacheTtlMs ?? 60_000,
-      check: (policy, where) => referenceProblem(policy, where, providers, catalog),
+      check: (policy, where, own) => references.problem(policy, where, own),
       catalogFor: (models) => {
         const own = new Map(catalog);
         for (const spec of models) own.set(spec.id, resolveModel(spec));

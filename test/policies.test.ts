@@ -66,7 +66,7 @@ describe('tenant-owned models', () => {
         providers: emu.providers,
         tenants: { a: { fallbacks: ['claude-sonnet-5-5', 'nope'] } },
       }),
-    ).toThrow("tenants.a.fallbacks 'nope'");
+    ).toThrow("tenants.a.fallbacks[1] 'nope' is not in the model catalog");
     expect(() =>
       createRouter({
         providers: emu.providers,

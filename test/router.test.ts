@@ -190,7 +190,7 @@ describe('errors', () => {
     const typed = await rejection(
       router.complete({ tenant: 'acme', messages: [{ role: 'user', content: 42 }] } as never),
     );
-    expect(typed.message).toContain('messages.0');
+    expect(typed.message).toContain('messages[0]');
     expect(events.audit?.map((a) => [a.outcome, a.errorCode])).toEqual([
       ['denied', 'invalid_request'],
       ['denied', 'invalid_request'],

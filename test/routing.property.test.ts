@@ -107,9 +107,11 @@ const modelArb: fc.Arbitrary<ModelSpec> = fc
     id: idArb,
     provider: fc.constantFrom(...PROVIDER_NAMES),
     region: fc.option(fc.constantFrom(...REGIONS), { nil: undefined }),
+    // Left out: not known, so not restricted (ARCHITECTURE "Decisions users can rely on").
     capabilities: fc.oneof(
       fc.constant<Capability[]>([...CAPABILITIES]),
       fc.subarray<Capability>([...CAPABILITIES]),
+      fc.constant(undefined),
     ),
     inputPerMTok: priceArb,
     outputPerMTok: priceArb,
@@ -125,9 +127,10 @@ const modelArb: fc.Arbitrary<ModelSpec> = fc
       { weight: 2, arbitrary: fc.constant(64_000) },
     ),
   })
-  .map(({ inputPerMTok, outputPerMTok, region, ...rest }) => ({
+  .map(({ inputPerMTok, outputPerMTok, region, capabilities, ...rest }) => ({
     ...rest,
     ...(region !== undefined && { region }),
+    ...(capabilities !== undefined && { capabilities }),
     pricing: { inputPerMTok, outputPerMTok },
   }));
 
@@ -284,14 +287,45 @@ const ownModelArb = (ids: string[]) =>
     .tuple(modelArb, fc.oneof(fc.constantFrom(...ids), idArb))
     .map(([m, id]): ModelSpec => ({ ...m, id, model: `ft:${id}` }));
 
+/**
+ * The policy without the patterns and regions that match none of `models` (the models the
+ * layer sees): those are refused at createRouter (see 3d), so the routing properties are
+ * checked on policies that pass it.
+ */
+function keepMatching(policy: TenantPolicy, models: readonly ModelSpec[]): TenantPolicy {
+  const catalog = catalogOf(models);
+  const ids = [...catalog.keys()];
+  const regions = new Set([...catalog.values()].map((m) => m.region));
+  const matching = (patterns: string[]) => patterns.filter((p) => ids.some((id) => globMatch(p, id)));
+  return compact({
+    ...policy,
+    allowedModels: policy.allowedModels && matching(policy.allowedModels),
+    deniedModels: policy.deniedModels && matching(policy.deniedModels),
+    allowedRegions: policy.allowedRegions?.filter((r) => regions.has(r)),
+    roles:
+      policy.roles &&
+      Object.fromEntries(
+        Object.entries(policy.roles).map(([role, spec]) => [
+          role,
+          { allowedModels: matching(spec.allowedModels) },
+        ]),
+      ),
+  });
+}
+
 const scenarioArb: fc.Arbitrary<Scenario> = catalogArb.chain((models) => {
   const ids = models.map((m) => m.id);
   return sometimes(fc.array(ownModelArb(ids), { minLength: 1, maxLength: 3 }), 4).chain((own) => {
     const known = [...ids, ...(own ?? []).map((m) => m.id)];
     return fc.record({
       models: fc.constant(models),
-      defaults: sometimes(policyArb(ids, ids), 3),
-      policy: policyArb(known, known).map((p) => (own ? { ...p, models: own } : p)),
+      defaults: sometimes(
+        policyArb(ids, ids).map((p) => keepMatching(p, models)),
+        3,
+      ),
+      policy: policyArb(known, known).map((p) =>
+        own ? { ...keepMatching(p, [...models, ...own]), models: own } : keepMatching(p, models),
+      ),
       request: requestArb(known),
     });
   });
@@ -470,7 +504,7 @@ function expected(s: Scenario): Expected {
     verdicts.set(id, {
       spec: m,
       policyOk: policyReason(m, p, r.role) === undefined,
-      capsOk: needs.every((c) => m.capabilities?.includes(c)),
+      capsOk: m.capabilities === undefined || needs.every((c) => m.capabilities!.includes(c)),
       fits,
       underCap,
       qualityOk: p.minQuality === undefined || m.quality! >= p.minQuality || id === forced,
@@ -626,6 +660,44 @@ describe('routing properties (explain: no provider is called)', () => {
         expect(codeOf(error)).toBe('invalid_config');
         expect((error as RouterError).message).toContain(`tenants.t.${field}`);
       }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('3d. a glob or region that matches none of the models a policy sees is refused at createRouter with invalid_config', () => {
+    fc.assert(
+      fc.property(
+        scenarioArb,
+        globArb,
+        fc.constantFrom('allowedModels', 'deniedModels', 'roles', 'allowedRegions'),
+        (s, pattern, field) => {
+          const seen = catalogOf([...s.models, ...(s.policy.models ?? [])]);
+          const regions = new Set([...seen.values()].map((m) => m.region));
+          const region = REGIONS.find((r) => !regions.has(r));
+          fc.pre(
+            field === 'allowedRegions'
+              ? region !== undefined
+              : ![...seen.keys()].some((id) => globMatch(pattern, id)),
+          );
+          const policy: TenantPolicy = {
+            ...s.policy,
+            ...(field === 'allowedModels' && { allowedModels: [...(s.policy.allowedModels ?? []), pattern] }),
+            // A deny list may name built-in models of provider entries not configured (all of
+            // them here); no built-in id has a '_'.
+            ...(field === 'deniedModels' && { deniedModels: [`${pattern}_`] }),
+            ...(field === 'roles' && { roles: { viewer: { allowedModels: [pattern] } } }),
+            ...(field === 'allowedRegions' && { allowedRegions: [region!] }),
+          };
+          let error: unknown;
+          try {
+            routerFor({ ...s, policy });
+          } catch (e) {
+            error = e;
+          }
+          expect(codeOf(error)).toBe('invalid_config');
+          expect((error as RouterError).message).toContain(`tenants.t.${field}`);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -44,6 +44,7 @@ export function resolveModel(spec: ModelSpec): ResolvedModel {
     contextWindow: spec.contextWindow ?? DEFAULT_CONTEXT_WINDOW,
     maxOutputTokens: spec.maxOutputTokens ?? DEFAULT_MAX_OUTPUT,
     quality: spec.quality ?? DEFAULT_QUALITY,
-    capabilities: new Set(spec.capabilities ?? []),
+    // Left out is "not known", not "none": only a declared list restricts.
+    capabilities: spec.capabilities === undefined ? undefined : new Set(spec.capabilities),
   };
 }

@@ -1,5 +1,10 @@
-/** A capability a request may need from a model. */
-export type ModelCapability = 'tools' | 'vision' | 'json';
+/**
+ * A capability a request may need from a model: `tools` (tool calls), `vision` (image
+ * input), `json` (a JSON response format), `reasoning` (a reasoning effort or thinking
+ * budget), `embeddings` (an embedding model). `reasoning` and `embeddings` are accepted in
+ * specs; no request needs them yet.
+ */
+export type ModelCapability = 'tools' | 'vision' | 'json' | 'reasoning' | 'embeddings';
 
 /**
  * A model a router can route to. `id` is the name tenants and requests use; `model` is the
@@ -25,6 +30,14 @@ export interface ModelSpec {
   maxOutputTokens?: number;
   /** 0..1, higher is better; see the catalog notes for the built-in scores. */
   quality?: number;
+  /**
+   * What the model supports. Left out means not known, hence not restricted: a request that
+   * needs tools, images or JSON may still be sent to it, and the provider says if it cannot
+   * (a self-hosted model added without this list takes tool calls). A declared list
+   * restricts: a request that needs a capability the list leaves out is not routed to the
+   * model (`explain()` gives the reason, `does not support tools`). `[]` declares none.
+   * Every built-in model declares its list.
+   */
   capabilities?: ModelCapability[];
 }
 
@@ -60,5 +73,6 @@ export interface ResolvedModel {
   readonly contextWindow: number;
   readonly maxOutputTokens: number;
   readonly quality: number;
-  readonly capabilities: ReadonlySet<ModelCapability>;
+  /** The declared capabilities; undefined when the spec left them out (not restricted). */
+  readonly capabilities: ReadonlySet<ModelCapability> | undefined;
 }

@@ -12,7 +12,7 @@ const nonEmpty = z.string().min(1, 'must be a non-empty string');
 const usd = z.number().finite().nonnegative();
 const jsonSchema = z.record(z.string(), z.unknown());
 
-export const ModelCapabilitySchema = z.enum(['tools', 'vision', 'json']);
+export const ModelCapabilitySchema = z.enum(['tools', 'vision', 'json', 'reasoning', 'embeddings']);
 
 const ResponseFormatSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('text') }),
@@ -25,6 +25,16 @@ const BudgetSpecSchema = z.strictObject({
   period: z.enum(['hour', 'day', 'week', 'month', 'total']),
   onExceeded: z.enum(['deny', 'downgrade']).optional(),
   alertAt: z.array(z.number().gt(0).lte(1)).optional(),
+});
+
+/*
+ * A model id or glob in an allow, deny or role list. Only `*` and `?` are wildcards; a `[`
+ * or `{` is refused rather than matched literally, since whoever wrote `gpt-6.[12]*` or
+ * `claude-{opus,sonnet}-*` meant a character class or alternatives that would match nothing.
+ */
+const modelPattern = nonEmpty.refine((pattern) => !/[[\]{}]/.test(pattern), {
+  error: (issue) =>
+    `'${String(issue.input)}' is not a model pattern: only * and ? are wildcards ([ ] { } are not); list each id or glob separately`,
 });
 
 export const ModelSpecSchema = z.strictObject({
@@ -53,8 +63,8 @@ export const StrategyNameSchema = z.enum(['force_model', 'lowest_cost', 'balance
  */
 export const TenantPolicySchema = z.strictObject({
   tier: nonEmpty.optional(),
-  allowedModels: z.array(nonEmpty).optional(),
-  deniedModels: z.array(nonEmpty).optional(),
+  allowedModels: z.array(modelPattern).optional(),
+  deniedModels: z.array(modelPattern).optional(),
   allowedRegions: z.array(nonEmpty).optional(),
   strategy: StrategyNameSchema.optional(),
   model: nonEmpty.optional(),
@@ -62,7 +72,7 @@ export const TenantPolicySchema = z.strictObject({
   maxCostPerRequest: usd.optional(),
   minQuality: z.number().min(0).max(1).optional(),
   systemPrompt: z.string().optional(),
-  roles: z.record(z.string(), z.strictObject({ allowedModels: z.array(nonEmpty) })).optional(),
+  roles: z.record(z.string(), z.strictObject({ allowedModels: z.array(modelPattern) })).optional(),
   credentials: z.record(z.string(), z.strictObject({ id: nonEmpty, apiKey: nonEmpty })).optional(),
   models: z.array(ModelSpecSchema).optional(),
   split: z
@@ -134,10 +144,20 @@ const ProviderEntrySchema = z.object({
     .optional(),
 });
 
-const TenantSourceSchema = z.union([
-  z.object({ get: z.custom<(id: string) => unknown>((v) => typeof v === 'function', 'must be a function') }),
-  z.record(z.string(), TenantPolicySchema),
-]);
+const TenantRecordSchema = z.record(z.string(), TenantPolicySchema);
+
+/*
+ * Not a z.union: when both branches fail, a union reports a bare "Invalid input" for a
+ * policy with one bad field. The shape decides the branch (an object whose `get` is a
+ * function is a source; anything else is a record of policies), whose own issues are then
+ * reported with their paths.
+ */
+const TenantSourceSchema = z.unknown().superRefine((value, ctx) => {
+  const get = (value as { get?: unknown } | null | undefined)?.get;
+  if (typeof get === 'function') return;
+  const parsed = TenantRecordSchema.safeParse(value);
+  if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
+});
 
 const MiddlewareFunction = z.custom<(...args: unknown[]) => unknown>(
   (v) => typeof v === 'function',
@@ -286,14 +306,19 @@ export const ChatRequestSchema = z.strictObject({
 });
 
 /**
- * Turns zod issues into one message that names each failing path and what it expects:
+ * Turns zod issues into one message that names each failing path (array items by index:
+ * `tenants.acme.fallbacks[1]`) and what it expects:
  * `providers.openai: needs an apiKey or a ready client; defaults.minQuality: …`.
  */
 export function describeIssues(error: z.ZodError, root?: string): string {
   return error.issues
     .slice(0, 5)
     .map((issue) => {
-      const path = [root, ...issue.path.map(String)].filter(Boolean).join('.');
+      let path = root ?? '';
+      for (const key of issue.path) {
+        if (typeof key === 'number') path += `[${key}]`;
+        else path += path === '' ? String(key) : `.${String(key)}`;
+      }
       return `${path || '(root)'}: ${issue.message}`;
     })
     .join('; ');

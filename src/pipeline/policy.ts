@@ -6,14 +6,19 @@ import { type CompiledTemplate, compileTemplate } from './template.js';
  * What a tenant may do and how its calls are routed, as written in `createRouter({ tenants,
  * defaults, tiers })` or `router.tenants.set()`. Every field is optional; the effective
  * policy is `defaults ← tier ← tenant`, merged field by field (`roles` and `credentials`
- * merge one level deep; arrays are replaced). Unknown fields are refused.
+ * merge one level deep; arrays are replaced). Unknown fields are refused, and so is what a
+ * policy names that the router does not have (`invalid_config`, naming the field and the
+ * closest valid value): a model id in no catalog or of a provider entry that is not
+ * configured, a glob that matches no model (in a deny list too: it would deny nothing), a
+ * region no model is served from, a `tier` that is not a key of `tiers`. A tenant's own
+ * `models` count for its lists.
  *
  * @example
  * ```ts
  * const policy: TenantPolicy = {
  *   strategy: 'balanced',
  *   allowedRegions: ['eu'],
- *   deniedModels: ['*-nano'],
+ *   deniedModels: ['claude-opus-*'],
  *   maxCostPerRequest: 0.02,
  *   roles: { viewer: { allowedModels: ['mistral-small-latest'] } },
  *   systemPrompt: 'You help {{user}} at {{tenant}}. Answer in {{vars.lang}}.',
@@ -21,9 +26,16 @@ import { type CompiledTemplate, compileTemplate } from './template.js';
  * ```
  */
 export interface TenantPolicy {
-  /** The tier whose policy layer sits between the defaults and this tenant's own fields. */
+  /**
+   * The tier whose policy layer sits between the defaults and this tenant's own fields: a
+   * key of `createRouter({ tiers })` (an unknown one is refused). Not allowed inside a tier.
+   */
   tier?: string;
-  /** Only these models (ids or globs: `gpt-5*`, `*-mini`). Default: every catalog model. */
+  /**
+   * Only these models (ids or globs: `gpt-6*`, `*-latest`; `*` is any run of characters,
+   * `?` one, and no other character is special: `[` and `{` are refused). Default: every
+   * catalog model.
+   */
   allowedModels?: string[];
   /** Never these models (ids or globs); wins over `allowedModels`. */
   deniedModels?: string[];

@@ -36,6 +36,10 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
       `providers.${name}.type is required: name the entry openai, anthropic or mistral, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible'`,
     );
   }
+  if (entry.client !== undefined) {
+    const problem = clientProblem(type, entry.client);
+    if (problem !== undefined) throw new RouterError('invalid_config', `providers.${name}.client ${problem}`);
+  }
   if (type !== 'openai-compatible' && entry.apiKey === undefined && entry.client === undefined) {
     throw new RouterError('invalid_config', `providers.${name} needs an apiKey or a ready client`);
   }
@@ -61,4 +65,50 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
     case 'mistral':
       return createMistralAdapter(options);
   }
+}
+
+/** What a ready client of each provider type is, and the methods the adapter calls on it. */
+const CLIENT_SHAPES: Record<ProviderType, { what: string; from: string; methods: readonly string[] }> = {
+  openai: {
+    what: 'an OpenAI client',
+    from: "new OpenAI() from 'openai'",
+    methods: ['chat.completions.create'],
+  },
+  'openai-compatible': {
+    what: 'an OpenAI client',
+    from: "new OpenAI({ baseURL }) from 'openai'",
+    methods: ['chat.completions.create'],
+  },
+  anthropic: {
+    what: 'an Anthropic client',
+    from: "new Anthropic() from '@anthropic-ai/sdk'",
+    methods: ['messages.create'],
+  },
+  mistral: {
+    what: 'a Mistral client',
+    from: "new Mistral() from '@mistralai/mistralai'",
+    methods: ['chat.complete', 'chat.stream'],
+  },
+};
+
+/**
+ * Why a `client` given for a provider of `type` cannot serve (it lacks a method the adapter
+ * calls), or undefined. Checked at createRouter, so a wrong object is `invalid_config`
+ * there, not a TypeError or a failure on the first call.
+ */
+function clientProblem(type: ProviderType, client: unknown): string | undefined {
+  const { what, from, methods } = CLIENT_SHAPES[type];
+  const missing = methods.filter((path) => typeof lookUp(client, path) !== 'function');
+  if (missing.length === 0) return undefined;
+  const calls = (paths: readonly string[]) => paths.map((path) => `${path}()`);
+  return `is not ${what}: expected ${from}, with ${calls(methods).join(' and ')}, but it has no ${calls(missing).join(' nor ')}; or give apiKey instead of client`;
+}
+
+function lookUp(value: unknown, path: string): unknown {
+  let at = value;
+  for (const key of path.split('.')) {
+    if ((typeof at !== 'object' && typeof at !== 'function') || at === null) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
 }

@@ -8,8 +8,9 @@ import type { ChatRequest } from '../types.js';
 
 /**
  * Narrows the catalog to the models this call may use, recording why each other model is
- * out: the policy's allow and deny lists, the caller's role, the tenant's regions and the
- * capabilities the request needs (tools, vision, json). A forced model the policy forbids
+ * out: the policy's allow and deny lists, the caller's role, the tenant's regions, and a
+ * capability the request needs (tools, vision, json) that the model's declared list leaves
+ * out (a model whose spec has no list is not restricted). A forced model the policy forbids
  * is `policy_denied`, never swapped for another. Size (context window, max output) and cost
  * are the strategy stage's: they depend on the final prompt, which later stages shape.
  */
@@ -61,7 +62,8 @@ export const accessStage: Middleware<RouteContext> = (ctx, next) => {
       ctx.excluded.push({ model: model.id, reason: policyReason });
       continue;
     }
-    const missing = needs.find((capability) => !model.capabilities.has(capability));
+    const declared = model.capabilities;
+    const missing = declared && needs.find((capability) => !declared.has(capability));
     if (missing !== undefined) ctx.excluded.push({ model: model.id, reason: `does not support ${missing}` });
     else ctx.eligible.push(model);
   }

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ModelSpec, ResolvedModel } from '../catalog/types.js';
 import { describeIssues, TenantPolicySchema } from '../config/schema.js';
+import { closest } from '../config/suggest.js';
 import { RouterError } from '../errors.js';
 import { compilePolicy, type EffectivePolicy, mergePolicies, type TenantPolicy } from '../pipeline/policy.js';
 import { compileTemplate } from '../pipeline/template.js';
@@ -22,11 +23,15 @@ export interface TenantRegistryOptions {
   /** The router's catalog with a tenant's own models laid over it. */
   catalogFor?: (models: readonly ModelSpec[]) => ReadonlyMap<string, ResolvedModel>;
   /**
-   * Checks what a policy refers to (providers, models) against the router; returns a
-   * problem naming the field under `where`, or undefined.
+   * Checks what a policy refers to (providers, models, regions) against the router, with
+   * `own` the tenant-owned models it sees (its own, or its tier's or the defaults'); returns
+   * a problem naming the field under `where`, or undefined.
    */
-  check?: (policy: Partial<TenantPolicy>, where: string) => string | undefined;
+  check?: (policy: Partial<TenantPolicy>, where: string, own: readonly ModelSpec[]) => string | undefined;
 }
+
+/** Which layer of the effective policy a policy is: what it may name (a tier) and which models it sees. */
+type Layer = 'defaults' | 'tier' | 'tenant';
 
 /**
  * `router.tenants`: read and replace tenant policies at run time. A `set` is validated,
@@ -51,18 +56,19 @@ export class TenantRegistry implements TenantAdmin {
   private readonly remoteCache: LRUCache<string, { policy: EffectivePolicy | null }> | undefined;
 
   constructor(private readonly options: TenantRegistryOptions) {
+    if (options.defaults) this.checkPolicy(options.defaults, 'defaults', 'defaults');
+    for (const [name, tier] of Object.entries(options.tiers ?? {}))
+      this.checkPolicy(tier, `tiers.${name}`, 'tier');
     const source = options.source;
     if (source && typeof (source as TenantSource).get === 'function') {
       this.remote = source as TenantSource;
       this.remoteCache = new LRUCache({ max: options.maxCached ?? 10_000, ttl: Math.max(1, options.ttlMs) });
     } else if (source) {
       for (const [id, policy] of Object.entries(source as Record<string, TenantPolicy>)) {
-        this.checkPolicy(policy, `tenants.${id}`);
+        this.checkPolicy(policy, `tenants.${id}`, 'tenant');
         this.local.set(id, policy);
       }
     }
-    if (options.defaults) this.checkPolicy(options.defaults, 'defaults');
-    for (const [name, tier] of Object.entries(options.tiers ?? {})) this.checkPolicy(tier, `tiers.${name}`);
   }
 
   /** The effective policy of `id`; `tenant_not_found` when nothing knows it. */
@@ -95,7 +101,7 @@ export class TenantRegistry implements TenantAdmin {
         },
       );
     }
-    this.checkPolicy(parsed.data, `tenants.${id}`);
+    this.checkPolicy(parsed.data, `tenants.${id}`, 'tenant', { tenant: id });
     this.local.set(id, parsed.data);
     this.deleted.delete(id);
     this.compiled.delete(id);
@@ -129,11 +135,54 @@ export class TenantRegistry implements TenantAdmin {
     );
   }
 
-  /** Refuses, as `invalid_config` naming the field, a policy whose template or references are wrong. */
-  private checkPolicy(policy: Partial<TenantPolicy>, where: string): void {
-    checkTemplate(policy, where);
-    const problem = this.options.check?.(policy, where);
-    if (problem !== undefined) throw new RouterError('invalid_config', problem);
+  /**
+   * Refuses, as `invalid_config` naming the field, a policy whose template, tier or
+   * references are wrong. `intro`, when given, goes before the problem.
+   */
+  private checkPolicy(
+    policy: Partial<TenantPolicy>,
+    where: string,
+    layer: Layer,
+    context: { tenant?: string; intro?: string } = {},
+  ): void {
+    const problem =
+      templateProblem(policy, where) ??
+      this.tierProblem(policy, where, layer) ??
+      this.options.check?.(policy, where, this.modelsSeen(policy, layer));
+    if (problem === undefined) return;
+    throw new RouterError(
+      'invalid_config',
+      context.intro === undefined ? problem : `${context.intro}: ${problem}`,
+      context.tenant === undefined ? undefined : { tenant: context.tenant },
+    );
+  }
+
+  /** A tenant's (or the defaults') `tier` must name a configured tier; a tier names none. */
+  private tierProblem(policy: Partial<TenantPolicy>, where: string, layer: Layer): string | undefined {
+    const tier = policy.tier;
+    if (tier === undefined) return undefined;
+    if (layer === 'tier') return `${where}.tier: a tier cannot name a tier (tiers do not nest); remove it`;
+    const tiers = this.options.tiers ?? {};
+    if (Object.hasOwn(tiers, tier)) return undefined;
+    const names = Object.keys(tiers);
+    if (names.length === 0) {
+      return `${where}.tier '${tier}' is not a configured tier: createRouter({ tiers }) defines none`;
+    }
+    const near = closest(tier, names);
+    return `${where}.tier '${tier}' is not a configured tier (tiers: ${names.join(', ')})${near !== undefined ? `: did you mean '${near}'?` : ''}`;
+  }
+
+  /** The tenant-owned models a layer sees once merged: its own, else its tier's, else the defaults'. */
+  private modelsSeen(policy: Partial<TenantPolicy>, layer: Layer): readonly ModelSpec[] {
+    if (policy.models) return policy.models;
+    if (layer === 'defaults') return [];
+    const { defaults, tiers } = this.options;
+    if (layer === 'tenant') {
+      const tier = policy.tier ?? defaults?.tier;
+      const inherited = tier === undefined ? undefined : tiers?.[tier]?.models;
+      if (inherited) return inherited;
+    }
+    return defaults?.models ?? [];
   }
 
   private async resolveRemote(id: string): Promise<EffectivePolicy> {
@@ -163,7 +212,10 @@ export class TenantRegistry implements TenantAdmin {
         },
       );
     }
-    this.checkPolicy(parsed.data, `tenants.${id}`);
+    this.checkPolicy(parsed.data, `tenants.${id}`, 'tenant', {
+      tenant: id,
+      intro: `tenant '${id}' policy from the tenant source is invalid`,
+    });
     const policy = this.effective(parsed.data);
     this.remoteCache!.set(id, { policy });
     return policy;
@@ -187,11 +239,12 @@ export class TenantRegistry implements TenantAdmin {
 }
 
 /** Compiles a policy's prompt template now, so a bad placeholder is `invalid_config` where it is set. */
-function checkTemplate(policy: Partial<TenantPolicy>, where: string): void {
-  if (policy.systemPrompt === undefined) return;
+function templateProblem(policy: Partial<TenantPolicy>, where: string): string | undefined {
+  if (policy.systemPrompt === undefined) return undefined;
   try {
     compileTemplate(policy.systemPrompt, `${where}.systemPrompt`);
+    return undefined;
   } catch (error) {
-    throw new RouterError('invalid_config', (error as Error).message);
+    return (error as Error).message;
   }
 }
