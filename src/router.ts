@@ -515,7 +515,10 @@ class RouterImpl implements Router {
       throw error;
     }
     const ctx = this.newContext(valid, mode, controller, startedAt);
-    if (ctx.signal?.aborted) throw this.fail(ctx, ctx.signal.reason);
+    if (ctx.signal?.aborted) {
+      disposeSignal(ctx);
+      throw this.fail(ctx, ctx.signal.reason);
+    }
     return ctx;
   }
 
@@ -542,6 +545,7 @@ class RouterImpl implements Router {
       responseFormat: request.responseFormat,
       admit: undefined,
       cancelledCostNano: 0,
+      billedNano: undefined,
       queueWaitMs: 0,
       inputEstimate: undefined,
       cached: false,
@@ -580,7 +584,9 @@ class RouterImpl implements Router {
       provider: model.provider,
       ...(model.region !== undefined && { region: model.region }),
       usage: response.usage,
-      costUsd: ctx.cached ? 0 : fromNano(actualCostNano(model, response.usage) + ctx.cancelledCostNano),
+      costUsd: ctx.cached
+        ? 0
+        : fromNano(ctx.billedNano ?? actualCostNano(model, response.usage) + ctx.cancelledCostNano),
       cached: ctx.cached,
       latencyMs: performance.now() - ctx.startedAt,
       ...(ttftMs !== undefined && { ttftMs }),
@@ -654,6 +660,8 @@ class RouterImpl implements Router {
       const model = last ? ctx.catalog.get(last.model) : undefined;
       return {
         ...this.auditBase(ctx, denied ? 'denied' : 'failed', latencyMs),
+        // What the budget charged: the reservation of a stream that ended early, else 0.
+        costUsd: fromNano(ctx.billedNano ?? 0),
         errorCode: code,
         ...(model && { model: model.id, provider: model.provider }),
         ...(model?.region !== undefined && { region: model.region }),

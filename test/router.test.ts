@@ -712,6 +712,40 @@ describe('money', () => {
   });
 });
 
+describe('books that agree', () => {
+  it('charges a stream stopped early its reservation, in the budget and in the audit alike', async () => {
+    const slow = await createEmulator({ perTokenMs: 5 });
+    const router = createRouter({
+      providers: slow.providers,
+      tenants: { acme: { model: 'claude-sonnet-5-5', budget: { limitUsd: 10, period: 'day' } } },
+    });
+    const audits: AuditRecord[] = [];
+    router.on('audit', (record) => audits.push(record));
+    slow.respond('claude-sonnet-5-5', { text: Array.from({ length: 100 }, (_, i) => `w${i}`).join(' ') });
+    const stream = router.stream({ tenant: 'acme', messages: hello });
+    for await (const part of stream) if (part.type === 'text') break;
+    expect((await rejection(stream.result)).code).toBe('aborted');
+    const { spentUsd } = await router.usage('acme');
+    expect(spentUsd).toBeGreaterThan(0);
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ outcome: 'failed', errorCode: 'aborted', costUsd: spentUsd });
+    await router.close();
+    await slow.close();
+  });
+
+  it('leaves no timer behind for a call whose signal was aborted before it started', async () => {
+    const router = seedRouter();
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const signal = AbortSignal.abort();
+    for (let i = 0; i < 5; i++) {
+      await rejection(router.complete({ tenant: 'acme', messages: hello, signal, timeoutMs: 60_000 }));
+      await rejection(router.stream({ tenant: 'acme', messages: hello, signal, timeoutMs: 60_000 }).result);
+    }
+    expect(timers()).toBe(before);
+  });
+});
+
 describe('clock', () => {
   it('stamps every event and the audit record with the injected clock', async () => {
     const at = Date.parse('2030-01-02T03:04:05Z');

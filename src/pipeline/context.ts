@@ -122,6 +122,13 @@ export interface RouteContext {
    * upper bound of their input, which the provider has read. Added to the call's cost and budget.
    */
   cancelledCostNano: number;
+  /**
+   * What the call was charged, in nano-USD, set by the budget stage when it settles: the
+   * actual cost, or the whole reservation when the usage is unknown (a stream stopped early,
+   * an answer without usage). The result and the audit record report exactly this, so the
+   * budget counters always equal the sum of the audit costs. Undefined: nothing was charged.
+   */
+  billedNano: number | undefined;
   /** Time spent queued for a concurrency slot, in ms. */
   queueWaitMs: number;
   /** The input-token bound of `messages`, memoized by `inputTokensOf()`. */

@@ -160,6 +160,7 @@ async function settle(
 ): Promise<void> {
   const served = ctx.served;
   const cost = usage && served ? actualCostNano(served.candidate.model, usage) + ctx.cancelledCostNano : held;
+  ctx.billedNano = cost;
   for (const account of accounts) {
     const state = await ctx.services.store.settle(
       account.key,
