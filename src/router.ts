@@ -426,6 +426,9 @@ class RouterImpl implements Router {
       let ttftMs: number | undefined;
       let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
       for await (const part of ctx.stream!) {
+        // Whatever the SDK does with the abort (Mistral's can lose it), stop reading at once:
+        // leaving the loop returns every iterator down to the SDK's, which closes the connection.
+        if (ctx.signal!.aborted) throw ctx.signal!.reason;
         if (part.type === 'finish') finish = part;
         else {
           ttftMs ??= performance.now() - ctx.startedAt;
