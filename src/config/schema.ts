@@ -10,7 +10,35 @@ import type { JSONSchema } from '../types.js';
 
 const nonEmpty = z.string().min(1, 'must be a non-empty string');
 const usd = z.number().finite().nonnegative();
-const jsonSchema = z.record(z.string(), z.unknown());
+/**
+ * The limits on a JSON value a request carries (tool parameters, tool-call arguments, a
+ * response schema): how deeply it nests, and how many values it holds. Deeper or bigger
+ * values are `invalid_request`: estimating, hashing and sending them would exhaust the
+ * stack or stall the event loop, and no provider accepts them anyway.
+ */
+export const JSON_LIMITS = { maxDepth: 64, maxValues: 100_000 } as const;
+
+/** Why `value` exceeds `JSON_LIMITS` (a cycle nests without end), or undefined. Iterative: no recursion. */
+function jsonLimitProblem(value: unknown): string | undefined {
+  const stack: [unknown, number][] = [[value, 1]];
+  let values = 0;
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (++values > JSON_LIMITS.maxValues) return `holds more than ${JSON_LIMITS.maxValues} values`;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > JSON_LIMITS.maxDepth)
+      return `nests deeper than ${JSON_LIMITS.maxDepth} levels (or refers to itself)`;
+    for (const child of Array.isArray(current) ? current : Object.values(current))
+      stack.push([child, depth + 1]);
+  }
+  return undefined;
+}
+
+const jsonSchema = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const problem = jsonLimitProblem(value);
+  if (problem)
+    ctx.addIssue({ code: 'custom', message: `${problem}: the limit for a JSON value in a request` });
+});
 
 export const ModelCapabilitySchema = z.enum(['tools', 'vision', 'json', 'reasoning', 'embeddings']);
 
@@ -257,7 +285,7 @@ const ImagePartSchema = z.union([
 const ToolCallSchema = z.object({
   id: nonEmpty,
   name: nonEmpty,
-  arguments: z.record(z.string(), z.unknown()),
+  arguments: jsonSchema,
 });
 
 export const MessageSchema = z.discriminatedUnion('role', [
