@@ -15,5 +15,7 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // The cancellation matrix collects garbage between stream parts.
+    execArgv: ['--expose-gc'],
   },
 });
