@@ -13,7 +13,7 @@ import { type RouteContext, type RouterServices, STAGE_NAMES, type StageName } f
 import { PartQueue } from './pipeline/part-queue.js';
 import type { TenantPolicy } from './pipeline/policy.js';
 import { createAdapter, type ProviderEntry } from './providers/index.js';
-import type { ProviderAdapter, ProviderResponse } from './providers/types.js';
+import type { ProviderAdapter, ProviderFinishPart, ProviderResponse } from './providers/types.js';
 import { Limiter } from './queue/limiter.js';
 import { accessStage } from './stages/access.js';
 import { budgetStage } from './stages/budget/index.js';
@@ -385,10 +385,17 @@ class RouterImpl implements Router {
       const text: string[] = [];
       const toolCalls: ToolCall[] = [];
       let ttftMs: number | undefined;
-      let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
+      let finish: ProviderFinishPart | undefined;
       for await (const part of ctx.stream!) {
-        if (part.type === 'finish') finish = part;
-        else {
+        if (part.type === 'finish') {
+          finish = part;
+          // `usageReported` is for settlement, not for the caller's stream.
+          if (part.usageReported !== undefined) {
+            const { usageReported: _internal, ...visible } = part;
+            parts.push(visible);
+            continue;
+          }
+        } else {
           ttftMs ??= performance.now() - ctx.startedAt;
           if (part.type === 'text') text.push(part.text);
           else toolCalls.push(part.toolCall);
@@ -400,6 +407,8 @@ class RouterImpl implements Router {
         ...(toolCalls.length > 0 && { toolCalls }),
         finishReason: finish?.finishReason ?? 'stop',
         usage: finish?.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+        ...(finish?.refusal !== undefined && { refusal: finish.refusal }),
+        ...((finish === undefined || finish.usageReported === false) && { usageReported: false }),
       };
       const result = this.buildResult(ctx, response, ttftMs);
       this.succeed(ctx, result);
@@ -510,6 +519,7 @@ class RouterImpl implements Router {
       cached: ctx.cached,
       latencyMs: performance.now() - ctx.startedAt,
       ...(ttftMs !== undefined && { ttftMs }),
+      ...(response.refusal !== undefined && { refusal: response.refusal }),
       attempts: ctx.attempts,
     };
   }
