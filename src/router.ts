@@ -13,7 +13,7 @@ import { type RouteContext, type RouterServices, STAGE_NAMES, type StageName } f
 import { PartQueue } from './pipeline/part-queue.js';
 import type { TenantPolicy } from './pipeline/policy.js';
 import { createAdapter, type ProviderEntry } from './providers/index.js';
-import type { ProviderAdapter, ProviderFinishPart, ProviderResponse } from './providers/types.js';
+import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from './providers/types.js';
 import { Limiter } from './queue/limiter.js';
 import { accessStage } from './stages/access.js';
 import { budgetStage } from './stages/budget/index.js';
@@ -385,7 +385,7 @@ class RouterImpl implements Router {
       const text: string[] = [];
       const toolCalls: ToolCall[] = [];
       let ttftMs: number | undefined;
-      let finish: ProviderFinishPart | undefined;
+      let finish: Extract<ProviderStreamPart, { type: 'finish' }> | undefined;
       for await (const part of ctx.stream!) {
         if (part.type === 'finish') {
           finish = part;

@@ -43,20 +43,20 @@ export interface ProviderResponse {
   usageReported?: boolean;
 }
 
-/** The last part of a successful stream, with the same meaning as `ProviderResponse`'s fields. */
-export interface ProviderFinishPart {
-  type: 'finish';
-  finishReason: FinishReason;
-  usage: Usage;
-  refusal?: string;
-  usageReported?: boolean;
-}
-
-/** A streamed part from a provider. Exactly one `finish` ends a successful stream. */
+/**
+ * A streamed part from a provider. Exactly one `finish` ends a successful stream; its
+ * `refusal` and `usageReported` mean what they mean on `ProviderResponse`.
+ */
 export type ProviderStreamPart =
   | { type: 'text'; text: string }
   | { type: 'tool-call'; toolCall: ToolCall }
-  | ProviderFinishPart;
+  | {
+      type: 'finish';
+      finishReason: FinishReason;
+      usage: Usage;
+      refusal?: string;
+      usageReported?: boolean;
+    };
 
 /**
  * The whole contract between the router and a provider. Adapters throw only
