@@ -172,7 +172,7 @@ describe('Anthropic refusals', () => {
 describe('Anthropic errors', () => {
   it('error-event-mid-stream.sse: an error event after the first text ends the stream, with no switch', async () => {
     replay.server.script('anthropic', 'error-event-mid-stream.sse');
-    const direct = await adapterStream(adapter(), 'claude-sonnet-4-5');
+    const direct = await adapterStream(adapter(), 'claude-sonnet-5-5');
     expect(textOf(direct.parts)).toBe('Hello! I');
     expect(ProviderError.isInstance(direct.error) && direct.error.code).toBe('overloaded');
 
