@@ -41,6 +41,12 @@ export type RouterErrorCode =
 /**
  * How a provider failure is classified, once, by its adapter. The first five are retryable
  * (another try of the same or another model may succeed); the rest are final for that model.
+ *
+ * - `quota_exceeded`: the credential's billing quota or credit is exhausted (OpenAI's 429
+ *   `insufficient_quota`, Anthropic's "credit balance is too low"). Not retried: no wait
+ *   cures it. The call moves on to another provider (or another credential).
+ * - `content_filter`: the provider's usage policy flagged the prompt. It ends the call: a
+ *   safety refusal is never routed around.
  */
 export type ProviderErrorCode =
   | 'rate_limited'
@@ -52,7 +58,8 @@ export type ProviderErrorCode =
   | 'bad_request'
   | 'context_length'
   | 'content_filter'
-  | 'not_found';
+  | 'not_found'
+  | 'quota_exceeded';
 
 const RETRYABLE_PROVIDER_CODES: ReadonlySet<ProviderErrorCode> = new Set([
   'rate_limited',
@@ -134,6 +141,11 @@ export interface ProviderErrorOptions {
   retryAfterMs?: number;
   /** The provider's own error type or code (`overloaded_error`, `invalid_api_key`…). */
   providerCode?: string;
+  /**
+   * Overrides the retryability the code implies, when the provider said so itself
+   * (`x-should-retry`, which the official SDKs obey the same way).
+   */
+  retryable?: boolean;
 }
 
 /**
@@ -153,7 +165,7 @@ export class ProviderError extends Error {
   constructor(code: ProviderErrorCode, message: string, options: ProviderErrorOptions) {
     super(redactSecrets(message));
     this.code = code;
-    this.retryable = isRetryableCode(code);
+    this.retryable = options.retryable ?? isRetryableCode(code);
     this.provider = options.provider;
     if (options.model !== undefined) this.model = options.model;
     if (options.status !== undefined) this.status = options.status;

@@ -13,7 +13,7 @@ import { type RouteContext, type RouterServices, STAGE_NAMES, type StageName } f
 import { PartQueue } from './pipeline/part-queue.js';
 import type { TenantPolicy } from './pipeline/policy.js';
 import { createAdapter, type ProviderEntry } from './providers/index.js';
-import type { ProviderAdapter, ProviderResponse } from './providers/types.js';
+import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from './providers/types.js';
 import { Limiter } from './queue/limiter.js';
 import { accessStage } from './stages/access.js';
 import { budgetStage } from './stages/budget/index.js';
@@ -424,13 +424,20 @@ class RouterImpl implements Router {
       const text: string[] = [];
       const toolCalls: ToolCall[] = [];
       let ttftMs: number | undefined;
-      let finish: Extract<StreamPart, { type: 'finish' }> | undefined;
+      let finish: Extract<ProviderStreamPart, { type: 'finish' }> | undefined;
       for await (const part of ctx.stream!) {
         // Whatever the SDK does with the abort (Mistral's can lose it), stop reading at once:
         // leaving the loop returns every iterator down to the SDK's, which closes the connection.
         if (ctx.signal!.aborted) throw ctx.signal!.reason;
-        if (part.type === 'finish') finish = part;
-        else {
+        if (part.type === 'finish') {
+          finish = part;
+          // `usageReported` is for settlement, not for the caller's stream.
+          if (part.usageReported !== undefined) {
+            const { usageReported: _internal, ...visible } = part;
+            parts.push(visible);
+            continue;
+          }
+        } else {
           ttftMs ??= performance.now() - ctx.startedAt;
           if (part.type === 'text') text.push(part.text);
           else toolCalls.push(part.toolCall);
@@ -442,6 +449,8 @@ class RouterImpl implements Router {
         ...(toolCalls.length > 0 && { toolCalls }),
         finishReason: finish?.finishReason ?? 'stop',
         usage: finish?.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+        ...(finish?.refusal !== undefined && { refusal: finish.refusal }),
+        ...((finish === undefined || finish.usageReported === false) && { usageReported: false }),
       };
       const result = this.buildResult(ctx, response, ttftMs);
       this.succeed(ctx, result);
@@ -593,6 +602,7 @@ class RouterImpl implements Router {
       cached: ctx.cached,
       latencyMs: performance.now() - ctx.startedAt,
       ...(ttftMs !== undefined && { ttftMs }),
+      ...(response.refusal !== undefined && { refusal: response.refusal }),
       attempts: ctx.attempts,
     };
   }

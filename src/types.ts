@@ -90,17 +90,31 @@ export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 
 /** Token usage as the provider reported it, normalized. */
 export interface Usage {
-  /** All input tokens: those read from and written to the prompt cache included. */
+  /**
+   * All prompt tokens: uncached, read from the provider's prompt cache and written to it.
+   * (Anthropic reports the three apart; they are summed here.)
+   */
   inputTokens: number;
-  /** All output tokens, as billed: reasoning (thinking) tokens included. */
+  /** All output tokens as billed, reasoning (thinking) tokens included. */
   outputTokens: number;
   /** The part of `inputTokens` read from the provider's prompt cache, when reported. */
   cachedInputTokens?: number;
-  /** The part of `inputTokens` written to the provider's prompt cache (Anthropic), when reported. */
+  /**
+   * The part of `inputTokens` written to the provider's prompt cache (Anthropic
+   * `cache_creation_input_tokens`), billed above the input price. Absent when none.
+   */
   cacheWriteInputTokens?: number;
-  /** The part of `cacheWriteInputTokens` written with a 1-hour lifetime, billed higher (Anthropic). */
+  /**
+   * The part of `cacheWriteInputTokens` written to Anthropic's 1-hour cache
+   * (`cache_creation.ephemeral_1h_input_tokens`), billed at twice the input price where the
+   * rest is billed as 5-minute writes. Absent when none.
+   */
   cacheWrite1hInputTokens?: number;
-  /** The part of `outputTokens` spent reasoning (OpenAI reasoning tokens, thinking), when reported. */
+  /**
+   * The part of `outputTokens` the model spent reasoning (OpenAI
+   * `completion_tokens_details.reasoning_tokens`, Anthropic
+   * `output_tokens_details.thinking_tokens`). Absent when none or not reported.
+   */
   reasoningTokens?: number;
   totalTokens: number;
 }
@@ -177,6 +191,12 @@ export interface ChatResult {
   latencyMs: number;
   /** Time to the first streamed token, for `router.stream()`. */
   ttftMs?: number;
+  /**
+   * The model's refusal, when it declined to answer (OpenAI `message.refusal`, Anthropic's
+   * `stop_details.explanation`). `finishReason` is then `'content_filter'`. A refusal is a
+   * successful call (the answer is the refusal); it is not retried nor routed around.
+   */
+  refusal?: string;
   attempts: Attempt[];
 }
 
@@ -184,7 +204,7 @@ export interface ChatResult {
 export type StreamPart =
   | { type: 'text'; text: string }
   | { type: 'tool-call'; toolCall: ToolCall }
-  | { type: 'finish'; finishReason: FinishReason; usage: Usage }
+  | { type: 'finish'; finishReason: FinishReason; usage: Usage; refusal?: string }
   | { type: 'error'; error: Error };
 
 /**

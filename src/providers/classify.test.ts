@@ -10,6 +10,8 @@ import {
   isConnectionFailure,
   isRecord,
   isTimeout,
+  parseDurationMs,
+  parseRateLimitResetMs,
   parseRetryAfterMs,
   withCode,
 } from './classify.js';
@@ -202,5 +204,116 @@ describe('parseRetryAfterMs', () => {
     expect(parseRetryAfterMs({}, now)).toBeUndefined();
     expect(parseRetryAfterMs({ 'retry-after': 'soon' }, now)).toBeUndefined();
     expect(parseRetryAfterMs({ 'retry-after-ms': '-5' }, now)).toBeUndefined();
+  });
+});
+
+describe('parseDurationMs', () => {
+  it.each([
+    ['174ms', 174],
+    ['6s', 6000],
+    ['0.5s', 500],
+    ['1m30s', 90_000],
+    ['6m0s', 360_000],
+    ['1h2m3.5s', 3_723_500],
+  ])('reads %s as %i ms', (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+  });
+
+  it('is undefined for anything else', () => {
+    for (const text of [undefined, '', 'soon', '5', 'ms']) expect(parseDurationMs(text)).toBeUndefined();
+  });
+});
+
+describe('parseRateLimitResetMs', () => {
+  const now = Date.parse('2024-03-26T19:59:58Z');
+
+  it('takes the longest reset of the limits that are exhausted', () => {
+    const headers = {
+      'x-ratelimit-remaining-requests': '0',
+      'x-ratelimit-reset-requests': '2s',
+      'x-ratelimit-remaining-tokens': '100',
+      'x-ratelimit-reset-tokens': '1m',
+    };
+    expect(parseRateLimitResetMs(headers, now)).toBe(2000);
+  });
+
+  it('takes the longest reset when no limit says it is exhausted', () => {
+    expect(
+      parseRateLimitResetMs({ 'x-ratelimit-reset-requests': '1s', 'x-ratelimit-reset-tokens': '6m0s' }, now),
+    ).toBe(360_000);
+  });
+
+  it('measures an Anthropic reset time from the injected clock when the answer has no date', () => {
+    const headers = {
+      'anthropic-ratelimit-output-tokens-remaining': '0',
+      'anthropic-ratelimit-output-tokens-reset': '2024-03-26T20:00:01Z',
+    };
+    expect(parseRateLimitResetMs(headers, now)).toBe(3000);
+    expect(parseRateLimitResetMs(headers, now + 10_000)).toBe(0);
+  });
+
+  it('is undefined without reset headers', () => {
+    expect(parseRateLimitResetMs({ 'retry-after': '3' }, now)).toBeUndefined();
+  });
+});
+
+describe('classifyFailure, codes and hints', () => {
+  const base = { provider: 'p', message: 'failed' };
+
+  it('tells a spent quota from a rate limit, on 429, 402 and in a 400 message', () => {
+    expect(classifyFailure({ ...base, status: 429, providerCode: 'insufficient_quota' }).code).toBe(
+      'quota_exceeded',
+    );
+    expect(classifyFailure({ ...base, status: 429, providerCode: 'rate_limit_exceeded' }).code).toBe(
+      'rate_limited',
+    );
+    expect(classifyFailure({ ...base, status: 402 })).toMatchObject({
+      code: 'quota_exceeded',
+      retryable: false,
+    });
+    expect(
+      classifyFailure({
+        ...base,
+        status: 400,
+        message: 'Your credit balance is too low to access the Anthropic API.',
+      }).code,
+    ).toBe('quota_exceeded');
+  });
+
+  it('treats a prompt flagged by the usage policy as content_filter', () => {
+    expect(classifyFailure({ ...base, status: 400, providerCode: 'invalid_prompt' }).code).toBe(
+      'content_filter',
+    );
+  });
+
+  it('retries a 409 conflict, as the official SDKs do', () => {
+    expect(classifyFailure({ ...base, status: 409 })).toMatchObject({
+      code: 'server_error',
+      retryable: true,
+    });
+  });
+
+  it('lets x-should-retry override retryability, but never make a spent quota or a flagged prompt retryable', () => {
+    const noRetry = classifyFailure({ ...base, status: 503, headers: { 'x-should-retry': 'false' } });
+    expect(noRetry).toMatchObject({ code: 'overloaded', retryable: false });
+    const retry = classifyFailure({ ...base, status: 400, headers: { 'x-should-retry': 'true' } });
+    expect(retry).toMatchObject({ code: 'bad_request', retryable: true });
+    const quota = classifyFailure({
+      ...base,
+      status: 429,
+      providerCode: 'insufficient_quota',
+      headers: { 'x-should-retry': 'true' },
+    });
+    expect(quota.retryable).toBe(false);
+    expect(withCode(noRetry, 'server_error').retryable).toBe(false);
+  });
+
+  it('reads rate-limit resets only for a 429, and prefers retry-after', () => {
+    const headers = { 'x-ratelimit-reset-requests': '2s' };
+    expect(classifyFailure({ ...base, status: 429, headers }).retryAfterMs).toBe(2000);
+    expect(classifyFailure({ ...base, status: 500, headers }).retryAfterMs).toBeUndefined();
+    expect(
+      classifyFailure({ ...base, status: 429, headers: { ...headers, 'retry-after': '1' } }).retryAfterMs,
+    ).toBe(1000);
   });
 });

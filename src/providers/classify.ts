@@ -1,4 +1,4 @@
-import { ProviderError, type ProviderErrorCode, redactSecrets } from '../errors.js';
+import { isRetryableCode, ProviderError, type ProviderErrorCode, redactSecrets } from '../errors.js';
 
 /** What an adapter could read off a failed SDK call, before classification. */
 export interface FailureFacts {
@@ -22,6 +22,8 @@ export interface FailureFacts {
   malformed?: boolean;
   /** Keys the adapter knows, removed from the message. */
   secrets?: Iterable<string>;
+  /** The clock for wait hints given as a date (`retry-after`, `anthropic-ratelimit-*-reset`). */
+  now?: number;
 }
 
 /**
@@ -67,22 +69,94 @@ export function parseRetryAfterMs(
   return undefined;
 }
 
+// OpenAI: `x-ratelimit-reset-{requests,tokens}` hold a duration ("174ms", "6s", "1m30s", "6m0s").
+const OPENAI_LIMITS = ['requests', 'tokens'] as const;
+// Anthropic: `anthropic-ratelimit-{…}-reset` hold the RFC 3339 time the limit is replenished.
+const ANTHROPIC_LIMITS = ['requests', 'tokens', 'input-tokens', 'output-tokens'] as const;
+
+/**
+ * Reads the wait a 429 implies from the providers' rate-limit headers, for answers without
+ * `retry-after`: OpenAI's `x-ratelimit-reset-*` durations and Anthropic's
+ * `anthropic-ratelimit-*-reset` times. When a limit says it has nothing left
+ * (`…-remaining: 0`), only the exhausted limits count; otherwise every reset given does.
+ * The longest of those is the wait: the limit that refused the call may be any of them.
+ *
+ * An Anthropic reset time is measured from the response's own `date` header when it has one
+ * (both from the provider's clock, so local clock skew does not matter), else from `now`.
+ */
+export function parseRateLimitResetMs(
+  headers: HeaderSource | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  if (!headers) return undefined;
+  const resets: { ms: number; exhausted: boolean }[] = [];
+  for (const limit of OPENAI_LIMITS) {
+    const ms = parseDurationMs(readHeader(headers, `x-ratelimit-reset-${limit}`));
+    if (ms !== undefined) {
+      resets.push({ ms, exhausted: readHeader(headers, `x-ratelimit-remaining-${limit}`) === '0' });
+    }
+  }
+  const served = Date.parse(readHeader(headers, 'date') ?? '');
+  const reference = Number.isFinite(served) ? served : now;
+  for (const limit of ANTHROPIC_LIMITS) {
+    const at = Date.parse(readHeader(headers, `anthropic-ratelimit-${limit}-reset`) ?? '');
+    if (Number.isFinite(at)) {
+      resets.push({
+        ms: Math.max(0, at - reference),
+        exhausted: readHeader(headers, `anthropic-ratelimit-${limit}-remaining`) === '0',
+      });
+    }
+  }
+  if (resets.length === 0) return undefined;
+  const exhausted = resets.filter((reset) => reset.exhausted);
+  return Math.max(...(exhausted.length > 0 ? exhausted : resets).map((reset) => reset.ms));
+}
+
+const DURATION =
+  /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$/;
+
+/** Parses a Go-style duration as OpenAI writes it ("174ms", "6s", "1m30s", "1h2m3.5s"). */
+export function parseDurationMs(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const match = DURATION.exec(text.trim());
+  if (!match || match.slice(1).every((part) => part === undefined)) return undefined;
+  const [, h = '0', m = '0', sec = '0', ms = '0'] = match;
+  return Math.round(Number(h) * 3_600_000 + Number(m) * 60_000 + Number(sec) * 1000 + Number(ms));
+}
+
 const CONTEXT_LENGTH_HINTS =
   /context[_ ]length|context window|maximum context|too many tokens|prompt is too long|max_tokens.*exceed|input.*too long|tokens? exceeds?/i;
-const CONTENT_FILTER_HINTS = /content[_ ]?(filter|policy|management)|safety|moderation/i;
+const CONTENT_FILTER_HINTS =
+  /content[_ ]?(filter|policy|management)|safety|moderation|invalid_prompt|flagged as potentially violating/i;
+// Billing, not rate: OpenAI's 429 `insufficient_quota`, Anthropic's `billing_error` and its
+// 400 "Your credit balance is too low to access the Anthropic API".
+const QUOTA_HINTS = /insufficient_quota|billing_error|credit balance is too low|exceeded your current quota/i;
 
 /**
  * The one mapping from an HTTP failure to a code, shared by the adapters so the three
- * providers agree: 429 rate_limited; 529 and 503 overloaded; other 5xx server_error;
- * 408 timeout; 401/403 auth; 404 not_found; 400/413/422 bad_request, refined into
- * context_length or content_filter by the provider's code and message. A malformed answer
- * is server_error whatever its status; our own timeout is timeout; no status at all is
- * connection.
+ * providers agree: 429 rate_limited, unless its code or message says the credential's
+ * quota or credit is spent (quota_exceeded, as is 402); 529 and 503 overloaded; other 5xx
+ * server_error; 409 server_error (a conflict the official SDKs retry); 408 timeout;
+ * 401/403 auth; 404 not_found; 400/413/422 bad_request, refined into quota_exceeded,
+ * context_length or content_filter (a prompt flagged by the usage policy) by the provider's
+ * code and message. A malformed answer is server_error whatever its status; our own
+ * timeout is timeout; no status at all is connection.
+ *
+ * The wait (`retryAfterMs`) is `retry-after-ms` / `retry-after`, else for a 429 the
+ * rate-limit reset headers (`parseRateLimitResetMs`). `x-should-retry: true|false`
+ * overrides whether the failure is retryable, as the official SDKs let it, except that it
+ * never makes a spent quota or a flagged prompt retryable.
  */
 export function classifyFailure(facts: FailureFacts): ProviderError {
   const { status } = facts;
   const code = failureCode(facts);
-  const retryAfterMs = status === undefined ? undefined : parseRetryAfterMs(facts.headers);
+  const now = facts.now ?? Date.now();
+  const retryAfterMs =
+    status === undefined
+      ? undefined
+      : (parseRetryAfterMs(facts.headers, now) ??
+        (status === 429 ? parseRateLimitResetMs(facts.headers, now) : undefined));
+  const retryable = shouldRetryOverride(facts.headers, code);
   const where = facts.model ? `${facts.provider} (${facts.model})` : facts.provider;
   const statusText = status === undefined ? '' : ` ${status}`;
   const message = `${where} failed with ${code}${statusText}: ${redactSecrets(facts.message, facts.secrets)}`;
@@ -92,7 +166,20 @@ export function classifyFailure(facts: FailureFacts): ProviderError {
     ...(status !== undefined && { status }),
     ...(retryAfterMs !== undefined && { retryAfterMs }),
     ...(facts.providerCode !== undefined && { providerCode: facts.providerCode }),
+    ...(retryable !== undefined && { retryable }),
   });
+}
+
+/** What `x-should-retry` says, when it says something the code does not already imply. */
+function shouldRetryOverride(
+  headers: HeaderSource | undefined,
+  code: ProviderErrorCode,
+): boolean | undefined {
+  const said = readHeader(headers, 'x-should-retry');
+  let retryable: boolean | undefined;
+  if (said === 'false') retryable = false;
+  else if (said === 'true' && code !== 'quota_exceeded' && code !== 'content_filter') retryable = true;
+  return retryable === undefined || retryable === isRetryableCode(code) ? undefined : retryable;
 }
 
 function failureCode(facts: FailureFacts): ProviderErrorCode {
@@ -101,13 +188,16 @@ function failureCode(facts: FailureFacts): ProviderErrorCode {
   // Without a status there was no response: a connection failure, unless we cut it ourselves.
   if (facts.timedOut) return 'timeout';
   if (status === undefined) return 'connection';
-  if (status === 429) return 'rate_limited';
+  const hint = `${facts.providerCode ?? ''} ${facts.message}`;
+  if (status === 402) return 'quota_exceeded';
+  if (status === 429) return QUOTA_HINTS.test(hint) ? 'quota_exceeded' : 'rate_limited';
   if (status === 529 || status === 503) return 'overloaded';
   if (status === 408) return 'timeout';
+  if (status === 409) return 'server_error';
   if (status >= 500) return 'server_error';
   if (status === 401 || status === 403) return 'auth';
   if (status === 404) return 'not_found';
-  const hint = `${facts.providerCode ?? ''} ${facts.message}`;
+  if (QUOTA_HINTS.test(hint)) return 'quota_exceeded';
   if (CONTEXT_LENGTH_HINTS.test(hint)) return 'context_length';
   if (CONTENT_FILTER_HINTS.test(hint)) return 'content_filter';
   return 'bad_request';
@@ -125,6 +215,8 @@ export function withCode(error: ProviderError, code: ProviderErrorCode): Provide
     ...(error.status !== undefined && { status: error.status }),
     ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
     ...(error.providerCode !== undefined && { providerCode: error.providerCode }),
+    // A retryability the provider dictated (x-should-retry) survives the change of code.
+    ...(error.retryable !== isRetryableCode(error.code) && { retryable: error.retryable }),
   });
 }
 

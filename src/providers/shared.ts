@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { ToolCall } from '../types.js';
 import type { Credential } from './types.js';
 
 /**
@@ -83,5 +84,67 @@ export async function loadPeer<T>(specifier: string, load: () => Promise<T>): Pr
       throw new Error(`the '${specifier}' package is not installed: npm install ${specifier}`);
     }
     throw error;
+  }
+}
+
+/** One piece of a streamed tool call, as the OpenAI-style wires send it. */
+export interface ToolCallDelta {
+  /** The call's position; some compatible servers leave it out. */
+  index?: number | null;
+  /** Sent with the first piece only. The Mistral SDK fills a missing id with the string 'null'. */
+  id?: string | null;
+  /** Sent with the first piece only (later pieces may carry `''`). */
+  name?: string | null;
+  /** A piece of the JSON arguments, or (some Mistral models) the whole arguments object. */
+  arguments?: unknown;
+}
+
+/**
+ * Assembles streamed tool calls from their pieces. A call arrives as its id and name first,
+ * then argument pieces without an id (OpenAI; Mistral and compatible servers the same way,
+ * or each call whole in one piece). Pieces are joined by `index`; a piece without an index
+ * continues the last call unless it brings a new id; an id of `'null'` is no id. Two calls
+ * whole in one delta that share an index (the Mistral SDK defaults a missing index to 0) are
+ * told apart by their different ids.
+ */
+export class ToolCallAssembler {
+  private readonly calls: { id: string; name: string; arguments: string }[] = [];
+  private readonly byIndex = new Map<number, number>();
+
+  /** True while calls are waiting to be completed. */
+  get pending(): boolean {
+    return this.calls.length > 0;
+  }
+
+  add(delta: ToolCallDelta): void {
+    const id = delta.id && delta.id !== 'null' ? delta.id : undefined;
+    const hasIndex = typeof delta.index === 'number';
+    const slot = hasIndex ? this.byIndex.get(delta.index as number) : id ? undefined : this.calls.length - 1;
+    let call = slot === undefined ? undefined : this.calls[slot];
+    // The same index with another id is another call (whole calls sent side by side).
+    if (call && id && call.id !== '' && call.id !== id) call = undefined;
+    if (!call) {
+      call = { id: '', name: '', arguments: '' };
+      this.calls.push(call);
+      if (hasIndex) this.byIndex.set(delta.index as number, this.calls.length - 1);
+    }
+    if (id) call.id = id;
+    if (delta.name) call.name = delta.name;
+    if (typeof delta.arguments === 'string') call.arguments += delta.arguments;
+    else if (delta.arguments !== null && typeof delta.arguments === 'object') {
+      call.arguments += JSON.stringify(delta.arguments);
+    }
+  }
+
+  /** The calls assembled so far, in order, with their arguments parsed; then starts over. */
+  complete(): ToolCall[] {
+    const done = this.calls.map((call, position) => ({
+      id: call.id === '' ? `call_${position}` : call.id,
+      name: call.name,
+      arguments: parseToolArguments(call.arguments),
+    }));
+    this.calls.length = 0;
+    this.byIndex.clear();
+    return done;
   }
 }

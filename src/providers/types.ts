@@ -33,13 +33,30 @@ export interface ProviderResponse {
   toolCalls?: ToolCall[];
   finishReason: FinishReason;
   usage: Usage;
+  /** The model's refusal text; `finishReason` is then `'content_filter'`. */
+  refusal?: string;
+  /**
+   * `false` when the provider reported no usage at all: `usage` is then zeros, not a
+   * measurement, and the call must be charged at its reservation. Absent (or `true`) when
+   * usage was reported.
+   */
+  usageReported?: boolean;
 }
 
-/** A streamed part from a provider. Exactly one `finish` ends a successful stream. */
+/**
+ * A streamed part from a provider. Exactly one `finish` ends a successful stream; its
+ * `refusal` and `usageReported` mean what they mean on `ProviderResponse`.
+ */
 export type ProviderStreamPart =
   | { type: 'text'; text: string }
   | { type: 'tool-call'; toolCall: ToolCall }
-  | { type: 'finish'; finishReason: FinishReason; usage: Usage };
+  | {
+      type: 'finish';
+      finishReason: FinishReason;
+      usage: Usage;
+      refusal?: string;
+      usageReported?: boolean;
+    };
 
 /**
  * The whole contract between the router and a provider. Adapters throw only

@@ -18,9 +18,10 @@ import type { Candidate } from '../strategies/types.js';
  *   only, waiting at least the provider's `retry-after`; a `retry-after` longer than
  *   `maxRetryAfterMs` moves on to the next candidate instead of waiting.
  * - Then the next candidate, with a `fallback` event. Final failures move on only where
- *   another candidate can do better: `auth` and `bad_request` skip the rest of that
- *   provider, `context_length` skips models without a larger window, `not_found` moves on,
- *   and `content_filter` ends the call (a safety refusal is not routed around).
+ *   another candidate can do better: `auth`, `bad_request` and `quota_exceeded` (the
+ *   credential's billing is spent) skip the rest of that provider, `context_length` skips
+ *   models without a larger window, `not_found` moves on, and `content_filter` ends the
+ *   call (a flagged prompt is not routed around).
  * - A candidate whose circuit is open is passed over without an attempt.
  * - Each attempt has its own deadline (`attemptTimeoutMs`; for a stream, until its first
  *   part); the call's signal and deadline abort whatever is in flight.
@@ -194,7 +195,7 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
       lastFailure = error;
       const failed = settled.runner.candidate;
       if (error.code === 'content_filter') break;
-      if (error.code === 'auth' || error.code === 'bad_request')
+      if (error.code === 'auth' || error.code === 'bad_request' || error.code === 'quota_exceeded')
         skip.push((c) => c.model.provider === failed.model.provider);
       if (error.code === 'context_length')
         skip.push((c) => c.model.contextWindow <= failed.model.contextWindow);

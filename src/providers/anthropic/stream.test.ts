@@ -49,7 +49,13 @@ describe('anthropic stream mapping', () => {
       {
         type: 'finish',
         finishReason: 'length',
-        usage: { inputTokens: 45, cachedInputTokens: 30, outputTokens: 7, totalTokens: 52 },
+        usage: {
+          inputTokens: 45,
+          cachedInputTokens: 30,
+          cacheWriteInputTokens: 5,
+          outputTokens: 7,
+          totalTokens: 52,
+        },
       },
     ]);
   });
@@ -119,7 +125,13 @@ describe('anthropic response normalization', () => {
         cache_creation_input_tokens: 5,
         output_tokens: 6,
       }),
-    ).toEqual({ inputTokens: 12, cachedInputTokens: 4, outputTokens: 6, totalTokens: 18 });
+    ).toEqual({
+      inputTokens: 12,
+      cachedInputTokens: 4,
+      cacheWriteInputTokens: 5,
+      outputTokens: 6,
+      totalTokens: 18,
+    });
     expect(toUsage({ input_tokens: 3, output_tokens: 6 })).toEqual({
       inputTokens: 3,
       outputTokens: 6,

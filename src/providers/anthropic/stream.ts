@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { parseToolArguments } from '../shared.js';
 import type { ProviderStreamPart } from '../types.js';
-import { type AnthropicUsage, toFinishReason, toUsage } from './response.js';
+import { type AnthropicUsage, refusalText, toFinishReason, toUsage } from './response.js';
 
 interface ToolBlock {
   id: string;
@@ -15,13 +15,20 @@ interface ToolBlock {
 /**
  * Turns the raw events of a Messages API stream into stream parts, one event at a time:
  * a `text` part per `text_delta`, a `tool-call` part when a `tool_use` block stops (its input
- * assembled from the `input_json_delta` pieces), and one `finish` part at `message_stop`, with
- * the input usage of `message_start` and the cumulative output usage of `message_delta`.
- * Events it does not know (thinking, server tools, new event types) yield nothing.
+ * assembled from the `input_json_delta` pieces), and one `finish` part at `message_stop`.
+ *
+ * Usage: `message_start` gives a first count; `message_delta` repeats and revises it (input,
+ * cache reads and writes, output, thinking), and its values, being cumulative, replace the
+ * earlier ones field by field. A stream that reported no usage anywhere finishes with
+ * `usageReported: false`. A `refusal` stop carries `stop_details.explanation` as `refusal`.
+ * Events it does not know (thinking, signatures, server tools, ping, new event types) yield
+ * nothing.
  */
 export class AnthropicStreamMapper {
   private usage: AnthropicUsage = {};
+  private usageReported = false;
   private stopReason: string | null = null;
+  private stopDetails: unknown;
   private readonly toolBlocks = new Map<number, ToolBlock>();
   private stopped = false;
 
@@ -34,7 +41,10 @@ export class AnthropicStreamMapper {
   read(event: Anthropic.RawMessageStreamEvent): ProviderStreamPart | undefined {
     switch (event.type) {
       case 'message_start':
-        this.usage = { ...event.message.usage };
+        if (event.message.usage) {
+          this.usage = { ...event.message.usage };
+          this.usageReported = true;
+        }
         return undefined;
       case 'content_block_start':
         if (event.content_block.type === 'tool_use') {
@@ -48,11 +58,23 @@ export class AnthropicStreamMapper {
         return this.closeBlock(event.index);
       case 'message_delta':
         this.stopReason = event.delta.stop_reason;
-        this.mergeUsage(event.usage);
+        this.stopDetails = (event.delta as { stop_details?: unknown }).stop_details;
+        if (event.usage) {
+          this.mergeUsage(event.usage);
+          this.usageReported = true;
+        }
         return undefined;
-      case 'message_stop':
+      case 'message_stop': {
         this.stopped = true;
-        return { type: 'finish', finishReason: toFinishReason(this.stopReason), usage: toUsage(this.usage) };
+        const refusal = refusalText(this.stopReason, this.stopDetails);
+        return {
+          type: 'finish',
+          finishReason: toFinishReason(this.stopReason),
+          usage: toUsage(this.usage),
+          ...(refusal !== undefined && { refusal }),
+          ...(!this.usageReported && { usageReported: false }),
+        };
+      }
       default:
         return undefined;
     }
@@ -80,7 +102,11 @@ export class AnthropicStreamMapper {
     };
   }
 
-  /** `message_delta` counts are cumulative; a field it leaves null keeps `message_start`'s value. */
+  /**
+   * `message_delta` counts are cumulative and final; a field it leaves out or null keeps the
+   * earlier value. The split of cache writes by lifetime (`cache_creation`) comes with
+   * `message_start` only, so it is kept as given there.
+   */
   private mergeUsage(delta: AnthropicUsage): void {
     const usage = this.usage;
     if (typeof delta.output_tokens === 'number') usage.output_tokens = delta.output_tokens;
@@ -90,5 +116,7 @@ export class AnthropicStreamMapper {
     if (typeof delta.cache_creation_input_tokens === 'number') {
       usage.cache_creation_input_tokens = delta.cache_creation_input_tokens;
     }
+    if (delta.cache_creation) usage.cache_creation = delta.cache_creation;
+    if (delta.output_tokens_details) usage.output_tokens_details = delta.output_tokens_details;
   }
 }

@@ -175,10 +175,13 @@ export function contentText(content: string | ContentChunk[] | null | undefined)
   return text;
 }
 
-/** Maps tool calls; arguments arrive as a JSON string or, from some models, an object. */
+/**
+ * Maps tool calls; arguments arrive as a JSON string or, from some models, an object. A
+ * missing id (which the SDK turns into the string `'null'`) becomes `call_<position>`.
+ */
 export function fromMistralToolCalls(calls: readonly MistralToolCall[]): ToolCall[] {
   return calls.map((call, index) => ({
-    id: call.id ?? `call_${index}`,
+    id: call.id && call.id !== 'null' ? call.id : `call_${index}`,
     name: call.function.name,
     arguments: parseToolArguments(call.function.arguments),
   }));
@@ -218,10 +221,13 @@ export function fromMistralResponse(response: ChatCompletionResponse): MappedRes
   const finishReason = fromMistralFinishReason(choice.finishReason);
   if (finishReason === 'error') return { failure: 'finish_error' };
   const toolCalls = fromMistralToolCalls(choice.message?.toolCalls ?? []);
+  // Typed as always there; compatible models behind Mistral's API may still leave it out.
+  const usage = response.usage as UsageInfo | undefined;
   return {
     content: contentText(choice.message?.content),
     ...(toolCalls.length > 0 && { toolCalls }),
     finishReason,
-    usage: fromMistralUsage(response.usage),
+    usage: fromMistralUsage(usage),
+    ...(!usage && { usageReported: false }),
   };
 }

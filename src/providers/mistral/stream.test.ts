@@ -72,13 +72,14 @@ describe('mapMistralStream', () => {
     expect(error?.code).toBe('server_error');
   });
 
-  it('finishes with zero usage when Mistral reports none', async () => {
+  it('finishes with zero usage, marked unreported, when Mistral reports none', async () => {
     const { parts } = await run([chunk({ content: 'x' }, 'stop')]);
 
     expect(parts.at(-1)).toEqual({
       type: 'finish',
       finishReason: 'stop',
       usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+      usageReported: false,
     });
   });
 });

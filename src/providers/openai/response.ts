@@ -8,7 +8,9 @@ import { MalformedResponseError } from './errors.js';
 /**
  * Maps a `chat.completion` to a provider response: `content` is always a string (`''`
  * when the model only called tools), tool arguments are parsed, and the finish reason
- * and usage are normalized. Throws `MalformedResponseError` when there is no choice.
+ * and usage are normalized. A `message.refusal` (which OpenAI sends with
+ * `finish_reason: "stop"`) makes the finish reason `content_filter`, with the refusal
+ * text in `refusal`. Throws `MalformedResponseError` when there is no choice.
  */
 export function fromCompletion(completion: ChatCompletion): ProviderResponse {
   const choice = completion.choices?.[0];
@@ -24,11 +26,14 @@ export function fromCompletion(completion: ChatCompletion): ProviderResponse {
       arguments: parseToolArguments(call.function.arguments),
     });
   }
+  const refusal = message.refusal ? message.refusal : undefined;
   return {
     content: message.content ?? '',
     ...(toolCalls.length > 0 && { toolCalls }),
-    finishReason: toFinishReason(choice.finish_reason),
+    finishReason: refusal === undefined ? toFinishReason(choice.finish_reason) : 'content_filter',
     usage: toUsage(completion.usage),
+    ...(refusal !== undefined && { refusal }),
+    ...(!completion.usage && { usageReported: false }),
   };
 }
 
@@ -51,17 +56,23 @@ export function toFinishReason(reason: string | null | undefined): FinishReason 
 }
 
 /**
- * Normalizes OpenAI's usage. `cachedInputTokens` is set only when the provider reported
- * `prompt_tokens_details.cached_tokens`; missing usage (some compatible servers) is zero.
+ * Normalizes OpenAI's usage. `prompt_tokens` already counts the cached tokens and
+ * `completion_tokens` the reasoning tokens, so both are taken as they are.
+ * `cachedInputTokens` is set only when the provider reported
+ * `prompt_tokens_details.cached_tokens`; `reasoningTokens` when
+ * `completion_tokens_details.reasoning_tokens` is above zero. Missing usage (some compatible
+ * servers) is zero here; the caller marks it `usageReported: false`.
  */
 export function toUsage(usage: CompletionUsage | null | undefined): Usage {
   const inputTokens = usage?.prompt_tokens ?? 0;
   const outputTokens = usage?.completion_tokens ?? 0;
   const cached = usage?.prompt_tokens_details?.cached_tokens;
+  const reasoning = usage?.completion_tokens_details?.reasoning_tokens;
   return {
     inputTokens,
     outputTokens,
     ...(typeof cached === 'number' && { cachedInputTokens: cached }),
+    ...(typeof reasoning === 'number' && reasoning > 0 && { reasoningTokens: reasoning }),
     totalTokens: usage?.total_tokens ?? inputTokens + outputTokens,
   };
 }

@@ -27,11 +27,16 @@ async function collect(parts: AsyncIterable<ProviderStreamPart>): Promise<Provid
 }
 
 describe('fromChunks', () => {
-  it('ends with zero usage when the server sends no usage chunk', async () => {
+  it('ends with zero usage marked unreported when the server sends no usage chunk', async () => {
     const parts = await collect(fromChunks(from(chunk({ content: 'hi' }), chunk({}, 'stop'))));
     expect(parts).toEqual([
       { type: 'text', text: 'hi' },
-      { type: 'finish', finishReason: 'stop', usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 } },
+      {
+        type: 'finish',
+        finishReason: 'stop',
+        usage: { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
+        usageReported: false,
+      },
     ]);
   });
 
