@@ -496,7 +496,7 @@ const CASES: Record<EmulatedProvider, Record<string, Case>> = {
         {
           side: '+',
           what: 'headers: retry-after',
-          why: "a 2024 capture without it; Anthropic's rate-limit documentation says a 429 carries retry-after",
+          why: 'a March 2024 capture; since July 2024 the API sends retry-after on every 429 (anthropics/anthropic-sdk-typescript#357)',
         },
       ],
     },
