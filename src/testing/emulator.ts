@@ -2,10 +2,19 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { FinishReason } from '../types.js';
+import { createIdSource, type IdSource, mulberry32 } from './ids.js';
 import { anthropicWire } from './wire/anthropic.js';
 import { mistralWire } from './wire/mistral.js';
 import { openaiWire } from './wire/openai.js';
-import type { EmulatedProvider, ResolvedAnswer, WireFormat, WireRequest } from './wire.js';
+import type {
+  EmulatedProvider,
+  ResolvedAnswer,
+  SseEvent,
+  WireContext,
+  WireError,
+  WireFormat,
+  WireRequest,
+} from './wire.js';
 
 /** Options of `createEmulator()`. */
 export interface EmulatorOptions {
@@ -19,12 +28,60 @@ export interface EmulatorOptions {
   port?: number;
 }
 
-/** A scripted answer. Text is split into one token per word; usage defaults to an estimate. */
+/**
+ * A scripted answer. Text is split into one token per word; usage defaults to an estimate.
+ *
+ * Token counts follow the providers' billing: `usage.inputTokens` is all input, cache reads
+ * and writes included (at least their sum), and `usage.outputTokens` all output, reasoning
+ * included. Each provider reports them in its own way, e.g. Anthropic's `input_tokens`
+ * leaves the cache out and OpenAI does not report cache writes.
+ *
+ * @example
+ * ```ts
+ * emu.respond('claude-sonnet-4-6', {
+ *   text: 'Cached and considered.',
+ *   cacheReadTokens: 2048,
+ *   cacheWriteTokens: 512,
+ *   reasoningTokens: 300,
+ * });
+ * ```
+ */
 export interface EmulatedAnswer {
   text?: string;
+  /** Tool calls; an `id` left out gets one in the provider's format (`call_…`, `toolu_…`, 9 characters). */
   toolCalls?: Array<{ id?: string; name: string; arguments: Record<string, unknown> }>;
   finishReason?: FinishReason;
+  /**
+   * Token counts to report. `inputTokens` and `outputTokens` are totals (see above);
+   * `cachedInputTokens` is the same as `cacheReadTokens`.
+   */
   usage?: { inputTokens?: number; outputTokens?: number; cachedInputTokens?: number };
+  /**
+   * Input tokens read from the prompt cache: OpenAI `prompt_tokens_details.cached_tokens`,
+   * Anthropic `cache_read_input_tokens`, Mistral `prompt_tokens_details.cached_tokens`. Default 0.
+   */
+  cacheReadTokens?: number;
+  /**
+   * Input tokens written to the prompt cache: Anthropic `cache_creation_input_tokens` (and
+   * `cache_creation`); OpenAI and Mistral do not report writes. Default 0.
+   */
+  cacheWriteTokens?: number;
+  /** The part of `cacheWriteTokens` written with Anthropic's 1-hour lifetime (`ephemeral_1h_input_tokens`). Default 0. */
+  cacheWrite1hTokens?: number;
+  /**
+   * Output tokens spent reasoning, counted in the output tokens as billed: OpenAI
+   * `completion_tokens_details.reasoning_tokens`; Anthropic a `thinking` block (streamed as
+   * `thinking_delta` and `signature_delta`) and `output_tokens_details.thinking_tokens`;
+   * Mistral `thinking` content chunks. Default 0: no reasoning.
+   */
+  reasoningTokens?: number;
+  /**
+   * How a Mistral stream sends tool calls: `'whole'` (the default, as Mistral's own models do:
+   * every call complete in the last chunk) or `'incremental'` (as the API relays some other
+   * models: the id and name first, then the arguments in pieces, in deltas without an id).
+   * OpenAI and Anthropic always stream arguments in pieces.
+   */
+  mistralToolCalls?: 'whole' | 'incremental';
 }
 
 /** A scripted answer, or a function of the request that makes one. */
@@ -32,20 +89,53 @@ export type EmulatedAnswerSource = EmulatedAnswer | ((request: EmulatedRequest) 
 
 /**
  * A fault, consumed by one request:
- * - `{ status, headers?, body? }`: that HTTP status (429 with `retry-after`, 500, 529…);
- *   the body defaults to the provider's error shape.
+ * - `{ status, headers?, body? }`: that HTTP status (429, 500, 529…), with the provider's
+ *   error body and headers for it (rate-limit headers, Anthropic's `retry-after` on 429 and
+ *   529); `body` replaces the body, `headers` add to or replace the headers.
  * - `{ reset: true }`: the connection is destroyed without an answer.
  * - `{ hangMs }`: nothing is sent for `hangMs`, then the normal answer.
  * - `{ malformed: true }`: a 200 whose body (or first stream event) is not valid JSON.
  * - `{ cutAfter: n }`: a stream sends `n` events, then the connection is destroyed;
  *   a complete answer is cut halfway through its body.
+ * - `{ refusal: text }`: a successful answer in which the model refuses. OpenAI:
+ *   `message.refusal` is `text`, `content` is null, `finish_reason` is `'stop'` (streamed as
+ *   `delta.refusal` pieces). Anthropic: `stop_reason: 'refusal'`, no content, `text` as
+ *   `stop_details.explanation`. Mistral has no refusal field: `text` is the answer's content.
+ * - `{ quota: true }`: the provider's billing / quota error. OpenAI: 429 `insufficient_quota`.
+ *   Anthropic: 400 `invalid_request_error` "Your credit balance is too low…". Mistral, whose
+ *   billing error is not documented: a 429 in its `rate_limited` shape whose message says the
+ *   monthly usage limit is reached.
+ * - `{ policyFlag: true }`: a prompt flagged by the provider's usage policy. OpenAI: 400
+ *   `invalid_prompt`. Anthropic: 400 `invalid_request_error` "Output blocked by content
+ *   filtering policy". Mistral has no such rejection: the answer's text declines.
+ * - `{ errorEvent, afterParts? }`: a stream fails after `afterParts` content parts (default 0):
+ *   Anthropic `event: error` (`overloaded_error` or `api_error`), OpenAI a chunk holding only
+ *   `{ error }` then `[DONE]`, Mistral a chunk with `finish_reason: 'error'`. A call that is
+ *   not streamed gets the same failure as an HTTP error (Anthropic 529 / 500, OpenAI and
+ *   Mistral 503 / 500).
+ * - `{ noUsage: true }`: the answer without its usage: no `usage` in the JSON, no usage chunk
+ *   (nor `usage: null`) in an OpenAI stream, no `usage` on Mistral's last chunk or in
+ *   Anthropic's `message_start` and `message_delta`. (Anthropic always sends usage and
+ *   Mistral always sends it on complete answers: their SDKs may reject or stumble on such an
+ *   answer, which is what this fault lets you test.)
+ *
+ * @example
+ * ```ts
+ * emu.fail('gpt-4o', { refusal: "I'm sorry, I can't help with that." });
+ * emu.fail('claude-sonnet-4-6', { errorEvent: 'overloaded', afterParts: 2 });
+ * ```
  */
 export type EmulatedFault =
   | { status: number; headers?: Record<string, string>; body?: unknown }
   | { reset: true }
   | { hangMs: number }
   | { malformed: true }
-  | { cutAfter: number };
+  | { cutAfter: number }
+  | { refusal: string }
+  | { quota: true }
+  | { policyFlag: true }
+  | { errorEvent: 'overloaded' | 'server_error'; afterParts?: number }
+  | { noUsage: true };
 
 /** A request as the emulator received it. */
 export interface EmulatedRequest {
@@ -81,10 +171,14 @@ export interface Emulator {
   readonly requests: EmulatedRequest[];
   /**
    * Scripts the answers for an upstream model name (or `'*'` for every model): one per
-   * request, in order; the last one stays in force.
+   * request, in order; the last one stays in force. See `EmulatedAnswer` for text, tool
+   * calls, usage, cache reads and writes, and reasoning.
    */
   respond(model: string, ...answers: EmulatedAnswerSource[]): void;
-  /** Queues faults for an upstream model (or `'*'`): each is consumed by one request. */
+  /**
+   * Queues faults for an upstream model (or `'*'`): each is consumed by one request. Besides
+   * failures, a fault can shape a successful answer (`refusal`, `noUsage`); see `EmulatedFault`.
+   */
   fail(model: string, ...faults: EmulatedFault[]): void;
   /**
    * Fails a share of the requests to `model` (or `'*'`) at random, with a fault drawn from
@@ -122,7 +216,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const scripts = new Map<string, EmulatedAnswerSource[]>();
   const faults = new Map<string, EmulatedFault[]>();
   const sockets = new Set<Socket>();
-  let counter = 0;
+  // Ids from a seeded generator: a run can be repeated id for id.
+  const ids = createIdSource(mulberry32(0x5eed));
 
   const chaos = new Map<string, { rate: number; faults: EmulatedFault[]; random: () => number }>();
 
@@ -150,25 +245,28 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       sendJson(res, 404, { error: { message: `emulator: no route for ${req.method} ${url.pathname}` } });
       return;
     }
+    const apiKey = readApiKey(req);
+    const context: WireContext = { model: '', apiKey, requestId: wire.requestId(ids), ids };
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(await readBody(req)) as Record<string, unknown>;
     } catch {
-      sendJson(res, 400, wire.errorBody(400, 'request body is not valid JSON'));
+      sendError(res, wire, context, wire.error(400, context, 'request body is not valid JSON'));
       return;
     }
     const parsed = wire.read(body);
     if ('invalid' in parsed) {
-      sendJson(res, 400, wire.errorBody(400, parsed.invalid));
+      sendError(res, wire, context, wire.error(400, context, parsed.invalid));
       return;
     }
+    context.model = parsed.model;
     const fault = takeFault(parsed.model);
     const record: EmulatedRequest = {
       provider: wire.provider,
       model: parsed.model,
       stream: parsed.stream,
       body,
-      apiKey: readApiKey(req),
+      apiKey,
       clientClosed: false,
       answered: false,
       ...(fault && { fault }),
@@ -190,47 +288,63 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       await sleep(latencyMs, res);
       if (res.destroyed) return;
     }
-    if (fault && 'status' in fault) {
-      const message = `emulated ${fault.status} for ${parsed.model}`;
-      sendJson(res, fault.status, fault.body ?? wire.errorBody(fault.status, message), fault.headers);
+    const outcome = outcomeOf(wire, fault, context, parsed.stream);
+    if ('error' in outcome) {
+      sendError(res, wire, context, outcome.error, parsed);
       return;
     }
-
-    const answer = resolveAnswer(parsed, scriptFor(parsed.model, record));
-    const id = `emu-${++counter}`;
+    const { override } = outcome;
+    const scripted = override.refusal === undefined && override.text === undefined;
+    const answer = resolveAnswer(
+      wire,
+      parsed,
+      scripted ? scriptFor(parsed.model, record) : undefined,
+      ids,
+      override,
+      !(fault && 'noUsage' in fault),
+    );
+    const headers = wire.headers(200, context, parsed);
     if (!parsed.stream) {
       if (perTokenMs > 0) await sleep(perTokenMs * answer.usage.outputTokens, res);
       if (res.destroyed) return;
       if (fault && 'malformed' in fault) {
-        res.writeHead(200, { 'content-type': 'application/json' });
+        res.writeHead(200, { 'content-type': 'application/json', ...headers });
         res.end('{"id": "malformed", "choices": [ {');
         return;
       }
-      const text = JSON.stringify(wire.json(answer, parsed, id));
+      const text = JSON.stringify(wire.json(answer, parsed, ids));
       if (fault && 'cutAfter' in fault) {
         res.writeHead(200, {
           'content-type': 'application/json',
           'content-length': String(Buffer.byteLength(text)),
+          ...headers,
         });
         res.write(text.slice(0, Math.floor(text.length / 2)));
         setImmediate(() => req.socket.destroy());
         return;
       }
-      sendJson(res, 200, JSON.parse(text));
+      res.writeHead(200, { 'content-type': 'application/json', ...headers });
+      res.end(text);
       record.answered = true;
       return;
     }
 
     res.writeHead(200, {
-      'content-type': 'text/event-stream',
+      'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
+      ...headers,
     });
     if (fault && 'malformed' in fault) {
       res.end(wire.malformedEvent ?? 'data: {"malformed": \n\n');
       return;
     }
-    const events = wire.sse(answer, parsed, id);
+    const stream = wire.sse(answer, parsed, ids);
+    let events = stream.events;
+    if (fault && 'errorEvent' in fault) {
+      const failed = stream.failure(fault.errorEvent, context).map((data) => ({ data }));
+      events = [...events.slice(0, errorPosition(events, fault.afterParts ?? 0)), ...failed];
+    }
     const cutAfter = fault && 'cutAfter' in fault ? fault.cutAfter : Number.POSITIVE_INFINITY;
     for (let i = 0; i < events.length; i++) {
       if (i >= cutAfter) {
@@ -238,12 +352,12 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         return;
       }
       if (res.destroyed) return;
-      res.write(events[i]);
+      res.write(events[i]!.data);
       if (perTokenMs > 0 && i < events.length - 1) await sleep(perTokenMs, res);
     }
     if (res.destroyed) return;
     res.end();
-    record.answered = true;
+    if (!(fault && 'errorEvent' in fault)) record.answered = true;
   };
 
   const server: Server = createServer((req, res) => {
@@ -307,15 +421,84 @@ export function emulatorInputTokens(promptText: string, messageCount: number): n
   return Math.ceil(Buffer.byteLength(promptText, 'utf8') / 4) + 4 * messageCount;
 }
 
-function resolveAnswer(request: WireRequest, script: EmulatedAnswer | undefined): ResolvedAnswer {
-  const toolCalls = (script?.toolCalls ?? []).map((call, index) => ({
-    id: call.id ?? `call_${index + 1}_${call.name}`,
-    name: call.name,
-    arguments: call.arguments,
-  }));
-  let text = script?.text ?? (toolCalls.length > 0 ? '' : defaultText(request));
+/** What a fault puts in place of the scripted answer. */
+interface AnswerOverride {
+  /** The answer's text (a policy flag that Mistral answers with a decline). */
+  text?: string;
+  refusal?: string;
+}
+
+/** What a fault makes of the answer: an HTTP error, or what replaces the scripted answer. */
+function outcomeOf(
+  wire: WireFormat,
+  fault: EmulatedFault | undefined,
+  context: WireContext,
+  stream: boolean,
+): { error: WireError } | { override: AnswerOverride } {
+  if (!fault) return { override: {} };
+  if ('status' in fault) {
+    const error = wire.error(fault.status, context);
+    return {
+      error: {
+        status: fault.status,
+        body: fault.body !== undefined ? fault.body : error.body,
+        headers: { ...error.headers, ...fault.headers },
+      },
+    };
+  }
+  if ('quota' in fault) return { error: wire.quotaError(context) };
+  if ('policyFlag' in fault) {
+    const flagged = wire.policyFlag(context);
+    return 'decline' in flagged ? { override: { text: flagged.decline } } : { error: flagged };
+  }
+  if ('errorEvent' in fault && !stream) return { error: wire.failure(fault.errorEvent, context) };
+  if ('refusal' in fault) return { override: { refusal: fault.refusal } };
+  return { override: {} };
+}
+
+/**
+ * Where an `{ errorEvent }` cuts the stream: after its `afterParts`-th content part, or after
+ * its last part when it has fewer; with `afterParts` 0 (or no parts at all), before its first
+ * part, after the events that open the answer (role chunk, message and block starts).
+ */
+function errorPosition(events: SseEvent[], afterParts: number): number {
+  const first = events.findIndex((event) => event.part);
+  let position = first === -1 ? 1 : first;
+  let seen = 0;
+  for (let i = 0; i < events.length && seen < afterParts; i++) {
+    if (!events[i]!.part) continue;
+    seen++;
+    position = i + 1;
+  }
+  return position;
+}
+
+function resolveAnswer(
+  wire: WireFormat,
+  request: WireRequest,
+  script: EmulatedAnswer | undefined,
+  ids: IdSource,
+  override: AnswerOverride,
+  reportUsage: boolean,
+): ResolvedAnswer {
+  const refusal = override.refusal;
+  const toolCalls =
+    refusal === undefined
+      ? (script?.toolCalls ?? []).map((call) => ({
+          id: call.id ?? wire.toolCallId(ids),
+          name: call.name,
+          arguments: call.arguments,
+        }))
+      : [];
+  let text =
+    refusal !== undefined
+      ? ''
+      : (override.text ?? script?.text ?? (toolCalls.length > 0 ? '' : defaultText(request)));
   let chunks = emulatorTokens(text);
-  let finishReason: FinishReason = script?.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
+  let finishReason: FinishReason =
+    refusal !== undefined
+      ? 'content_filter'
+      : (script?.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'));
   if (request.maxTokens !== undefined && chunks.length > request.maxTokens) {
     chunks = chunks.slice(0, request.maxTokens);
     text = chunks.join('');
@@ -325,18 +508,41 @@ function resolveAnswer(request: WireRequest, script: EmulatedAnswer | undefined)
     (sum, call) => sum + emulatorTokens(JSON.stringify(call.arguments)).length + 2,
     0,
   );
+  const visibleTokens =
+    chunks.length + toolTokens + (refusal === undefined ? 0 : emulatorTokens(refusal).length);
+  const asked = refusal === undefined ? Math.max(0, script?.reasoningTokens ?? 0) : 0;
+  const outputTokens = script?.usage?.outputTokens ?? visibleTokens + asked;
+  const reasoningTokens = Math.min(asked, outputTokens);
+  const cacheReadTokens = script?.cacheReadTokens ?? script?.usage?.cachedInputTokens ?? 0;
+  const cacheWriteTokens = script?.cacheWriteTokens ?? script?.cacheWrite1hTokens ?? 0;
+  const inputTokens = Math.max(
+    script?.usage?.inputTokens ?? emulatorInputTokens(request.promptText, request.messageCount),
+    cacheReadTokens + cacheWriteTokens,
+  );
   return {
     text,
     textChunks: chunks,
     toolCalls,
     finishReason,
+    reasoningChunks: reasoningTokens > 0 ? emulatorTokens(reasoningText(request, reasoningTokens)) : [],
+    ...(refusal !== undefined && { refusal }),
     usage: {
-      inputTokens:
-        script?.usage?.inputTokens ?? emulatorInputTokens(request.promptText, request.messageCount),
-      outputTokens: script?.usage?.outputTokens ?? chunks.length + toolTokens,
-      cachedInputTokens: script?.usage?.cachedInputTokens ?? 0,
+      inputTokens,
+      outputTokens,
+      cacheReadTokens,
+      cacheWriteTokens,
+      cacheWrite1hTokens: Math.min(script?.cacheWrite1hTokens ?? 0, cacheWriteTokens),
+      reasoningTokens,
     },
+    reportUsage,
+    mistralToolCalls: script?.mistralToolCalls ?? 'whole',
   };
+}
+
+/** The visible reasoning: shorter than the tokens billed for it, as with summarized thinking. */
+function reasoningText(request: WireRequest, tokens: number): string {
+  const echo = request.lastUserText.replace(/\s+/g, ' ').trim().slice(0, 60);
+  return `Emulated reasoning (${tokens} tokens) about: ${echo}`;
 }
 
 function defaultText(request: WireRequest): string {
@@ -370,6 +576,20 @@ function sendJson(
   res.end(text);
 }
 
+/** Sends an error answer with the headers every answer of the provider carries. */
+function sendError(
+  res: ServerResponse,
+  wire: WireFormat,
+  context: WireContext,
+  error: WireError,
+  request?: WireRequest,
+): void {
+  sendJson(res, error.status, error.body, {
+    ...wire.headers(error.status, context, request),
+    ...error.headers,
+  });
+}
+
 /** Waits `ms`, or less if the client goes away first. */
 function sleep(ms: number, res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -381,16 +601,4 @@ function sleep(ms: number, res: ServerResponse): Promise<void> {
     }
     res.on('close', done);
   });
-}
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same faults. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }

@@ -408,9 +408,7 @@ describe('anthropic adapter: failures', () => {
 
     const error = await adapter.complete(ask('Hi')).catch((caught: unknown) => caught);
 
-    expect((error as Error).message).toBe(
-      `anthropic (${MODEL}) failed with overloaded 529: emulated 529 for ${MODEL}`,
-    );
+    expect((error as Error).message).toBe(`anthropic (${MODEL}) failed with overloaded 529: Overloaded`);
   });
 
   it('times out a hanging call at the AbortSignal deadline, and the emulator sees the connection closed', async () => {

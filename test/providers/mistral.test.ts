@@ -258,15 +258,15 @@ describe('Mistral adapter: answers', () => {
 });
 
 describe('Mistral adapter: failures', () => {
-  it.each<[number, ProviderErrorCode]>([
-    [400, 'bad_request'],
-    [401, 'auth'],
-    [404, 'not_found'],
-    [422, 'bad_request'],
-    [429, 'rate_limited'],
-    [500, 'server_error'],
-    [503, 'overloaded'],
-  ])('classifies an HTTP %i as %s', async (status, code) => {
+  it.each<[number, ProviderErrorCode, string]>([
+    [400, 'bad_request', `emulated 400 for ${MODEL}`],
+    [401, 'auth', 'Unauthorized'],
+    [404, 'not_found', `emulated 404 for ${MODEL}`],
+    [422, 'bad_request', `emulated 422 for ${MODEL}`],
+    [429, 'rate_limited', 'Rate limit exceeded'],
+    [500, 'server_error', `emulated 500 for ${MODEL}`],
+    [503, 'overloaded', 'Service tier capacity exceeded for this model.'],
+  ])('classifies an HTTP %i as %s', async (status, code, said) => {
     emu.fail(MODEL, { status });
 
     const error = await rejection(mistral.complete(request()));
@@ -274,7 +274,7 @@ describe('Mistral adapter: failures', () => {
     expect(error.code).toBe(code);
     expect(error.status).toBe(status);
     expect(error.provider).toBe('mistral');
-    expect(error.message).toContain(`emulated ${status} for ${MODEL}`);
+    expect(error.message).toContain(said);
   });
 
   it('reads a 429 retry-after into retryAfterMs and keeps Mistral type as the provider code', async () => {

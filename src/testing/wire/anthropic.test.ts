@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedAnswer, WireRequest } from '../wire.js';
+import { createIdSource, mulberry32 } from '../ids.js';
+import type { ResolvedAnswer, SseStream, WireRequest } from '../wire.js';
 import { anthropicWire } from './anthropic.js';
+
+const ids = createIdSource(mulberry32(1));
+const context = { model: 'claude-sonnet-4-6', apiKey: 'k', requestId: 'req_011CTEST', ids };
 
 const request: WireRequest = {
   model: 'claude-sonnet-4-6',
@@ -18,14 +22,24 @@ function answer(overrides: Partial<ResolvedAnswer> = {}): ResolvedAnswer {
     textChunks: ['Hello ', 'there'],
     toolCalls: [],
     finishReason: 'stop',
-    usage: { inputTokens: 120, outputTokens: 2, cachedInputTokens: 100 },
+    reasoningChunks: [],
+    usage: {
+      inputTokens: 120,
+      outputTokens: 2,
+      cacheReadTokens: 100,
+      cacheWriteTokens: 0,
+      cacheWrite1hTokens: 0,
+      reasoningTokens: 0,
+    },
+    reportUsage: true,
+    mistralToolCalls: 'whole',
     ...overrides,
   };
 }
 
 /** The parsed data of each SSE block, checking that its event name matches its type. */
-function events(blocks: string[]): Array<Record<string, unknown>> {
-  return blocks.map((block) => {
+function events(stream: SseStream): Array<Record<string, unknown>> {
+  return stream.events.map(({ data: block }) => {
     const match = /^event: (\S+)\ndata: (.*)\n\n$/s.exec(block);
     if (!match) throw new Error(`not an SSE block: ${JSON.stringify(block)}`);
     const data = JSON.parse(match[2]!) as Record<string, unknown>;
@@ -89,10 +103,10 @@ describe('anthropic wire format', () => {
   it('renders a message whose input_tokens excludes the cache reads reported beside it', () => {
     const toolCalls = [{ id: 'toolu_1', name: 'f', arguments: { a: 1 } }];
 
-    const json = anthropicWire.json(answer({ toolCalls, finishReason: 'tool_calls' }), request, 'emu-1');
+    const json = anthropicWire.json(answer({ toolCalls, finishReason: 'tool_calls' }), request, ids);
 
     expect(json).toEqual({
-      id: 'msg_emu-1',
+      id: expect.stringMatching(/^msg_01[A-Za-z0-9]{22}$/),
       type: 'message',
       role: 'assistant',
       model: 'claude-sonnet-4-6',
@@ -102,13 +116,36 @@ describe('anthropic wire format', () => {
       ],
       stop_reason: 'tool_use',
       stop_sequence: null,
+      stop_details: null,
       usage: {
         input_tokens: 20,
         cache_creation_input_tokens: 0,
         cache_read_input_tokens: 100,
+        cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
         output_tokens: 2,
         service_tier: 'standard',
+        inference_geo: 'global',
       },
+    });
+  });
+
+  it('splits cache writes by lifetime and leaves them out of input_tokens', () => {
+    const usage = {
+      inputTokens: 4000,
+      outputTokens: 9,
+      cacheReadTokens: 1000,
+      cacheWriteTokens: 2500,
+      cacheWrite1hTokens: 2000,
+      reasoningTokens: 0,
+    };
+
+    const json = anthropicWire.json(answer({ usage }), request, ids) as { usage: unknown };
+
+    expect(json.usage).toMatchObject({
+      input_tokens: 500,
+      cache_creation_input_tokens: 2500,
+      cache_read_input_tokens: 1000,
+      cache_creation: { ephemeral_5m_input_tokens: 500, ephemeral_1h_input_tokens: 2000 },
     });
   });
 
@@ -116,13 +153,13 @@ describe('anthropic wire format', () => {
     const toolCalls = [{ id: 'toolu_1', name: 'f', arguments: { city: 'Saint-Étienne' } }];
 
     const streamed = events(
-      anthropicWire.sse(answer({ toolCalls, finishReason: 'tool_calls' }), request, 'emu-2'),
+      anthropicWire.sse(answer({ toolCalls, finishReason: 'tool_calls' }), request, ids),
     );
 
     expect(streamed.map((event) => event.type)).toEqual([
       'message_start',
-      'ping',
       'content_block_start',
+      'ping',
       'content_block_delta',
       'content_block_delta',
       'content_block_stop',
@@ -134,7 +171,7 @@ describe('anthropic wire format', () => {
     ]);
     expect(streamed[0]).toMatchObject({
       message: {
-        id: 'msg_emu-2',
+        id: expect.stringMatching(/^msg_01/),
         usage: { input_tokens: 20, cache_read_input_tokens: 100, output_tokens: 1 },
       },
     });
@@ -145,8 +182,39 @@ describe('anthropic wire format', () => {
     expect(JSON.parse(json)).toEqual({ city: 'Saint-Étienne' });
     expect(streamed.at(-2)).toEqual({
       type: 'message_delta',
-      delta: { stop_reason: 'tool_use', stop_sequence: null },
-      usage: { output_tokens: 2 },
+      delta: { stop_reason: 'tool_use', stop_sequence: null, stop_details: null },
+      usage: {
+        input_tokens: 20,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 100,
+        output_tokens: 2,
+        output_tokens_details: { thinking_tokens: 0 },
+      },
+    });
+  });
+
+  it('streams reasoning as a thinking block first: thinking deltas, then its signature', () => {
+    const streamed = events(
+      anthropicWire.sse(answer({ reasoningChunks: ['Let ', 'me ', 'think'] }), request, ids),
+    );
+
+    expect(
+      streamed.slice(0, 9).map((event) => [event.type, (event.delta as { type?: string })?.type]),
+    ).toEqual([
+      ['message_start', undefined],
+      ['content_block_start', undefined],
+      ['ping', undefined],
+      ['content_block_delta', 'thinking_delta'],
+      ['content_block_delta', 'thinking_delta'],
+      ['content_block_delta', 'thinking_delta'],
+      ['content_block_delta', 'signature_delta'],
+      ['content_block_stop', undefined],
+      ['content_block_start', undefined],
+    ]);
+    expect(streamed[1]).toEqual({
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'thinking', thinking: '', signature: '' },
     });
   });
 
@@ -155,15 +223,20 @@ describe('anthropic wire format', () => {
     [401, 'authentication_error'],
     [403, 'permission_error'],
     [404, 'not_found_error'],
-    [413, 'request_too_large'],
     [429, 'rate_limit_error'],
     [500, 'api_error'],
     [503, 'api_error'],
     [529, 'overloaded_error'],
-  ])('answers status %i with an error of type %s', (status, type) => {
-    expect(anthropicWire.errorBody(status, 'boom')).toEqual({
-      type: 'error',
-      error: { type, message: 'boom' },
+  ])('answers status %i with an error of type %s and the request id', (status, type) => {
+    expect(anthropicWire.error(status, context, 'boom')).toEqual({
+      status,
+      body: { type: 'error', error: { type, message: 'boom' }, request_id: 'req_011CTEST' },
+    });
+  });
+
+  it('answers 413 as the edge in front of the API does: no outer type, no request id', () => {
+    expect(anthropicWire.error(413, context).body).toEqual({
+      error: { type: 'request_too_large', message: 'Request exceeds the maximum size' },
     });
   });
 });

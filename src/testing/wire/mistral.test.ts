@@ -1,13 +1,26 @@
 import { describe, expect, it } from 'vitest';
+import { createIdSource, mulberry32 } from '../ids.js';
 import type { ResolvedAnswer, WireRequest } from '../wire.js';
 import { mistralWire } from './mistral.js';
+
+const ids = createIdSource(mulberry32(1));
 
 const answer: ResolvedAnswer = {
   text: 'Hi there',
   textChunks: ['Hi ', 'there'],
   toolCalls: [],
   finishReason: 'stop',
-  usage: { inputTokens: 9, outputTokens: 2, cachedInputTokens: 0 },
+  reasoningChunks: [],
+  usage: {
+    inputTokens: 9,
+    outputTokens: 2,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    reasoningTokens: 0,
+  },
+  reportUsage: true,
+  mistralToolCalls: 'whole',
 };
 
 function read(body: unknown): WireRequest {
@@ -58,15 +71,15 @@ describe('mistralWire', () => {
   });
 
   it('ends a stream with a chunk carrying the finish reason and usage, then [DONE]', () => {
-    const blocks = mistralWire.sse(
+    const { events: blocks } = mistralWire.sse(
       answer,
       read({ model: 'm', messages: [{ role: 'user', content: 'x' }] }),
-      'id-1',
+      ids,
     );
 
     expect(blocks).toHaveLength(5);
-    expect(blocks.at(-1)).toBe('data: [DONE]\n\n');
-    const last = JSON.parse(blocks.at(-2)!.slice('data: '.length));
+    expect(blocks.at(-1)?.data).toBe('data: [DONE]\n\n');
+    const last = JSON.parse(blocks.at(-2)!.data.slice('data: '.length));
     expect(last).toMatchObject({
       object: 'chat.completion.chunk',
       choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }],
@@ -75,12 +88,18 @@ describe('mistralWire', () => {
   });
 
   it('renders errors in Mistral flat error shape', () => {
-    expect(mistralWire.errorBody(429, 'Rate limit exceeded')).toEqual({
-      object: 'error',
-      message: 'Rate limit exceeded',
-      type: 'rate_limited',
-      param: null,
-      code: '1300',
+    const context = { model: 'm', apiKey: 'k', requestId: 'r1', ids };
+
+    expect(mistralWire.error(429, context)).toEqual({
+      status: 429,
+      body: {
+        object: 'error',
+        message: 'Rate limit exceeded',
+        type: 'rate_limited',
+        param: null,
+        code: '1300',
+      },
     });
+    expect(mistralWire.error(401, context).body).toEqual({ message: 'Unauthorized', request_id: 'r1' });
   });
 });
