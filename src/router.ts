@@ -601,6 +601,7 @@ class RouterImpl implements Router {
         : fromNano(ctx.billedNano ?? actualCostNano(model, response.usage) + ctx.cancelledCostNano),
       cached: ctx.cached,
       latencyMs: performance.now() - ctx.startedAt,
+      ...(response.usageReported === false && !ctx.cached && { usageEstimated: true as const }),
       ...(ttftMs !== undefined && { ttftMs }),
       ...(response.refusal !== undefined && { refusal: response.refusal }),
       attempts: ctx.attempts,
@@ -631,6 +632,7 @@ class RouterImpl implements Router {
       if (ctx.served?.credentialId !== undefined) record.credentialId = ctx.served.credentialId;
       record.usage = result.usage;
       record.costUsd = result.costUsd;
+      if (result.usageEstimated) record.usageEstimated = true;
       if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs;
       record.cached = result.cached;
       const cap = costCap(ctx);

@@ -189,6 +189,11 @@ export interface ChatResult {
   /** True when the answer came from the tenant's cache. */
   cached: boolean;
   latencyMs: number;
+  /**
+   * True when the provider reported no usage: `costUsd` is then the call's reservation (the
+   * upper bound of what it could cost), never 0.
+   */
+  usageEstimated?: true;
   /** Time to the first streamed token, for `router.stream()`. */
   ttftMs?: number;
   /**

@@ -733,6 +733,36 @@ describe('books that agree', () => {
     await slow.close();
   });
 
+  it.each([
+    ['gpt-6.2-sol', 'complete'],
+    ['gpt-6.2-sol', 'stream'],
+    ['claude-sonnet-5-5', 'complete'],
+    ['claude-sonnet-5-5', 'stream'],
+    ['mistral-small-latest', 'stream'],
+  ] as const)(
+    'charges %s (%s) answered without usage its reservation, never nothing, and says so',
+    async (model, mode) => {
+      const router = createRouter({
+        providers: emu.providers,
+        tenants: { acme: { model, budget: { limitUsd: 10, period: 'day' } } },
+      });
+      const audits: AuditRecord[] = [];
+      router.on('audit', (record) => audits.push(record));
+      emu.fail(model, { noUsage: true });
+      const request = { tenant: 'acme', messages: hello, maxTokens: 100 };
+      const result =
+        mode === 'complete' ? await router.complete(request) : await router.stream(request).result;
+      const decision = await router.explain(request);
+      const reservation = decision.candidates[0]!.estCostUsd;
+      expect(result.usageEstimated).toBe(true);
+      expect(result.costUsd).toBeGreaterThan(0);
+      expect(result.costUsd).toBeCloseTo(reservation, 6);
+      expect(audits[0]).toMatchObject({ outcome: 'success', usageEstimated: true, costUsd: result.costUsd });
+      expect((await router.usage('acme')).spentUsd).toBe(result.costUsd);
+      await router.close();
+    },
+  );
+
   it('leaves no timer behind for a call whose signal was aborted before it started', async () => {
     const router = seedRouter();
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;

@@ -181,6 +181,11 @@ export interface AuditRecord {
   credentialId?: string;
   usage?: Usage;
   costUsd: number;
+  /**
+   * True when the provider reported no usage: the call was charged its reservation (the
+   * upper bound of its cost), which is `costUsd`.
+   */
+  usageEstimated?: true;
   latencyMs: number;
   ttftMs?: number;
   cached: boolean;
