@@ -776,6 +776,34 @@ describe('books that agree', () => {
   });
 });
 
+describe('prompt-cache pricing', () => {
+  it('bills Anthropic cache writes at 1.25x (5 minutes) and 2x (1 hour) input, in the result and the budget', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      tenants: { acme: { model: 'claude-sonnet-5-5', budget: { limitUsd: 10, period: 'day' } } },
+    });
+    emu.respond('claude-sonnet-5-5', {
+      text: 'ok',
+      usage: { inputTokens: 10_000, outputTokens: 100 },
+      cacheReadTokens: 2_000,
+      cacheWriteTokens: 5_000,
+      cacheWrite1hTokens: 1_000,
+    });
+    const result = await router.complete({ tenant: 'acme', messages: hello });
+    expect(result.usage).toMatchObject({
+      inputTokens: 10_000,
+      cachedInputTokens: 2_000,
+      cacheWriteInputTokens: 5_000,
+      cacheWrite1hInputTokens: 1_000,
+    });
+    // $2 input, $0.10 cache read, $2.50 and $4 cache writes, $10 output, per million tokens.
+    const expected = (3_000 * 2 + 2_000 * 0.1 + 4_000 * 2.5 + 1_000 * 4 + 100 * 10) / 1e6;
+    expect(result.costUsd).toBe(Number(expected.toFixed(9)));
+    expect((await router.usage('acme')).spentUsd).toBe(result.costUsd);
+    await router.close();
+  });
+});
+
 describe('clock', () => {
   it('stamps every event and the audit record with the injected clock', async () => {
     const at = Date.parse('2030-01-02T03:04:05Z');
