@@ -94,7 +94,7 @@ export function createMistralAdapter(options: AdapterOptions): ProviderAdapter {
       try {
         const client = await cache.get(request.credential);
         const events = await client.chat.stream(toMistralRequest(request), requestOptions(request.signal));
-        yield* mapMistralStream(events, context(request.model));
+        yield* mapMistralStream(events, context(request.model), request.signal);
       } catch (error) {
         throw fail(error, request);
       }

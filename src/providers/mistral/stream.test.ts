@@ -82,4 +82,22 @@ describe('mapMistralStream', () => {
       usageReported: false,
     });
   });
+
+  it('throws the abort reason at the next event once the signal fires, even when the SDK keeps reading', async () => {
+    const controller = new AbortController();
+    const parts: ProviderStreamPart[] = [];
+    const stream = mapMistralStream(
+      events(chunk({ content: 'a' }), chunk({ content: 'b' }), chunk({ content: 'c' }, 'stop')),
+      context,
+      controller.signal,
+    );
+    const run = async () => {
+      for await (const part of stream) {
+        parts.push(part);
+        controller.abort();
+      }
+    };
+    await expect(run()).rejects.toMatchObject({ name: 'AbortError' });
+    expect(parts).toEqual([{ type: 'text', text: 'a' }]);
+  });
 });

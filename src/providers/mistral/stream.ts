@@ -19,15 +19,21 @@ import { contentText, fromMistralFinishReason, fromMistralUsage } from './mappin
  * Throws a `connection` ProviderError when the stream ends without a finish reason (the
  * connection was cut), and a `server_error` when Mistral reports `finish_reason: 'error'`.
  * Errors of the SDK's stream itself pass through unclassified, for the adapter.
+ *
+ * Throws the signal's reason at the next event once `signal` fires: the SDK can lose its
+ * abort (after a garbage collection between events it has been seen to run the stream to
+ * its end), so the mapper checks for itself, as the OpenAI one does.
  */
 export async function* mapMistralStream(
   events: AsyncIterable<CompletionEvent>,
   context: FailureContext,
+  signal?: AbortSignal,
 ): AsyncGenerator<ProviderStreamPart, void, undefined> {
   const toolCalls = new ToolCallAssembler();
   let finishReason: FinishReason | undefined;
   let usage: UsageInfo | undefined;
   for await (const { data: chunk } of events) {
+    signal?.throwIfAborted();
     if (chunk.usage) usage = chunk.usage;
     const choice = chunk.choices[0];
     if (!choice) continue;
