@@ -1,23 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { buildCatalog, resolveModel } from './catalog/catalog.js';
-import { actualCostNano } from './catalog/estimate.js';
-import type { ModelSpec } from './catalog/types.js';
+import { resolveOptions } from './config/resolve.js';
+import type { RouterConfig } from './config/router-config.js';
 import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
-import { RouterError, type RouterErrorCode, redactSecrets } from './errors.js';
+import { RouterError } from './errors.js';
 import { AuditChain } from './events/audit-chain.js';
-import type { AuditOutcome, AuditRecord, RouteDecision, RouterEvents } from './events/types.js';
-import { type BreakerOptions, DEFAULT_BREAKER, HealthTracker } from './health/tracker.js';
+import { CallRecorder, eventEmitterOf } from './events/recorder.js';
+import type { RouteDecision, RouterEvents } from './events/types.js';
+import { HealthTracker } from './health/tracker.js';
+import { callSignal } from './pipeline/call-signal.js';
 import { compose, type Middleware, type PipelineTrace } from './pipeline/compose.js';
-import { type RouteContext, type RouterServices, STAGE_NAMES, type StageName } from './pipeline/context.js';
+import type { RouteContext, RouterServices, StageName } from './pipeline/context.js';
 import { PartQueue } from './pipeline/part-queue.js';
-import type { TenantPolicy } from './pipeline/policy.js';
-import { createAdapter, type ProviderEntry } from './providers/index.js';
+import { type PlacedMiddleware, placeMiddleware } from './pipeline/placement.js';
+import { createAdapter } from './providers/index.js';
+import { loadAdapters } from './providers/ready.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from './providers/types.js';
 import { Limiter } from './queue/limiter.js';
 import { accessStage } from './stages/access.js';
-import { budgetStage } from './stages/budget/index.js';
-import { periodOf } from './stages/budget/period.js';
+import { budgetStage, type TenantUsage, tenantUsage } from './stages/budget/index.js';
 import { cacheStage } from './stages/cache.js';
 import { executeStage } from './stages/execute.js';
 import { guardrailsStage } from './stages/guardrails.js';
@@ -27,102 +29,13 @@ import { ratelimitStage } from './stages/ratelimit.js';
 import { strategyStage } from './stages/strategy.js';
 import { tenantStage } from './stages/tenant.js';
 import { createMemoryStore } from './store/memory.js';
-import { fromNano, type Store } from './store/types.js';
-import { DEFAULT_BALANCED_WEIGHTS } from './strategies/balanced.js';
-import type { BalancedWeights } from './strategies/types.js';
+import type { Store } from './store/types.js';
 import { PolicyReferences } from './tenants/references.js';
-import { type TenantAdmin, TenantRegistry, type TenantSource } from './tenants/registry.js';
+import { type TenantAdmin, TenantRegistry } from './tenants/registry.js';
 import type { ChatRequest, ChatResult, ChatStream, StreamPart, ToolCall } from './types.js';
 
-/** Custom middleware placed at a named point of the pipeline. A bare function goes before `execute`. */
-export interface MiddlewareEntry {
-  name?: string;
-  before?: StageName;
-  after?: StageName;
-  handle: Middleware<RouteContext>;
-}
-
-/** Options of `createRouter()`. Validated once; an invalid option is `invalid_config` naming its path. */
-export interface RouterConfig {
-  /**
-   * The providers, by entry name. `openai`, `anthropic` and `mistral` entries need no
-   * `type`; any other name is an extra entry, such as a self-hosted server:
-   * `{ type: 'openai-compatible', baseURL: 'http://vllm:8000/v1' }`.
-   */
-  providers: Record<string, ProviderEntry>;
-  /** Models added to the built-in catalog, or replacing entries with the same id. */
-  models?: ModelSpec[];
-  /** Tenant policies by id, or an async source (`{ get(id) }`, cached for `tenantCacheTtlMs`). */
-  tenants?: Record<string, TenantPolicy> | TenantSource;
-  /** How long a policy from an async tenant source is cached. Default 60 000. */
-  tenantCacheTtlMs?: number;
-  /** A configured tenant whose policy serves tenant ids no source knows. Default: none (`tenant_not_found`). */
-  defaultTenant?: string;
-  /** Policy fields every tenant starts from. */
-  defaults?: Partial<TenantPolicy>;
-  /**
-   * Policy layers by tier name, between the defaults and the tenant's own policy. A
-   * policy's `tier` must be one of these keys.
-   */
-  tiers?: Record<string, Partial<TenantPolicy>>;
-  /** `max_tokens` sent when the request sets none, capped by the model's max output. Default 4096. */
-  defaultMaxTokens?: number;
-  /** Weights of the `balanced` strategy. Default `{ cost: 0.3, quality: 0.5, latency: 0.1, health: 0.1 }`. */
-  balancedWeights?: Partial<BalancedWeights>;
-  /** Custom middleware, at named points of the pipeline. */
-  middleware?: (Middleware<RouteContext> | MiddlewareEntry)[];
-  /**
-   * Derives the tenant a call is accounted to, from the whole request: return a tenant id,
-   * or undefined to keep `request.tenant`. Runs first in the `tenant` stage; every event
-   * and the audit record carry the id it returns.
-   *
-   * @example
-   * ```ts
-   * resolveTenant: async (req) => (req.user ? await orgOfUser(req.user) : undefined)
-   * ```
-   */
-  resolveTenant?: (request: ChatRequest) => string | undefined | Promise<string | undefined>;
-  /**
-   * Retries of each candidate on retryable failures (`rate_limited`, `overloaded`,
-   * `server_error`, `timeout`, `connection`), with exponential backoff and jitter from
-   * `minDelayMs` to `maxDelayMs`, never sooner than the provider's `retry-after`. A
-   * `retry-after` above `maxRetryAfterMs` moves on to the next candidate instead.
-   * Default `{ retries: 2, minDelayMs: 200, maxDelayMs: 4000, maxRetryAfterMs: 5000 }`.
-   */
-  retry?: { retries?: number; minDelayMs?: number; maxDelayMs?: number; maxRetryAfterMs?: number };
-  /**
-   * Deadline of one attempt in ms (for a stream, until its first part). Default 120 000: long
-   * enough for a long non-streamed answer, which a shorter deadline would cut and pay twice.
-   */
-  attemptTimeoutMs?: number;
-  /** When a deployment's circuit opens and how long it stays open. See `BreakerOptions`. */
-  breaker?: Partial<BreakerOptions>;
-  /** The clock (epoch ms) for periods, windows, cooldowns and timestamps. Default `Date.now`; inject one in tests. */
-  clock?: () => number;
-  /**
-   * `chain: true` links each tenant's audit records into a hash chain: every record gets
-   * `prevHash` and `hash` (SHA-256 over its canonical JSON); check stored records with
-   * `verifyAuditChain()`. The chain is per router instance.
-   */
-  audit?: { chain?: boolean };
-  /** Where budgets, rate limits and usage live. Default: this process's memory (`createMemoryStore()`). */
-  store?: Store;
-  /**
-   * `maxInFlight`: a router-wide cap on calls in flight. When it is reached, calls wait in
-   * weighted fair queues, one per tenant (`weight` in the policy), of at most
-   * `maxQueuePerTenant` calls (default 1000; a full queue is `rate_limited`).
-   * `perProvider`: a cap on requests in flight to one provider entry
-   * (`{ anthropic: 20 }`); attempts beyond it wait in arrival order, within their deadline.
-   * Default: no caps.
-   */
-  concurrency?: { maxInFlight?: number; maxQueuePerTenant?: number; perProvider?: Record<string, number> };
-  /**
-   * When `tenant.noisy` fires: a tenant holding more than `share` of in-flight plus queued
-   * calls, or whose request rate passes `rateFactor` times its own baseline; once per
-   * `windowMs`. Default `{ share: 0.5, rateFactor: 3, windowMs: 60_000 }`.
-   */
-  noisyNeighbor?: { share?: number; rateFactor?: number; windowMs?: number };
-}
+export type { MiddlewareEntry, RouterConfig } from './config/router-config.js';
+export type { TenantUsage } from './stages/budget/index.js';
 
 /** A router: build one at start-up, share it across requests. See `createRouter()`. */
 export interface Router {
@@ -161,22 +74,7 @@ export interface Router {
   close(): Promise<void>;
 }
 
-/** A tenant's spend and usage in its current budget period. */
-export interface TenantUsage {
-  tenant: string;
-  /** The period's id: `2026-11-23` (day), `2026-11-23T10` (hour), `W2026-11-23` (week from Monday), `2026-11` (month), `total`. */
-  period: string;
-  spentUsd: number;
-  limitUsd?: number;
-  /** Held by calls in flight. */
-  reservedUsd: number;
-  inputTokens: number;
-  outputTokens: number;
-  /** Calls settled in the period. */
-  requests: number;
-}
-
-const BUILTIN_STAGES: readonly [StageName, Middleware<RouteContext>][] = [
+const BUILTIN_STAGES: readonly (readonly [StageName, Middleware<RouteContext>])[] = [
   ['tenant', tenantStage],
   ['access', accessStage],
   ['guardrails', guardrailsStage],
@@ -188,17 +86,6 @@ const BUILTIN_STAGES: readonly [StageName, Middleware<RouteContext>][] = [
   ['queue', queueStage],
   ['execute', executeStage],
 ];
-
-/** Codes of calls the router refused before any provider answered: audited as `denied`. */
-const DENIAL_CODES: ReadonlySet<RouterErrorCode> = new Set([
-  'invalid_request',
-  'tenant_not_found',
-  'policy_denied',
-  'guardrail_blocked',
-  'rate_limited',
-  'budget_exceeded',
-  'no_eligible_model',
-]);
 
 /**
  * Creates a router. Validates every option at once and throws `invalid_config` naming the
@@ -223,13 +110,20 @@ export function createRouter(config: RouterConfig): Router {
   return new RouterImpl(config);
 }
 
+/**
+ * The wiring of one router: adapters, catalog, tenants, store and health built from the
+ * resolved options; the stages composed; and each call's lifecycle (validate, deadline,
+ * pipeline, answer, events). What a call does lives in the stages; how it ends is recorded
+ * by `CallRecorder`.
+ */
 class RouterImpl implements Router {
   readonly tenants: TenantRegistry;
   private readonly events = new EventEmitter<RouterEvents>();
   private readonly services: RouterServices;
+  private readonly recorder: CallRecorder;
   private readonly pipeline: (ctx: RouteContext, trace?: PipelineTrace) => Promise<void>;
-  /** The pipeline's entries, in order: stage names, and custom middleware's, for errors. */
-  private readonly pipelineNames: { name: string; custom: boolean }[];
+  /** The pipeline's entries, in order, for errors that name where it stopped. */
+  private readonly pipelineNames: readonly Omit<PlacedMiddleware, 'handle'>[];
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
   /** Until every adapter is ready: calls wait for it, so no SDK import is timed as an attempt. */
@@ -241,27 +135,12 @@ class RouterImpl implements Router {
     const adapters = new Map<string, ProviderAdapter>();
     for (const [name, entry] of Object.entries(config.providers))
       adapters.set(name, createAdapter(name, entry));
-    (config.models ?? []).forEach((model, i) => {
-      if (!adapters.has(model.provider)) {
-        throw new RouterError(
-          'invalid_config',
-          `models[${i}].provider '${model.provider}' is not a configured provider (configured: ${[...adapters.keys()].join(', ')})`,
-        );
-      }
-    });
-    if (config.defaultTenant !== undefined && config.tenants && typeof config.tenants.get !== 'function') {
-      if (!(config.defaultTenant in config.tenants)) {
-        throw new RouterError(
-          'invalid_config',
-          `defaultTenant '${config.defaultTenant}' is not one of the configured tenants`,
-        );
-      }
-    }
+    const providers = new Set(adapters.keys());
+    const options = resolveOptions(config, providers);
     this.loading = loadAdapters(adapters).then((problem) => {
       this.loading = undefined;
       this.setupError = problem;
     });
-    const providers = new Set(adapters.keys());
     const catalog = buildCatalog(config.models ?? [], providers);
     const references = new PolicyReferences(providers, catalog);
     this.tenants = new TenantRegistry({
@@ -269,7 +148,7 @@ class RouterImpl implements Router {
       defaults: config.defaults,
       tiers: config.tiers,
       defaultTenant: config.defaultTenant,
-      ttlMs: config.tenantCacheTtlMs ?? 60_000,
+      ttlMs: options.tenantCacheTtlMs,
       check: (policy, where, own) => references.problem(policy, where, own),
       catalogFor: (models) => {
         const own = new Map(catalog);
@@ -277,43 +156,33 @@ class RouterImpl implements Router {
         return own;
       },
     });
-    const now = config.clock ?? Date.now;
-    const chain = config.audit?.chain ? new AuditChain() : undefined;
-    const health = new HealthTracker(now, { ...DEFAULT_BREAKER, ...config.breaker });
-    const events = this.events;
+    const { now } = options;
+    const emit = eventEmitterOf(this.events, config.audit?.chain ? new AuditChain() : undefined);
     this.services = {
       catalog,
       adapters,
-      health,
+      health: new HealthTracker(now, options.breaker),
       store: (config.store as Store | undefined) ?? createMemoryStore({ now }),
-      concurrency:
-        config.concurrency?.maxInFlight === undefined
-          ? undefined
-          : {
-              maxInFlight: config.concurrency.maxInFlight,
-              maxQueuePerTenant: config.concurrency.maxQueuePerTenant ?? 1_000,
-            },
-      providerLimits: providerLimits(config.concurrency?.perProvider, providers),
-      noisyNeighbor: { share: 0.5, rateFactor: 3, windowMs: 60_000, ...config.noisyNeighbor },
-      retry: { retries: 2, minDelayMs: 200, maxDelayMs: 4_000, maxRetryAfterMs: 5_000, ...config.retry },
-      attemptTimeoutMs: config.attemptTimeoutMs ?? 120_000,
+      concurrency: options.concurrency,
+      providerLimits: new Map(
+        Object.entries(options.perProvider).map(([name, max]) => [name, new Limiter(max)]),
+      ),
+      noisyNeighbor: options.noisyNeighbor,
+      retry: options.retry,
+      attemptTimeoutMs: options.attemptTimeoutMs,
       resolvePolicy: (tenant) => this.tenants.resolve(tenant),
       resolveTenant: config.resolveTenant,
       random: Math.random,
-      defaultMaxTokens: config.defaultMaxTokens ?? 4096,
-      weights: { ...DEFAULT_BALANCED_WEIGHTS, ...config.balancedWeights },
-      emit: (event, build) => {
-        if (events.listenerCount(event) === 0) return;
-        const payload = build();
-        if (chain && event === 'audit') chain.link(payload as AuditRecord);
-        safeEmit(events, event, payload);
-      },
+      defaultMaxTokens: options.defaultMaxTokens,
+      weights: options.weights,
+      emit,
       now,
     };
+    this.recorder = new CallRecorder(emit, now);
     this.services.store.onError?.((error, failOpen) =>
-      this.services.emit('store.error', () => ({ timestamp: now(), message: error.message, failOpen })),
+      emit('store.error', () => ({ timestamp: now(), message: error.message, failOpen })),
     );
-    const placed = placeMiddleware(config.middleware ?? []);
+    const placed = placeMiddleware(BUILTIN_STAGES, config.middleware ?? []);
     this.pipeline = compose(placed.map((p) => p.handle));
     this.pipelineNames = placed.map(({ name, custom }) => ({ name, custom }));
   }
@@ -342,6 +211,23 @@ class RouterImpl implements Router {
     if (this.setupError) throw this.setupError;
   }
 
+  async explain(request: ChatRequest): Promise<RouteDecision> {
+    const ctx = this.newContext(this.validate(request), 'explain', undefined);
+    await this.runPipeline(ctx);
+    return ctx.decision!;
+  }
+
+  async usage(tenant: string): Promise<TenantUsage> {
+    const policy = await this.tenants.resolve(tenant);
+    return tenantUsage(this.services.store, tenant, policy.budget, this.services.now());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    this.events.removeAllListeners();
+  }
+
   stream(request: ChatRequest): ChatStream {
     const controller = new AbortController();
     const parts = new PartQueue<StreamPart>(() =>
@@ -364,35 +250,6 @@ class RouterImpl implements Router {
     return { id, result, [Symbol.asyncIterator]: () => parts[Symbol.asyncIterator]() };
   }
 
-  async explain(request: ChatRequest): Promise<RouteDecision> {
-    const ctx = this.newContext(this.validate(request), 'explain', undefined);
-    await this.runPipeline(ctx);
-    return ctx.decision!;
-  }
-
-  async usage(tenant: string): Promise<TenantUsage> {
-    const policy = await this.tenants.resolve(tenant);
-    const spec = policy.budget;
-    const period = periodOf(spec?.period ?? 'total', this.services.now());
-    const state = await this.services.store.read(`budget:{${tenant}}:tenant:${period.id}`);
-    return {
-      tenant,
-      period: period.id,
-      spentUsd: fromNano(state.spent),
-      ...(spec && { limitUsd: spec.limitUsd }),
-      reservedUsd: fromNano(state.reserved),
-      inputTokens: state.inputTokens,
-      outputTokens: state.outputTokens,
-      requests: state.requests,
-    };
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
-    this.events.removeAllListeners();
-  }
-
   private track<T>(promise: Promise<T>): Promise<T> {
     this.inFlight.add(promise);
     const untrack = () => this.inFlight.delete(promise);
@@ -406,13 +263,13 @@ class RouterImpl implements Router {
     try {
       if (this.setupError) throw this.unusable(ctx);
       await this.runPipeline(ctx);
-      const result = this.buildResult(ctx, ctx.response!, undefined);
-      this.succeed(ctx, result);
+      const result = this.recorder.buildResult(ctx, ctx.response!, undefined);
+      this.recorder.succeed(ctx, result);
       return result;
     } catch (error) {
-      throw this.fail(ctx, error);
+      throw this.recorder.fail(ctx, error);
     } finally {
-      disposeSignal(ctx);
+      ctx.dispose?.();
     }
   }
 
@@ -452,17 +309,17 @@ class RouterImpl implements Router {
         ...(finish?.refusal !== undefined && { refusal: finish.refusal }),
         ...((finish === undefined || finish.usageReported === false) && { usageReported: false }),
       };
-      const result = this.buildResult(ctx, response, ttftMs);
-      this.succeed(ctx, result);
+      const result = this.recorder.buildResult(ctx, response, ttftMs);
+      this.recorder.succeed(ctx, result);
       parts.end();
       return result;
     } catch (error) {
-      const failure = this.fail(ctx, error);
+      const failure = this.recorder.fail(ctx, error);
       parts.push({ type: 'error', error: failure instanceof Error ? failure : new Error(String(failure)) });
       parts.end(failure);
       throw failure;
     } finally {
-      disposeSignal(ctx);
+      ctx.dispose?.();
     }
   }
 
@@ -523,13 +380,13 @@ class RouterImpl implements Router {
       valid = this.validate(request);
     } catch (error) {
       const tenant = typeof request?.tenant === 'string' ? request.tenant : '';
-      this.auditEarlyFailure(error as RouterError, tenant, startedAt, mode === 'stream');
+      this.recorder.auditEarlyFailure(error as RouterError, tenant, startedAt, mode === 'stream');
       throw error;
     }
     const ctx = this.newContext(valid, mode, controller, startedAt);
     if (ctx.signal?.aborted) {
-      disposeSignal(ctx);
-      throw this.fail(ctx, ctx.signal.reason);
+      ctx.dispose?.();
+      throw this.recorder.fail(ctx, ctx.signal.reason);
     }
     return ctx;
   }
@@ -575,328 +432,8 @@ class RouterImpl implements Router {
       stream: undefined,
       error: undefined,
       locals: {},
+      dispose: signal?.dispose,
     };
-    if (signal) disposers.set(ctx, signal.dispose);
     return ctx;
-  }
-
-  private buildResult(ctx: RouteContext, response: ProviderResponse, ttftMs: number | undefined): ChatResult {
-    const { model } = ctx.served!.candidate;
-    return {
-      id: ctx.requestId,
-      tenant: ctx.tenant,
-      text: response.content,
-      message: {
-        role: 'assistant',
-        content: response.content,
-        ...(response.toolCalls && response.toolCalls.length > 0 && { toolCalls: response.toolCalls }),
-      },
-      finishReason: response.finishReason,
-      model: model.id,
-      provider: model.provider,
-      ...(model.region !== undefined && { region: model.region }),
-      usage: response.usage,
-      costUsd: ctx.cached
-        ? 0
-        : fromNano(ctx.billedNano ?? actualCostNano(model, response.usage) + ctx.cancelledCostNano),
-      cached: ctx.cached,
-      latencyMs: performance.now() - ctx.startedAt,
-      ...(response.usageReported === false && !ctx.cached && { usageEstimated: true as const }),
-      ...(ttftMs !== undefined && { ttftMs }),
-      ...(response.refusal !== undefined && { refusal: response.refusal }),
-      attempts: ctx.attempts,
-    };
-  }
-
-  private succeed(ctx: RouteContext, result: ChatResult): void {
-    this.services.emit('request.completed', () => ({
-      requestId: ctx.requestId,
-      tenant: ctx.tenant,
-      timestamp: this.services.now(),
-      model: result.model,
-      provider: result.provider,
-      finishReason: result.finishReason,
-      usage: result.usage,
-      costUsd: result.costUsd,
-      latencyMs: result.latencyMs,
-      ...(result.ttftMs !== undefined && { ttftMs: result.ttftMs }),
-      cached: result.cached,
-      attempts: result.attempts,
-    }));
-    this.services.emit('audit', () => {
-      const record = this.auditBase(ctx, 'success', result.latencyMs);
-      record.model = result.model;
-      record.provider = result.provider;
-      record.finishReason = result.finishReason;
-      if (result.region !== undefined) record.region = result.region;
-      if (ctx.served?.credentialId !== undefined) record.credentialId = ctx.served.credentialId;
-      record.usage = result.usage;
-      record.costUsd = result.costUsd;
-      if (result.usageEstimated) record.usageEstimated = true;
-      if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs;
-      record.cached = result.cached;
-      const cap = costCap(ctx);
-      if (cap !== undefined) {
-        record.costCapUsd = cap;
-        record.overCap = result.costUsd > cap;
-      }
-      if (ctx.policy?.captureContent) record.content = { messages: ctx.messages, text: result.text };
-      return record;
-    });
-  }
-
-  /** Ends a call in error: events and audit; returns what to throw. */
-  private fail(ctx: RouteContext, thrown: unknown): RouterError {
-    const routerError = RouterError.isInstance(thrown) ? thrown : internalError(ctx, thrown);
-    const { code } = routerError;
-    const latencyMs = performance.now() - ctx.startedAt;
-    ctx.error = routerError;
-    const denied = DENIAL_CODES.has(code);
-    if (denied) {
-      this.services.emit('policy.denied', () => ({
-        requestId: ctx.requestId,
-        tenant: ctx.tenant,
-        timestamp: this.services.now(),
-        code: routerError.code,
-        reason: routerError.message,
-      }));
-    }
-    this.services.emit('request.failed', () => ({
-      requestId: ctx.requestId,
-      tenant: ctx.tenant,
-      timestamp: this.services.now(),
-      code,
-      message: routerError.message,
-      attempts: ctx.attempts,
-      latencyMs,
-    }));
-    this.services.emit('audit', () => {
-      const last = ctx.attempts.at(-1);
-      const model = last ? ctx.catalog.get(last.model) : undefined;
-      return {
-        ...this.auditBase(ctx, denied ? 'denied' : 'failed', latencyMs),
-        // What the budget charged: the reservation of a stream that ended early, else 0.
-        costUsd: fromNano(ctx.billedNano ?? 0),
-        errorCode: code,
-        ...(model && { model: model.id, provider: model.provider }),
-        ...(model?.region !== undefined && { region: model.region }),
-      };
-    });
-    return routerError;
-  }
-
-  private auditBase(ctx: RouteContext, outcome: AuditOutcome, latencyMs: number): AuditRecord {
-    const { request } = ctx;
-    // Built field by field, not with conditional spreads: it runs on every call with a listener.
-    const record: AuditRecord = {
-      requestId: ctx.requestId,
-      timestamp: ctx.timestamp,
-      tenant: ctx.tenant,
-      outcome,
-      costUsd: 0,
-      latencyMs,
-      cached: false,
-      attempts: ctx.attempts,
-      fallbacks: ctx.fallbacks,
-      stream: ctx.mode === 'stream',
-    };
-    if (request.user !== undefined) record.user = request.user;
-    if (request.role !== undefined) record.role = request.role;
-    if (request.tags !== undefined) record.tags = request.tags;
-    if (ctx.strategy !== undefined) record.strategy = ctx.strategy;
-    if (ctx.queueWaitMs > 0) record.queueWaitMs = ctx.queueWaitMs;
-    if (ctx.guardrailsTriggered.length > 0) record.guardrails = ctx.guardrailsTriggered;
-    return record;
-  }
-
-  /** The audit record of a call refused before it had a context (invalid request, closed router). */
-  private auditEarlyFailure(error: RouterError, tenant: string, startedAt: number, stream: boolean): void {
-    const timestamp = this.services.now();
-    const requestId = randomUUID();
-    const latencyMs = performance.now() - startedAt;
-    this.services.emit('request.failed', () => ({
-      requestId,
-      tenant,
-      timestamp,
-      code: error.code,
-      message: error.message,
-      attempts: [],
-      latencyMs,
-    }));
-    this.services.emit('audit', () => ({
-      requestId,
-      timestamp,
-      tenant,
-      outcome: error.code === 'invalid_request' ? 'denied' : 'failed',
-      errorCode: error.code,
-      costUsd: 0,
-      latencyMs,
-      cached: false,
-      attempts: [],
-      fallbacks: [],
-      stream,
-    }));
-  }
-}
-
-/**
- * Anything but a `RouterError` that escaped the pipeline, coded `internal`: thrown by host
- * code (custom middleware, a guardrail's `check`, a tenant source, `resolveTenant`) or a bug.
- * The original is the `cause`; its message, stripped of anything shaped like a key, is quoted.
- */
-function internalError(ctx: RouteContext, thrown: unknown): RouterError {
-  const detail = redactSecrets(
-    thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown),
-  );
-  return new RouterError('internal', `the call failed outside the router's stages: ${detail}`, {
-    tenant: ctx.tenant,
-    requestId: ctx.requestId,
-    cause: thrown,
-  });
-}
-
-/** The cost cap in force: the lower of the request's `maxCost` and the policy's `maxCostPerRequest`. */
-function costCap(ctx: RouteContext): number | undefined {
-  const a = ctx.request.maxCost;
-  const b = ctx.policy?.maxCostPerRequest;
-  if (a === undefined) return b;
-  return b === undefined ? a : Math.min(a, b);
-}
-
-/**
- * Waits for every adapter to be ready; returns one `invalid_config` error naming each entry
- * that cannot serve calls (its SDK package missing, its client refused), or undefined.
- */
-async function loadAdapters(
-  adapters: ReadonlyMap<string, ProviderAdapter>,
-): Promise<RouterError | undefined> {
-  const entries = [...adapters];
-  const outcomes = await Promise.allSettled(entries.map(([, adapter]) => adapter.ready?.()));
-  const problems: string[] = [];
-  outcomes.forEach((outcome, i) => {
-    if (outcome.status === 'fulfilled') return;
-    const reason: unknown = outcome.reason;
-    const detail = redactSecrets(reason instanceof Error ? reason.message : String(reason));
-    problems.push(`providers.${entries[i]![0]} cannot be used: ${detail}`);
-  });
-  return problems.length === 0 ? undefined : new RouterError('invalid_config', problems.join('; '));
-}
-
-/** One limiter per provider entry that has a cap; a cap on an unknown entry is `invalid_config`. */
-function providerLimits(
-  caps: Record<string, number> | undefined,
-  providers: ReadonlySet<string>,
-): Map<string, Limiter> {
-  const limits = new Map<string, Limiter>();
-  for (const [name, max] of Object.entries(caps ?? {})) {
-    if (!providers.has(name)) {
-      throw new RouterError(
-        'invalid_config',
-        `concurrency.perProvider.${name} names no configured provider (configured: ${[...providers].join(', ')})`,
-      );
-    }
-    limits.set(name, new Limiter(max));
-  }
-  return limits;
-}
-
-/** Clean-up of each call's deadline timer and signal listener. */
-const disposers = new WeakMap<RouteContext, () => void>();
-
-/**
- * The call's own signal: aborts with a `RouterError` — `aborted` when the caller's signal
- * (or the stream's consumer) aborts, `timeout` at the deadline. Undefined when the call has
- * neither, so a plain call allocates nothing.
- */
-function callSignal(
-  request: ChatRequest,
-  requestId: string,
-  controller: AbortController | undefined,
-): { signal: AbortSignal; dispose: () => void } | undefined {
-  const { signal: callerSignal, timeoutMs } = request;
-  if (!controller && !callerSignal && timeoutMs === undefined) return undefined;
-  const own = controller ?? new AbortController();
-  const onAbort = () =>
-    own.abort(
-      new RouterError('aborted', 'the call was aborted by its signal', { tenant: request.tenant, requestId }),
-    );
-  if (callerSignal?.aborted) onAbort();
-  else callerSignal?.addEventListener('abort', onAbort, { once: true });
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(
-          () =>
-            own.abort(
-              new RouterError('timeout', `the call passed its deadline of ${timeoutMs} ms (timeoutMs)`, {
-                tenant: request.tenant,
-                requestId,
-              }),
-            ),
-          timeoutMs,
-        );
-  return {
-    signal: own.signal,
-    dispose: () => {
-      if (timer !== undefined) clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-function disposeSignal(ctx: RouteContext): void {
-  disposers.get(ctx)?.();
-}
-
-/** Orders the built-in stages and custom middleware by stage name, each with a name for errors. */
-function placeMiddleware(
-  custom: readonly (Middleware<RouteContext> | MiddlewareEntry)[],
-): { name: string; custom: boolean; handle: Middleware<RouteContext> }[] {
-  const rank = (stage: StageName) => STAGE_NAMES.indexOf(stage);
-  // Each entry gets a position on the stage scale: built-ins at their rank, custom
-  // middleware just before or after its named stage, in the order given.
-  const placed: {
-    position: number;
-    seq: number;
-    name: string;
-    custom: boolean;
-    handle: Middleware<RouteContext>;
-  }[] = BUILTIN_STAGES.map(([name, handle], seq) => ({
-    position: rank(name),
-    seq,
-    name,
-    custom: false,
-    handle,
-  }));
-  custom.forEach((entry, i) => {
-    const seq = BUILTIN_STAGES.length + i;
-    const handle = typeof entry === 'function' ? entry : entry.handle;
-    // A bare function is known by its own name; an entry by its `name` (its `handle` is named "handle").
-    const given = typeof entry === 'function' ? entry.name : entry.name;
-    const name = given ? `middleware[${i}] (${given})` : `middleware[${i}]`;
-    const position =
-      typeof entry === 'function'
-        ? rank('execute') - 0.5
-        : entry.after !== undefined
-          ? rank(entry.after) + 0.5
-          : rank(entry.before ?? 'execute') - 0.5;
-    placed.push({ position, seq, name, custom: true, handle });
-  });
-  return placed.sort((a, b) => a.position - b.position || a.seq - b.seq);
-}
-
-function safeEmit<K extends keyof RouterEvents>(
-  events: EventEmitter<RouterEvents>,
-  event: K,
-  payload: RouterEvents[K][0],
-): void {
-  try {
-    (events.emit as (event: K, payload: RouterEvents[K][0]) => boolean)(event, payload);
-  } catch (error) {
-    // A host's listener must not fail the call it observes, nor crash the process.
-    process.emitWarning(
-      `routeplane: a '${String(event)}' listener threw: ${String(error)}`,
-      'RouterListenerWarning',
-    );
   }
 }

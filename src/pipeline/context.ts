@@ -140,4 +140,6 @@ export interface RouteContext {
   /** Set when the call ends in error, before outer stages see it unwind. */
   error: RouterError | undefined;
   locals: Record<string, unknown>;
+  /** Clears the call's deadline timer and signal listener; the router calls it as the call ends. */
+  dispose: (() => void) | undefined;
 }

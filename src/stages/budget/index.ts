@@ -5,7 +5,7 @@ import { afterAnswer } from '../../pipeline/after-stream.js';
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
-import { fromNano, toNano, toNanoCeil } from '../../store/types.js';
+import { fromNano, type Store, toNano, toNanoCeil } from '../../store/types.js';
 import type { Usage } from '../../types.js';
 import { periodOf } from './period.js';
 
@@ -60,6 +60,50 @@ export const budgetStage: Middleware<RouteContext> = async (ctx, next) => {
   await afterAnswer(ctx, (usage) => settle(ctx, accounts, held, usage));
 };
 
+/** The store key of a budget. `{tenant}` is a Redis Cluster hash tag: a tenant's keys share a slot. */
+function budgetKey(tenant: string, who: string, period: string): string {
+  return `budget:{${tenant}}:${who}:${period}`;
+}
+
+/**
+ * A tenant's spend and usage in its current budget period (`total` when it has no budget),
+ * from the store: what `router.usage()` returns.
+ */
+export async function tenantUsage(
+  store: Store,
+  tenant: string,
+  spec: BudgetSpec | undefined,
+  now: number,
+): Promise<TenantUsage> {
+  const period = periodOf(spec?.period ?? 'total', now);
+  const state = await store.read(budgetKey(tenant, 'tenant', period.id));
+  return {
+    tenant,
+    period: period.id,
+    spentUsd: fromNano(state.spent),
+    ...(spec && { limitUsd: spec.limitUsd }),
+    reservedUsd: fromNano(state.reserved),
+    inputTokens: state.inputTokens,
+    outputTokens: state.outputTokens,
+    requests: state.requests,
+  };
+}
+
+/** A tenant's spend and usage in its current budget period. */
+export interface TenantUsage {
+  tenant: string;
+  /** The period's id: `2026-11-23` (day), `2026-11-23T10` (hour), `W2026-11-23` (week from Monday), `2026-11` (month), `total`. */
+  period: string;
+  spentUsd: number;
+  limitUsd?: number;
+  /** Held by calls in flight. */
+  reservedUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Calls settled in the period. */
+  requests: number;
+}
+
 function accountsOf(ctx: RouteContext): Account[] {
   const policy = ctx.policy!;
   const now = ctx.services.now();
@@ -72,8 +116,7 @@ function accountsOf(ctx: RouteContext): Account[] {
       ...(subject !== undefined && { subject }),
       spec,
       period: period.id,
-      // {tenant} is a Redis Cluster hash tag: a tenant's keys share a slot.
-      key: `budget:{${tenant}}:${who}:${period.id}`,
+      key: budgetKey(tenant, who, period.id),
       limit: spec ? toNano(spec.limitUsd) : Number.POSITIVE_INFINITY,
       ttlMs: Number.isFinite(period.endsAt) ? period.endsAt - now + 3_600_000 : undefined,
     };
