@@ -61,6 +61,11 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 2_000
   }
 }
 
+/** Resolves once the emulator has received the call's first request. */
+function sentUpstream(): Promise<void> {
+  return waitFor(() => emu.requests.length > 0, 'the request reached the emulator');
+}
+
 /** Runs one case; resolves with the call's error code (or 'ok' for a hedge that lost). */
 async function run(mode: 'complete' | 'stream', provider: Provider, how: How, when: When): Promise<string> {
   const { router, audits } = routerFor(provider, how);
@@ -75,18 +80,20 @@ async function run(mode: 'complete' | 'stream', provider: Provider, how: How, wh
     tenant: 'acme',
     messages: [{ role: 'user' as const, content: 'Tell me a long story.' }],
     ...(how === 'abort' && { signal: controller.signal }),
-    ...(how === 'deadline' && { timeoutMs: when === 'before' ? 60 : 120 }),
+    // Long enough for the request to reach the emulator on a loaded machine, well before the
+    // first part (3 s away) or the end of the stream (60 tokens of 15 ms).
+    ...(how === 'deadline' && { timeoutMs: when === 'before' ? 400 : 450 }),
   };
   let outcome = 'ok';
   try {
     if (mode === 'complete') {
-      if (how === 'abort') setTimeout(() => controller.abort(), 60);
+      if (how === 'abort') void sentUpstream().then(() => controller.abort());
       await router.complete(request);
     } else {
       const stream = router.stream(request);
       const iterator = stream[Symbol.asyncIterator]();
-      if (how === 'abort' && when === 'before') setTimeout(() => controller.abort(), 60);
-      if (how === 'break' && when === 'before') setTimeout(() => void iterator.return?.(), 60);
+      if (how === 'abort' && when === 'before') void sentUpstream().then(() => controller.abort());
+      if (how === 'break' && when === 'before') void sentUpstream().then(() => iterator.return?.());
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
