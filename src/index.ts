@@ -5,14 +5,6 @@
  * @module routeplane
  */
 
-export type { CachedAnswer } from './cache/answer.js';
-export {
-  createMemorySemanticIndex,
-  createSemanticCacheMiddleware,
-  type Embedder,
-  type SemanticCacheOptions,
-  type SemanticIndex,
-} from './cache/semantic.js';
 export { BUILTIN_MODELS, CATALOG_DATE } from './catalog/models.js';
 export type {
   ModelCapability,
@@ -99,7 +91,7 @@ export type {
   ProviderStreamPart,
   ProviderType,
 } from './providers/types.js';
-export type { Limiter } from './queue/limiter.js';
+export type { Limiter } from './resilience/limiter.js';
 export {
   createRouter,
   type MiddlewareEntry,
@@ -107,6 +99,14 @@ export {
   type RouterConfig,
   type TenantUsage,
 } from './router.js';
+export type { CachedAnswer } from './stages/cache/answer.js';
+export {
+  createMemorySemanticIndex,
+  createSemanticCacheMiddleware,
+  type Embedder,
+  type SemanticCacheOptions,
+  type SemanticIndex,
+} from './stages/cache/semantic.js';
 export { createMemoryStore } from './store/memory.js';
 export type { BudgetState, RateResult, ReserveResult, SettleUsage, Store } from './store/types.js';
 export type { BalancedWeights, Candidate, HealthView, ModelHealth, Ranked } from './strategies/types.js';

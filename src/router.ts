@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { buildCatalog, resolveModel } from './catalog/catalog.js';
-import { resolveOptions } from './config/resolve.js';
+import { type ResolvedOptions, resolveOptions } from './config/resolve.js';
 import type { RouterConfig } from './config/router-config.js';
 import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
 import { RouterError } from './errors.js';
@@ -17,14 +17,14 @@ import { type PlacedMiddleware, placeMiddleware } from './pipeline/placement.js'
 import { createAdapter } from './providers/index.js';
 import { loadAdapters } from './providers/ready.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from './providers/types.js';
-import { Limiter } from './queue/limiter.js';
+import { Limiter } from './resilience/limiter.js';
 import { accessStage } from './stages/access.js';
 import { budgetStage, type TenantUsage, tenantUsage } from './stages/budget/index.js';
-import { cacheStage } from './stages/cache.js';
+import { createCacheStage } from './stages/cache/index.js';
 import { executeStage } from './stages/execute.js';
 import { guardrailsStage } from './stages/guardrails.js';
 import { promptStage } from './stages/prompt.js';
-import { queueStage } from './stages/queue.js';
+import { createQueueStage } from './stages/queue/index.js';
 import { ratelimitStage } from './stages/ratelimit.js';
 import { strategyStage } from './stages/strategy.js';
 import { tenantStage } from './stages/tenant.js';
@@ -74,18 +74,21 @@ export interface Router {
   close(): Promise<void>;
 }
 
-const BUILTIN_STAGES: readonly (readonly [StageName, Middleware<RouteContext>])[] = [
-  ['tenant', tenantStage],
-  ['access', accessStage],
-  ['guardrails', guardrailsStage],
-  ['prompt', promptStage],
-  ['cache', cacheStage],
-  ['ratelimit', ratelimitStage],
-  ['strategy', strategyStage],
-  ['budget', budgetStage],
-  ['queue', queueStage],
-  ['execute', executeStage],
-];
+/** The built-in stages of one router, in pipeline order; stages with state get their own. */
+function builtinStages(options: ResolvedOptions): (readonly [StageName, Middleware<RouteContext>])[] {
+  return [
+    ['tenant', tenantStage],
+    ['access', accessStage],
+    ['guardrails', guardrailsStage],
+    ['prompt', promptStage],
+    ['cache', createCacheStage({ now: options.now })],
+    ['ratelimit', ratelimitStage],
+    ['strategy', strategyStage],
+    ['budget', budgetStage],
+    ['queue', createQueueStage(options)],
+    ['execute', executeStage],
+  ];
+}
 
 /**
  * Creates a router. Validates every option at once and throws `invalid_config` naming the
@@ -163,11 +166,9 @@ class RouterImpl implements Router {
       adapters,
       health: new HealthTracker(now, options.breaker),
       store: (config.store as Store | undefined) ?? createMemoryStore({ now }),
-      concurrency: options.concurrency,
       providerLimits: new Map(
         Object.entries(options.perProvider).map(([name, max]) => [name, new Limiter(max)]),
       ),
-      noisyNeighbor: options.noisyNeighbor,
       retry: options.retry,
       attemptTimeoutMs: options.attemptTimeoutMs,
       resolvePolicy: (tenant) => this.tenants.resolve(tenant),
@@ -182,7 +183,7 @@ class RouterImpl implements Router {
     this.services.store.onError?.((error, failOpen) =>
       emit('store.error', () => ({ timestamp: now(), message: error.message, failOpen })),
     );
-    const placed = placeMiddleware(BUILTIN_STAGES, config.middleware ?? []);
+    const placed = placeMiddleware(builtinStages(options), config.middleware ?? []);
     this.pipeline = compose(placed.map((p) => p.handle));
     this.pipelineNames = placed.map(({ name, custom }) => ({ name, custom }));
   }

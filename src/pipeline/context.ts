@@ -2,7 +2,7 @@ import type { ResolvedModel } from '../catalog/types.js';
 import type { ProviderErrorCode, RouterError } from '../errors.js';
 import type { ExcludedModel, RouteDecision, RouterEvents } from '../events/types.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../providers/types.js';
-import type { Limiter } from '../queue/limiter.js';
+import type { Limiter } from '../resilience/limiter.js';
 import type { Store } from '../store/types.js';
 import type { Candidate, ModelHealth, Ranked } from '../strategies/types.js';
 import type { Attempt, ChatRequest, Message, ResponseFormat, StrategyName } from '../types.js';
@@ -51,10 +51,6 @@ export interface RouterServices {
   readonly store: Store;
   /** Per provider entry: its concurrency cap (`concurrency.perProvider`), for the execute stage. */
   readonly providerLimits: ReadonlyMap<string, Limiter>;
-  /** Router-wide concurrency, for the queue stage; undefined when unlimited. */
-  readonly concurrency: { maxInFlight: number; maxQueuePerTenant: number } | undefined;
-  /** When a tenant counts as noisy, for the queue stage. */
-  readonly noisyNeighbor: { share: number; rateFactor: number; windowMs: number };
   readonly defaultMaxTokens: number;
   readonly weights: { cost: number; quality: number; latency: number; health: number };
   emit<K extends keyof RouterEvents>(event: K, build: () => RouterEvents[K][0]): void;

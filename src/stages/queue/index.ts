@@ -1,28 +1,14 @@
-import { RouterError } from '../errors.js';
-import type { Middleware } from '../pipeline/compose.js';
-import type { RouteContext, RouterServices } from '../pipeline/context.js';
-import { FairQueue, type Slot } from '../queue/fair-queue.js';
-import { NoisyNeighbors } from '../queue/noisy.js';
+import { RouterError } from '../../errors.js';
+import type { Middleware } from '../../pipeline/compose.js';
+import type { RouteContext } from '../../pipeline/context.js';
+import { FairQueue, type Slot } from './fair-queue.js';
+import { NoisyNeighbors } from './noisy.js';
 
-/** One router's scheduler and noisy-neighbour detector. */
-interface QueueState {
-  queue: FairQueue;
-  noisy: NoisyNeighbors;
-}
-
-/** Per router (keyed by its services), created on its first call. */
-const states = new WeakMap<RouterServices, QueueState>();
-
-function stateOf(services: RouterServices, limits: NonNullable<RouterServices['concurrency']>): QueueState {
-  let state = states.get(services);
-  if (!state) {
-    state = {
-      queue: new FairQueue(limits),
-      noisy: new NoisyNeighbors(services.noisyNeighbor, () => services.now()),
-    };
-    states.set(services, state);
-  }
-  return state;
+/** What the queue stage needs: the router's concurrency cap, when to call a tenant noisy, its clock. */
+export interface QueueStageOptions {
+  concurrency: { maxInFlight: number; maxQueuePerTenant: number } | undefined;
+  noisyNeighbor: { share: number; rateFactor: number; windowMs: number };
+  now: () => number;
 }
 
 /**
@@ -39,13 +25,24 @@ function stateOf(services: RouterServices, limits: NonNullable<RouterServices['c
  * plus queued (with at least 4 of them), or its request rate passes `rateFactor` times its
  * own baseline; each at most once per tenant per `windowMs` (see `NoisyNeighbors`).
  *
- * Skipped when `concurrency` is not configured, and by `explain()`.
+ * Skipped when `concurrency` is not configured, and by `explain()`. One per router: it owns
+ * the router's fair queue and noisy-neighbour detector.
  */
-export const queueStage: Middleware<RouteContext> = async (ctx, next) => {
-  const { services } = ctx;
-  const limits = services.concurrency;
-  if (!limits || ctx.mode === 'explain') return next();
-  const { queue, noisy } = stateOf(services, limits);
+export function createQueueStage(options: QueueStageOptions): Middleware<RouteContext> {
+  const limits = options.concurrency;
+  if (!limits) return (_ctx, next) => next();
+  const queue = new FairQueue(limits);
+  const noisy = new NoisyNeighbors(options.noisyNeighbor, options.now);
+  return (ctx, next) => (ctx.mode === 'explain' ? next() : queued(ctx, next, queue, noisy, limits));
+}
+
+async function queued(
+  ctx: RouteContext,
+  next: () => Promise<void>,
+  queue: FairQueue,
+  noisy: NoisyNeighbors,
+  limits: { maxInFlight: number; maxQueuePerTenant: number },
+): Promise<void> {
   const tenant = ctx.tenant;
 
   noisy.count(tenant);
@@ -85,7 +82,7 @@ export const queueStage: Middleware<RouteContext> = async (ctx, next) => {
       }
     },
   };
-};
+}
 
 /**
  * A tenant is noisy only when it crowds others out: every slot is taken and another tenant

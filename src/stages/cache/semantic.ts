@@ -1,6 +1,6 @@
-import type { RouteContext } from '../pipeline/context.js';
-import type { MiddlewareEntry } from '../router.js';
-import type { Message } from '../types.js';
+import type { RouteContext } from '../../pipeline/context.js';
+import type { MiddlewareEntry } from '../../router.js';
+import type { Message } from '../../types.js';
 import { type CachedAnswer, captureAnswer, serveCached } from './answer.js';
 import { scopeKey } from './key.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RouteContext } from '../pipeline/context.js';
-import type { ChatRequest, Message, ResponseFormat } from '../types.js';
+import type { RouteContext } from '../../pipeline/context.js';
+import type { ChatRequest, Message, ResponseFormat } from '../../types.js';
 import { cacheKey, scopeKey } from './key.js';
 
 function ctx(

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RouteContext } from '../pipeline/context.js';
+import type { RouteContext } from '../../pipeline/context.js';
 
 /**
  * Everything that changes a call's answer except its messages:

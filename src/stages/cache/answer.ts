@@ -1,7 +1,7 @@
-import { actualCostUsd } from '../catalog/estimate.js';
-import type { RouteContext } from '../pipeline/context.js';
-import type { ProviderResponse, ProviderStreamPart } from '../providers/types.js';
-import type { FinishReason, ToolCall, Usage } from '../types.js';
+import { actualCostUsd } from '../../catalog/estimate.js';
+import type { RouteContext } from '../../pipeline/context.js';
+import type { ProviderResponse, ProviderStreamPart } from '../../providers/types.js';
+import type { FinishReason, ToolCall, Usage } from '../../types.js';
 
 /** What a cache keeps of an answer: enough to rebuild the call's result. */
 export interface CachedAnswer {

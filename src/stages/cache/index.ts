@@ -1,0 +1,31 @@
+import type { Middleware } from '../../pipeline/compose.js';
+import type { RouteContext } from '../../pipeline/context.js';
+import { captureAnswer, serveCached } from './answer.js';
+import { cacheKey } from './key.js';
+import { type AnswerCache, createMemoryCache } from './memory-cache.js';
+
+/**
+ * The exact-match answer cache, for tenants whose policy sets `cache: { ttlMs }`. The key
+ * is a SHA-256 over the tenant, its policy version, the messages as they will be sent and
+ * every parameter that changes the answer (see `scopeTuple` in src/cache/key.ts). Entries live in this
+ * router's memory: an LRU of at most 10 000 entries and 64 MiB, each kept `ttlMs`.
+ *
+ * A hit answers at once: `cached: true`, cost 0, a `cache.hit` event, and for a stream the
+ * answer replayed as parts; no later stage runs (no rate limit, budget or provider). A
+ * miss runs the rest of the pipeline and keeps the answer if it is complete and
+ * successful (`stop` or `tool_calls`); a stream's answer is kept when it ended normally.
+ * `explain()` never uses the cache. One per router: it owns the router's cache, on the
+ * router's clock, gone with the router.
+ */
+export function createCacheStage(options: { now: () => number }): Middleware<RouteContext> {
+  const cache: AnswerCache = createMemoryCache({ now: options.now });
+  return async (ctx, next) => {
+    const ttlMs = ctx.policy?.cache?.ttlMs;
+    if (ttlMs === undefined || ctx.mode === 'explain') return next();
+    const key = cacheKey(ctx);
+    const hit = cache.get(key);
+    if (hit && serveCached(ctx, hit)) return;
+    await next();
+    captureAnswer(ctx, (answer) => cache.set(key, answer, ttlMs));
+  };
+}
