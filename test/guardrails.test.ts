@@ -163,6 +163,57 @@ describe('input guardrails', () => {
     expect(error.message.toLowerCase()).not.toContain(SECRET_TERM);
   });
 
+  it('takes any string a user can type as a blocked term: hyphens, brackets, backslashes, emoji, RTL', async () => {
+    const terms = [
+      'self-harm',
+      '[draft]',
+      'C:\\temp\\x',
+      'a|b',
+      '(?<x>',
+      '🔥 sale',
+      'שלום',
+      'cafe\u0301',
+      '-v',
+    ];
+    const router = routerWith({ guardrails: { blockedTerms: terms } });
+    const clean = 'self harm, draft, C:/temp, a or b, fire sale, shalom, cafe, -- v';
+    const ok = await router.complete({ tenant: 'acme', messages: [{ role: 'user', content: clean }] });
+    expect(ok.text).toBeTruthy();
+    for (const term of terms) {
+      const error = await rejection(
+        router.complete({
+          tenant: 'acme',
+          messages: [{ role: 'user', content: `see ${term.toUpperCase()} here` }],
+        }),
+      );
+      expect(error.code, term).toBe('guardrail_blocked');
+    }
+    expect(emu.hits()).toBe(1);
+  });
+
+  it('refuses a blocked term that cannot work when the policy is set, naming the field, never at call time', async () => {
+    const blank = { guardrails: { blockedTerms: ['fine', ' \t '] } };
+    expect(() => routerWith(blank)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringContaining('tenants.acme.guardrails.blockedTerms.1'),
+      }),
+    );
+    const router = routerWith({});
+    expect(() => router.tenants.set('acme', blank)).toThrow(
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('blockedTerms.1') }),
+    );
+    const sourced = createRouter({ providers: emu.providers, tenants: { get: () => blank } });
+    const error = await rejection(
+      sourced.complete({ tenant: 'acme', messages: [{ role: 'user', content: 'hi' }] }),
+    );
+    expect(error).toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining('blockedTerms.1'),
+    });
+    expect(emu.hits()).toBe(0);
+  });
+
   it('denies an input above maxInputTokens', async () => {
     const router = routerWith({ guardrails: { maxInputTokens: 50 } });
     await router.complete({ tenant: 'acme', messages: [{ role: 'user', content: 'short' }] });

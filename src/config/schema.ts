@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { blockedTermsProblem } from '../guardrails/blocked-terms.js';
 import { STAGE_NAMES } from '../pipeline/context.js';
 import type { Guardrail, TenantPolicy } from '../pipeline/policy.js';
 import type { JSONSchema } from '../types.js';
@@ -93,7 +94,17 @@ export const TenantPolicySchema = z.strictObject({
           types: z.array(z.enum(['email', 'phone', 'card', 'ssn', 'iban', 'ip'])).optional(),
         })
         .optional(),
-      blockedTerms: z.array(nonEmpty).optional(),
+      blockedTerms: z
+        .array(nonEmpty)
+        .superRefine((terms, ctx) => {
+          // Compiled now (and cached with the list), so a term that cannot work is refused here.
+          const problem = blockedTermsProblem(terms);
+          if (problem) {
+            const path = problem.index === undefined ? [] : [problem.index];
+            ctx.addIssue({ code: 'custom', message: problem.message, path });
+          }
+        })
+        .optional(),
       maxInputTokens: z.number().int().positive().optional(),
       outputSchema: z
         .custom<JSONSchema | { safeParse(value: unknown): { success: boolean } }>(

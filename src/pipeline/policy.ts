@@ -120,7 +120,13 @@ export interface Guardrail {
 export interface Guardrails {
   /** Find PII in the input: `redact` replaces each with a typed placeholder (`[EMAIL]`), `deny` refuses the call. */
   pii?: { action: 'redact' | 'deny'; types?: PiiType[] };
-  /** Terms refused in the input and the output, case-insensitive. */
+  /**
+   * Terms refused in the input and the output, case-insensitive (Unicode simple case folding,
+   * no normalization). Any string works and is matched literally; a term that starts (ends)
+   * with a letter, digit, mark or `_` must start (end) on a word boundary (`ass` passes
+   * `class`); whitespace inside a term matches any run of whitespace. A term made only of
+   * whitespace is refused as `invalid_config` when the policy is set.
+   */
   blockedTerms?: string[];
   /** Refuse inputs estimated above this many tokens. */
   maxInputTokens?: number;
