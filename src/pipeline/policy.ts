@@ -116,7 +116,11 @@ export interface Guardrail {
   check(input: GuardrailInput): GuardrailVerdict | Promise<GuardrailVerdict>;
 }
 
-/** A tenant's guardrails. */
+/**
+ * A tenant's guardrails. With `pii` or `blockedTerms`, a call whose messages hold more than
+ * 2 MiB of text (2,097,152 UTF-16 code units, about 500,000 tokens of prose) is refused as
+ * `invalid_request`: scanning runs on the event loop, and this bounds how long it holds it.
+ */
 export interface Guardrails {
   /** Find PII in the input: `redact` replaces each with a typed placeholder (`[EMAIL]`), `deny` refuses the call. */
   pii?: { action: 'redact' | 'deny'; types?: PiiType[] };
