@@ -190,7 +190,7 @@ export type StreamPart =
 /**
  * A streamed answer: iterate it for parts; `result` resolves when it ends, or rejects with
  * the `RouterError` that ended it. The call starts at once, whether or not it is iterated,
- * and can be iterated only once.
+ * and can be iterated only once: a second iteration throws `invalid_request`.
  */
 export interface ChatStream extends AsyncIterable<StreamPart> {
   readonly id: string;
