@@ -135,7 +135,7 @@ export interface ChatRequest {
   tags?: Record<string, string>;
   /** Cancels the call, including the in-flight provider request. */
   signal?: AbortSignal;
-  /** Deadline for the whole call, retries and fallbacks included. */
+  /** Deadline for the whole call, retries and fallbacks included; at most 2^31 - 1 ms. */
   timeoutMs?: number;
 }
 

@@ -307,6 +307,29 @@ describe('reservations', () => {
   });
 });
 
+describe('bounds', () => {
+  it('keeps cost and usage finite and exact at the largest accepted price and limit', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      models: [
+        {
+          id: 'pricey',
+          provider: 'openai',
+          model: 'pricey-up',
+          pricing: { inputPerMTok: 1_000_000, outputPerMTok: 1_000_000 },
+        },
+      ],
+      tenants: { t: { model: 'pricey', budget: { limitUsd: 1_000_000_000, period: 'total' } } },
+    });
+    emu.respond('pricey-up', { text: 'ok', usage: { inputTokens: 10, outputTokens: 5 } });
+    const result = await router.complete({ tenant: 't', messages: ask, maxTokens: 10 });
+    expect(result.costUsd).toBe(15);
+    const usage = await router.usage('t');
+    expect(usage.spentUsd).toBe(15);
+    expect(usage.reservedUsd).toBe(0);
+  });
+});
+
 describe('hedged calls', () => {
   it('keep a hedge the budget cannot hold beside the first attempt as an ordinary fallback', async () => {
     const dear = await estimateOf('dear');

@@ -145,6 +145,7 @@ export interface Guardrails {
  * aborted call releases it. Concurrent calls cannot push spend past `limitUsd`.
  */
 export interface BudgetSpec {
+  /** At most 1,000,000,000 USD. */
   limitUsd: number;
   /** UTC calendar period (weeks start on Monday), or `total` for a cap that never resets. */
   period: 'hour' | 'day' | 'week' | 'month' | 'total';
