@@ -14,7 +14,13 @@ export {
   type SemanticIndex,
 } from './cache/semantic.js';
 export { CATALOG_DATE } from './catalog/models.js';
-export type { ModelCapability, ModelSpec, ResolvedModel } from './catalog/types.js';
+export type {
+  ModelCapability,
+  ModelPricing,
+  ModelSpec,
+  ResolvedModel,
+  TokenPrices,
+} from './catalog/types.js';
 export {
   ProviderError,
   type ProviderErrorCode,
