@@ -238,7 +238,7 @@ describe('blocked terms, property', () => {
           expect(compileBlockedTerms([t])!.test(t)).toBe(true);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -258,7 +258,7 @@ describe('blocked terms, property', () => {
         expect(compileBlockedTerms(terms)!.test(text)).toBe(true);
         expect(scan(terms, text, cuts)).not.toBe(false);
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -279,7 +279,7 @@ describe('blocked terms, property', () => {
         const found = scan(terms, text, cuts);
         expect(found !== false).toBe(expected);
       }),
-      { numRuns: 500 },
+      { numRuns: 250 },
     );
   });
 });
