@@ -149,7 +149,7 @@ export interface ChatRequest {
   tags?: Record<string, string>;
   /** Cancels the call, including the in-flight provider request. */
   signal?: AbortSignal;
-  /** Deadline for the whole call, retries and fallbacks included. */
+  /** Deadline for the whole call, retries and fallbacks included; at most 2^31 - 1 ms. */
   timeoutMs?: number;
 }
 
@@ -215,7 +215,7 @@ export type StreamPart =
 /**
  * A streamed answer: iterate it for parts; `result` resolves when it ends, or rejects with
  * the `RouterError` that ended it. The call starts at once, whether or not it is iterated,
- * and can be iterated only once.
+ * and can be iterated only once: a second iteration throws `invalid_request`.
  */
 export interface ChatStream extends AsyncIterable<StreamPart> {
   readonly id: string;

@@ -307,7 +307,69 @@ describe('reservations', () => {
   });
 });
 
+describe('bounds', () => {
+  it('keeps cost and usage finite and exact at the largest accepted price and limit', async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      models: [
+        {
+          id: 'pricey',
+          provider: 'openai',
+          model: 'pricey-up',
+          pricing: { inputPerMTok: 1_000_000, outputPerMTok: 1_000_000 },
+        },
+      ],
+      tenants: { t: { model: 'pricey', budget: { limitUsd: 1_000_000_000, period: 'total' } } },
+    });
+    emu.respond('pricey-up', { text: 'ok', usage: { inputTokens: 10, outputTokens: 5 } });
+    const result = await router.complete({ tenant: 't', messages: ask, maxTokens: 10 });
+    expect(result.costUsd).toBe(15);
+    const usage = await router.usage('t');
+    expect(usage.spentUsd).toBe(15);
+    expect(usage.reservedUsd).toBe(0);
+  });
+});
+
 describe('hedged calls', () => {
+  it('keep a hedge the budget cannot hold beside the first attempt as an ordinary fallback', async () => {
+    const dear = await estimateOf('dear');
+    const cheap = await estimateOf('meter');
+    expect(dear).toBeGreaterThan(cheap);
+    const make = (hedgeAfterMs?: number) =>
+      createRouter({
+        providers: emu.providers,
+        models,
+        tenants: {
+          bank: {
+            strategy: 'max_reliability',
+            ...(hedgeAfterMs !== undefined && { hedgeAfterMs }),
+            allowedModels: ['dear', 'meter'],
+            retries: 0,
+            attemptTimeoutMs: 150,
+            // Room for one call, not for two at once.
+            budget: { limitUsd: dear + cheap / 2, period: 'total' },
+          },
+        },
+      });
+    emu.respond('meter-up', { text: 'ok', usage: { inputTokens: 10, outputTokens: 10 } });
+    for (const hedgeAfterMs of [undefined, 30]) {
+      const router = make(hedgeAfterMs);
+      const records = audits(router);
+      // The first candidate is slow, then fails (its attempt times out).
+      emu.fail('dear-up', { hangMs: 2_000 });
+      const result = await router.complete({ tenant: 'bank', maxTokens: MAX_TOKENS, messages: ask });
+      expect(result.model, `hedgeAfterMs ${hedgeAfterMs}`).toBe('meter');
+      expect(result.attempts.map((a) => [a.model, a.errorCode ?? 'ok'])).toEqual([
+        ['dear', 'timeout'],
+        ['meter', 'ok'],
+      ]);
+      const usage = await router.usage('bank');
+      expect(usage.spentUsd).toBeCloseTo(records[0]!.costUsd!, 9);
+      expect(usage.spentUsd).toBeCloseTo(result.costUsd, 9);
+      expect(usage.reservedUsd).toBe(0);
+    }
+  });
+
   it("count the losing hedge's input in the cost and the budget, within the reservation", async () => {
     const router = createRouter({
       providers: emu.providers,

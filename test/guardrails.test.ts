@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import {
   type AuditRecord,
   createRouter,
@@ -163,6 +164,57 @@ describe('input guardrails', () => {
     expect(error.message.toLowerCase()).not.toContain(SECRET_TERM);
   });
 
+  it('takes any string a user can type as a blocked term: hyphens, brackets, backslashes, emoji, RTL', async () => {
+    const terms = [
+      'self-harm',
+      '[draft]',
+      'C:\\temp\\x',
+      'a|b',
+      '(?<x>',
+      '🔥 sale',
+      'שלום',
+      'cafe\u0301',
+      '-v',
+    ];
+    const router = routerWith({ guardrails: { blockedTerms: terms } });
+    const clean = 'self harm, draft, C:/temp, a or b, fire sale, shalom, cafe, -- v';
+    const ok = await router.complete({ tenant: 'acme', messages: [{ role: 'user', content: clean }] });
+    expect(ok.text).toBeTruthy();
+    for (const term of terms) {
+      const error = await rejection(
+        router.complete({
+          tenant: 'acme',
+          messages: [{ role: 'user', content: `see ${term.toUpperCase()} here` }],
+        }),
+      );
+      expect(error.code, term).toBe('guardrail_blocked');
+    }
+    expect(emu.hits()).toBe(1);
+  });
+
+  it('refuses a blocked term that cannot work when the policy is set, naming the field, never at call time', async () => {
+    const blank = { guardrails: { blockedTerms: ['fine', ' \t '] } };
+    expect(() => routerWith(blank)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringContaining('tenants.acme.guardrails.blockedTerms.1'),
+      }),
+    );
+    const router = routerWith({});
+    expect(() => router.tenants.set('acme', blank)).toThrow(
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('blockedTerms.1') }),
+    );
+    const sourced = createRouter({ providers: emu.providers, tenants: { get: () => blank } });
+    const error = await rejection(
+      sourced.complete({ tenant: 'acme', messages: [{ role: 'user', content: 'hi' }] }),
+    );
+    expect(error).toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringContaining('blockedTerms.1'),
+    });
+    expect(emu.hits()).toBe(0);
+  });
+
   it('denies an input above maxInputTokens', async () => {
     const router = routerWith({ guardrails: { maxInputTokens: 50 } });
     await router.complete({ tenant: 'acme', messages: [{ role: 'user', content: 'short' }] });
@@ -215,6 +267,87 @@ describe('input guardrails', () => {
       ).message,
     ).toContain('max-input-tokens');
     expect(emu.hits()).toBe(1);
+  });
+});
+
+describe('hostile input', () => {
+  /** 1 MiB meant to make each PII pattern work hard: near-emails, digit runs, hex groups, IBAN shapes. */
+  function adversarialPrompt(): string {
+    const pieces = [
+      'a@a.a',
+      'aa@aa.aa ',
+      'x.y-z_w+v%u@',
+      `+${'1'.repeat(40)} `,
+      `+1${' 1'.repeat(20)}x `,
+      '4111 1111 ',
+      `4${'1'.repeat(30)} `,
+      '078-05-1120-',
+      'DE89 ABCD EFGH IJKL ',
+      `${'1:'.repeat(12)} `,
+      `${'ab:'.repeat(12)}: `,
+      '1.1.1.1.',
+      `a@${'a-'.repeat(40)} `,
+      `a@${'a.'.repeat(40)} `,
+    ];
+    const share = Math.ceil((1 << 20) / pieces.length);
+    return pieces.map((p) => p.repeat(Math.ceil(share / p.length)).slice(0, share)).join('\n');
+  }
+
+  it('redacts PII in a 1 MB adversarial prompt without blocking the event loop (max delay under 250 ms)', async () => {
+    const router = routerWith(
+      { model: 'huge', guardrails: { pii: { action: 'redact' }, blockedTerms: ['self-harm', 'c++'] } },
+      {
+        models: [
+          {
+            id: 'huge',
+            provider: 'openai',
+            model: 'huge-up',
+            contextWindow: 8_000_000,
+            pricing: { inputPerMTok: 0, outputPerMTok: 0 },
+          },
+        ],
+      },
+    );
+    // Warm up (SDK load, first connection), so the measure is of this call's own work.
+    await router.complete({ tenant: 'acme', messages: [{ role: 'user', content: 'hi' }] });
+    const prompt = adversarialPrompt();
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    await tick(); // the monitor records from its first tick on
+    const result = await router.complete({ tenant: 'acme', messages: [{ role: 'user', content: prompt }] });
+    await tick();
+    delay.disable();
+    expect(result.text).toBeTruthy();
+    const sent = sentText(1);
+    expect(sent).toContain('[EMAIL]');
+    expect(sent).not.toContain('aa@aa.aa');
+    expect(delay.max / 1e6).toBeLessThan(250);
+  });
+
+  it('refuses as invalid_request, naming the limit, an input too large to scan (2 MiB of text)', async () => {
+    const router = routerWith({ guardrails: { pii: { action: 'redact' } } });
+    const half = 'x'.repeat(1 << 20);
+    const error = await rejection(
+      router.explain({
+        tenant: 'acme',
+        messages: [
+          { role: 'system', content: half },
+          { role: 'user', content: `${half}!` },
+        ],
+      }),
+    );
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toContain('2,097,152');
+    expect(error.message).toContain('guardrails');
+    // At the limit the text is scanned; without guardrails that scan text there is no limit.
+    await expect(
+      router.explain({ tenant: 'acme', messages: [{ role: 'user', content: `${half}${half}` }] }),
+    ).resolves.toMatchObject({ chosen: MODEL });
+    const unguarded = routerWith({ guardrails: { maxInputTokens: 10_000_000 } });
+    await expect(
+      unguarded.explain({ tenant: 'acme', messages: [{ role: 'user', content: `${half}${half}!` }] }),
+    ).resolves.toMatchObject({ chosen: MODEL });
   });
 });
 

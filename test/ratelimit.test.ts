@@ -144,6 +144,33 @@ describe('requests per minute', () => {
   });
 });
 
+describe('clock steps', () => {
+  it('a clock stepped back 10 minutes does not lock out a tenant that barely used its limit', async () => {
+    const { router, clock } = setup({ requestsPerMinute: 30, tokensPerMinute: 100_000 });
+    await call(router);
+    clock.now -= 600_000;
+    // The limits stand as they were before the step: 1 of 30 requests used, 29 left.
+    for (let i = 0; i < 29; i++) await call(router);
+    expect((await rejection(call(router))).retryAfterMs).toBe(2_000);
+    expect(emu.hits()).toBe(30);
+    await router.close();
+  });
+
+  it('a clock stepped forward grants one burst at most', async () => {
+    const { router, clock } = setup({ requestsPerMinute: 4 });
+    for (let i = 0; i < 4; i++) await call(router);
+    clock.now += 3_600_000;
+    let allowed = 0;
+    for (let i = 0; i < 8; i++)
+      allowed += await call(router).then(
+        () => 1,
+        () => 0,
+      );
+    expect(allowed).toBe(4);
+    await router.close();
+  });
+});
+
 describe('tiers', () => {
   it("applies a tier's rateLimit to each tenant of the tier, and a tenant's own fields over it", async () => {
     const { router } = setup(undefined, {

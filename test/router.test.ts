@@ -431,6 +431,29 @@ describe('streaming', () => {
     ).rejects.toThrow(/needs at least one message/);
   });
 
+  it('refuses a second iteration of a stream with invalid_request, and leaves the first whole', async () => {
+    const router = seedRouter();
+    emu.respond('claude-sonnet-5-5', { text: 'one two three' });
+    const stream = router.stream({ tenant: 'acme', messages: hello });
+    const texts: string[] = [];
+    for await (const part of stream) if (part.type === 'text') texts.push(part.text);
+    let second: unknown;
+    try {
+      for await (const _ of stream) {
+        // never reached
+      }
+    } catch (error) {
+      second = error;
+    }
+    expect(RouterError.isInstance(second)).toBe(true);
+    expect(second).toMatchObject({
+      code: 'invalid_request',
+      message: expect.stringContaining('iterated once'),
+    });
+    expect(texts.join('')).toBe('one two three');
+    expect((await stream.result).text).toBe('one two three');
+  });
+
   it('cancels the upstream request when the consumer stops early', async () => {
     const router = createRouter({
       providers: emu.providers,

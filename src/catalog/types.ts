@@ -41,7 +41,7 @@ export interface ModelSpec {
   capabilities?: ModelCapability[];
 }
 
-/** USD per million tokens, by kind of token. See `ModelSpec.pricing`. */
+/** USD per million tokens, by kind of token, each 0 to 1,000,000. See `ModelSpec.pricing`. */
 export interface ModelPricing {
   inputPerMTok: number;
   outputPerMTok: number;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { blockedTermsProblem } from '../guardrails/blocked-terms.js';
 import { STAGE_NAMES } from '../pipeline/context.js';
 import type { Guardrail, TenantPolicy } from '../pipeline/policy.js';
 import type { JSONSchema } from '../types.js';
@@ -9,7 +10,28 @@ import type { JSONSchema } from '../types.js';
  */
 
 const nonEmpty = z.string().min(1, 'must be a non-empty string');
-const usd = z.number().finite().nonnegative();
+/*
+ * Bounds that keep money and time in range: costs are integers of pico-USD (price per token
+ * times tokens), and Node fires a timer of 2^31 ms or more at once.
+ */
+const MAX_USD = 1_000_000_000;
+const MAX_PRICE_PER_MTOK = 1_000_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** An amount of USD: a budget limit, a cost cap. */
+const usd = z.number().finite().nonnegative().max(MAX_USD, `must be at most ${MAX_USD} USD`);
+/** A price in USD per million tokens. */
+const price = z
+  .number()
+  .finite()
+  .nonnegative()
+  .max(MAX_PRICE_PER_MTOK, `must be at most ${MAX_PRICE_PER_MTOK} USD per million tokens`);
+/** A delay that becomes a timer. */
+const timerMs = z
+  .number()
+  .max(
+    MAX_TIMER_MS,
+    `must be at most ${MAX_TIMER_MS} ms (about 24.8 days): Node fires longer timers at once`,
+  );
 /**
  * The limits on a JSON value a request carries (tool parameters, tool-call arguments, a
  * response schema): how deeply it nests, and how many values it holds. Deeper or bigger
@@ -71,11 +93,11 @@ export const ModelSpecSchema = z.strictObject({
   model: nonEmpty.optional(),
   region: nonEmpty.optional(),
   pricing: z.strictObject({
-    inputPerMTok: usd,
-    outputPerMTok: usd,
-    cachedInputPerMTok: usd.optional(),
-    cacheWritePerMTok: usd.optional(),
-    cacheWrite1hPerMTok: usd.optional(),
+    inputPerMTok: price,
+    outputPerMTok: price,
+    cachedInputPerMTok: price.optional(),
+    cacheWritePerMTok: price.optional(),
+    cacheWrite1hPerMTok: price.optional(),
   }),
   contextWindow: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().optional(),
@@ -110,8 +132,8 @@ export const TenantPolicySchema = z.strictObject({
     .optional(),
   responseFormat: ResponseFormatSchema.optional(),
   retries: z.number().int().min(0).max(10).optional(),
-  attemptTimeoutMs: z.number().int().positive().optional(),
-  hedgeAfterMs: z.number().int().positive().optional(),
+  attemptTimeoutMs: timerMs.int().positive().optional(),
+  hedgeAfterMs: timerMs.int().positive().optional(),
   budget: BudgetSpecSchema.optional(),
   userBudget: BudgetSpecSchema.optional(),
   tagBudgets: z.record(z.string(), BudgetSpecSchema).optional(),
@@ -131,7 +153,17 @@ export const TenantPolicySchema = z.strictObject({
           types: z.array(z.enum(['email', 'phone', 'card', 'ssn', 'iban', 'ip'])).optional(),
         })
         .optional(),
-      blockedTerms: z.array(nonEmpty).optional(),
+      blockedTerms: z
+        .array(nonEmpty)
+        .superRefine((terms, ctx) => {
+          // Compiled now (and cached with the list), so a term that cannot work is refused here.
+          const problem = blockedTermsProblem(terms);
+          if (problem) {
+            const path = problem.index === undefined ? [] : [problem.index];
+            ctx.addIssue({ code: 'custom', message: problem.message, path });
+          }
+        })
+        .optional(),
       maxInputTokens: z.number().int().positive().optional(),
       outputSchema: z
         .custom<JSONSchema | { safeParse(value: unknown): { success: boolean } }>(
@@ -216,12 +248,12 @@ export const RouterConfigSchema = z.strictObject({
   retry: z
     .strictObject({
       retries: z.number().int().min(0).max(10).optional(),
-      minDelayMs: z.number().nonnegative().optional(),
-      maxDelayMs: z.number().nonnegative().optional(),
-      maxRetryAfterMs: z.number().nonnegative().optional(),
+      minDelayMs: timerMs.nonnegative().optional(),
+      maxDelayMs: timerMs.nonnegative().optional(),
+      maxRetryAfterMs: timerMs.nonnegative().optional(),
     })
     .optional(),
-  attemptTimeoutMs: z.number().int().positive().optional(),
+  attemptTimeoutMs: timerMs.int().positive().optional(),
   breaker: z
     .strictObject({
       consecutiveFailures: z.number().int().positive().optional(),
@@ -330,7 +362,7 @@ export const ChatRequestSchema = z.strictObject({
   responseFormat: ResponseFormatSchema.optional(),
   tags: z.record(z.string(), z.string()).optional(),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'must be an AbortSignal').optional(),
-  timeoutMs: z.number().int().positive().optional(),
+  timeoutMs: timerMs.int().positive().optional(),
 });
 
 /**

@@ -1,6 +1,9 @@
+import { RouterError } from '../errors.js';
+
 /**
  * A single-consumer async queue: the producer pushes as parts arrive, the consumer pulls
  * with `for await`. Ending with an error makes the consumer throw after the buffered parts.
+ * A second iteration throws `invalid_request`.
  */
 export class PartQueue<T> implements AsyncIterable<T> {
   private readonly buffer: T[] = [];
@@ -33,7 +36,12 @@ export class PartQueue<T> implements AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    if (this.consumed) throw new Error('routeplane: a stream can be iterated only once');
+    if (this.consumed) {
+      throw new RouterError(
+        'invalid_request',
+        'a stream can be iterated once, and this one already was: keep the parts as they arrive, or read the whole answer from stream.result',
+      );
+    }
     this.consumed = true;
     return {
       next: () => {

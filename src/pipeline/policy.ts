@@ -128,11 +128,21 @@ export interface Guardrail {
   check(input: GuardrailInput): GuardrailVerdict | Promise<GuardrailVerdict>;
 }
 
-/** A tenant's guardrails. */
+/**
+ * A tenant's guardrails. With `pii` or `blockedTerms`, a call whose messages hold more than
+ * 2 MiB of text (2,097,152 UTF-16 code units, about 500,000 tokens of prose) is refused as
+ * `invalid_request`: scanning runs on the event loop, and this bounds how long it holds it.
+ */
 export interface Guardrails {
   /** Find PII in the input: `redact` replaces each with a typed placeholder (`[EMAIL]`), `deny` refuses the call. */
   pii?: { action: 'redact' | 'deny'; types?: PiiType[] };
-  /** Terms refused in the input and the output, case-insensitive. */
+  /**
+   * Terms refused in the input and the output, case-insensitive (Unicode simple case folding,
+   * no normalization). Any string works and is matched literally; a term that starts (ends)
+   * with a letter, digit, mark or `_` must start (end) on a word boundary (`ass` passes
+   * `class`); whitespace inside a term matches any run of whitespace. A term made only of
+   * whitespace is refused as `invalid_config` when the policy is set.
+   */
   blockedTerms?: string[];
   /** Refuse inputs estimated above this many tokens. */
   maxInputTokens?: number;
@@ -147,6 +157,7 @@ export interface Guardrails {
  * aborted call releases it. Concurrent calls cannot push spend past `limitUsd`.
  */
 export interface BudgetSpec {
+  /** At most 1,000,000,000 USD. */
   limitUsd: number;
   /** UTC calendar period (weeks start on Monday), or `total` for a cap that never resets. */
   period: 'hour' | 'day' | 'week' | 'month' | 'total';

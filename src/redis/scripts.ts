@@ -3,10 +3,14 @@
  * Their semantics are those of `createMemoryStore` (src/store/memory.ts), step for step.
  *
  * Budgets are hashes {spent, reserved, inputTokens, outputTokens, requests} of integers
- * (nano-USD and counts, changed with HINCRBY). A GCRA theoretical arrival time is a string
- * key holding a double, written with `%.17g` so it round-trips exactly (Lua's `tostring`
- * keeps 14 digits, which loses sub-millisecond precision on epoch times).
+ * (nano-USD and counts, changed with HINCRBY). A GCRA key is a string holding the
+ * theoretical arrival time and the clock reading of its last write, `"<tat> <at>"`, doubles
+ * written with `%.17g` so they round-trip exactly (Lua's `tostring` keeps 14 digits, which
+ * loses sub-millisecond precision on epoch times). A key written by an older version holds
+ * the arrival time alone, and is read as written now.
  */
+
+import { CLOCK_STEP_MS } from '../store/types.js';
 
 /** Reads the five counters into locals; the reply of every budget script. */
 const READ = `
@@ -61,33 +65,53 @@ export const READ_BUDGET = `${READ}
 return {spent, reserved, inputTokens, outputTokens, requests}
 `;
 
-/** ARGV: cost, limit, windowMs, now. → {ok, retryAfterMs} */
-export const RATE_TAKE = `
-local cost = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
+/**
+ * Reads a GCRA key on the clock `now` into `tat` and `at` (nil when the key is unknown). A
+ * clock stepped back by more than CLOCK_STEP_MS since the last write moves the key back by
+ * the step, and the move is written at once (see `Store.rateTake`).
+ */
+const READ_RATE = `
+local function write(tat, at, ttl)
+  redis.call('SET', KEYS[1], string.format('%.17g %.17g', tat, at), 'PX', string.format('%.0f', ttl))
+end
 local window = tonumber(ARGV[3])
 local now = tonumber(ARGV[4])
+local tat, at
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local t, a = string.match(raw, '^(%S+) (%S+)$')
+  if t then
+    tat, at = tonumber(t), tonumber(a)
+  else
+    tat, at = tonumber(raw), now
+  end
+  if at - now > ${CLOCK_STEP_MS} then
+    tat = tat - (at - now)
+    at = now
+    write(tat, at, math.max(1, math.ceil(math.max(window, tat - now))))
+  end
+end
+`;
+
+/** ARGV: cost, limit, windowMs, now. → {ok, retryAfterMs} */
+export const RATE_TAKE = `${READ_RATE}
+local cost = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
 local interval = window / limit
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
-if tat < now then tat = now end
+if tat == nil or tat < now then tat = now end
 local newTat = tat + cost * interval
 local allowAt = newTat - window
 if allowAt > now then
   return {0, math.ceil(allowAt - now)}
 end
-local ttl = math.max(1, math.ceil(math.max(window, newTat - now)))
-redis.call('SET', KEYS[1], string.format('%.17g', newTat), 'PX', string.format('%.0f', ttl))
+write(newTat, math.max(at or now, now), math.max(1, math.ceil(math.max(window, newTat - now))))
 return {1, 0}
 `;
 
 /** ARGV: delta, limit, windowMs, now. An unknown (or expired) key is left alone. */
-export const RATE_ADJUST = `
-local tat = tonumber(redis.call('GET', KEYS[1]))
+export const RATE_ADJUST = `${READ_RATE}
 if tat == nil then return 0 end
-local window = tonumber(ARGV[3])
-local now = tonumber(ARGV[4])
 local newTat = math.max(now, tat + (tonumber(ARGV[1]) * window) / tonumber(ARGV[2]))
-local ttl = math.max(1, math.ceil(math.max(window, newTat - now)))
-redis.call('SET', KEYS[1], string.format('%.17g', newTat), 'PX', string.format('%.0f', ttl))
+write(newTat, math.max(at, now), math.max(1, math.ceil(math.max(window, newTat - now))))
 return 1
 `;

@@ -27,7 +27,9 @@ import type { Candidate } from '../strategies/types.js';
  *   part); the call's signal and deadline abort whatever is in flight.
  * - `max_reliability` with `hedgeAfterMs`: when the first attempt has not answered (or
  *   streamed its first part) in time, the next candidate starts too; the first success
- *   wins and the other is aborted.
+ *   wins and the other is aborted. A hedge needs its own budget reservation beside the
+ *   attempt's; when the budget cannot hold both, no hedge starts (it is asked again every
+ *   `hedgeAfterMs`) and the candidate stays the next fallback.
  *
  * For streams the chain runs until the first part: a failure before it falls back like any
  * other; after it, the stream ends with the error (never a silent switch mid-answer).
@@ -107,12 +109,25 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
   };
 
   /** The next candidate that is not skipped and that the budget admits. */
-  const nextAdmitted = async (concurrent = false): Promise<Candidate | undefined> => {
+  const nextAdmitted = async (): Promise<Candidate | undefined> => {
     for (let candidate = nextCandidate(); candidate; candidate = nextCandidate()) {
-      if (!ctx.admit || (await ctx.admit(candidate, concurrent))) return candidate;
+      if (!ctx.admit || (await ctx.admit(candidate, false))) return candidate;
       ctx.excluded.push({ model: candidate.model.id, reason: 'does not fit the remaining budget' });
     }
     return undefined;
+  };
+
+  /**
+   * The next candidate, to run as a hedge beside the attempt in flight, if the budget holds
+   * both at once. One it does not hold stays next in the chain: an ordinary fallback, with
+   * an ordinary reservation, if the attempt in flight fails.
+   */
+  const nextHedge = async (): Promise<Candidate | undefined> => {
+    while (queue.length > 0 && skip.some((s) => s(queue[0]!))) queue.shift();
+    const candidate = queue[0];
+    if (!candidate || (ctx.admit && !(await ctx.admit(candidate, true)))) return undefined;
+    queue.shift();
+    return candidate;
   };
 
   const start = (candidate: Candidate, reason: string | undefined): void => {
@@ -172,7 +187,7 @@ async function runChain(ctx: RouteContext, launch: Launch): Promise<Won> {
           : await Promise.race([...[...running].map((r) => r.promise), ...(hedge ? [hedge.promise] : [])]);
       hedge?.cancel();
       if (settled === 'hedge') {
-        const candidate = await nextAdmitted(true);
+        const candidate = await nextHedge();
         if (candidate) start(candidate, `hedge after ${hedgeAfterMs} ms`);
         continue;
       }

@@ -13,7 +13,8 @@ import type { ProviderStreamPart } from '../providers/types.js';
  * The tenant's guardrails (`policy.guardrails`, tier and tenant fields merged).
  *
  * Input, before the call, on `ctx.messages` (the caller's messages; the system prompt is
- * added after this stage), in this order: `maxInputTokens`, `blockedTerms`, `pii`, then the
+ * added after this stage), in this order: `maxInputTokens`, the scan size limit
+ * (`MAX_SCANNED_INPUT_CHARS`, with `blockedTerms` or `pii`), `blockedTerms`, `pii`, then the
  * `custom` guardrails of stage `input` in their order. A redaction replaces `ctx.messages`, so
  * the provider, the cache key and the captured audit content all see the redacted text. A
  * denial throws `guardrail_blocked` (audited as `denied`; no provider is called). `explain()`
@@ -110,6 +111,8 @@ async function checkInput(ctx: RouteContext, guardrails: Guardrails): Promise<vo
     }
   }
 
+  if (guardrails.blockedTerms || guardrails.pii) checkScanSize(ctx);
+
   if (guardrails.blockedTerms) {
     const terms = blockedTermsOf(guardrails);
     if (terms && someMessageText(ctx.messages, terms.test))
@@ -154,6 +157,30 @@ async function checkInput(ctx: RouteContext, guardrails: Guardrails): Promise<vo
       triggered(ctx, guardrail.name, 'input', 'redact');
     }
   }
+}
+
+/**
+ * The most text, in UTF-16 code units summed over the messages, that the built-in input
+ * scanners (`pii`, `blockedTerms`) take in one call: 2 MiB, about 500,000 tokens of prose.
+ * Scanning is linear, but it runs on the event loop, where every other call waits for it:
+ * about 60 ms per MiB for text made to be hard (one AMD EPYC server core), so a call at the
+ * limit holds the loop for about an eighth of a second. A larger input is refused as
+ * `invalid_request` before any scan; a tenant without these two guardrails has no such limit.
+ */
+export const MAX_SCANNED_INPUT_CHARS = 2 * 1024 * 1024;
+
+function checkScanSize(ctx: RouteContext): void {
+  let total = 0;
+  someMessageText(ctx.messages, (text) => {
+    total += text.length;
+    return false;
+  });
+  if (total <= MAX_SCANNED_INPUT_CHARS) return;
+  throw new RouterError(
+    'invalid_request',
+    `the input holds ${total.toLocaleString('en-US')} characters of text, above the ${MAX_SCANNED_INPUT_CHARS.toLocaleString('en-US')} (2 MiB) that the tenant's guardrails (pii, blockedTerms) scan in one call; shorten the input`,
+    { tenant: ctx.tenant, requestId: ctx.requestId },
+  );
 }
 
 /** The output checks of a whole text; returns it, rewritten by custom redactions. */

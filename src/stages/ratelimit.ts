@@ -31,6 +31,10 @@ type Limit = 'requests' | 'tokens';
  * signal; a wait that would pass the call's deadline (`timeoutMs`) fails at once instead.
  * Each refusal emits `ratelimit.throttled`. A token estimate above `tokensPerMinute` can
  * never fit and fails at once.
+ *
+ * Clock steps (`createRouter({ clock })`, or the host's clock corrected): stepped back by
+ * more than a second, the limits stand as they were before the step, never locking a tenant
+ * out for the length of the step; stepped forward, they refill at most one burst.
  */
 export const ratelimitStage: Middleware<RouteContext> = (ctx, next) => {
   const spec = ctx.policy?.rateLimit;

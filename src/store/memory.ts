@@ -1,4 +1,11 @@
-import type { BudgetState, RateResult, ReserveResult, SettleUsage, Store } from './types.js';
+import {
+  type BudgetState,
+  CLOCK_STEP_MS,
+  type RateResult,
+  type ReserveResult,
+  type SettleUsage,
+  type Store,
+} from './types.js';
 
 interface Entry extends BudgetState {
   expiresAt: number | undefined;
@@ -14,8 +21,28 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
   const now = options.now ?? Date.now;
   const sweepEvery = options.sweepEvery ?? 10_000;
   const budgets = new Map<string, Entry>();
-  /** GCRA: theoretical arrival time per key. */
-  const rates = new Map<string, number>();
+  /** GCRA per key: the theoretical arrival time, and the clock when it was written. */
+  const rates = new Map<string, { tat: number; at: number }>();
+  /**
+   * A key's arrival time on the clock `t`. When the clock went back by more than
+   * `CLOCK_STEP_MS` since the key's last write, the key is moved back by the step and stays
+   * as it was at that write (refused takes included: the move is kept).
+   */
+  const arrival = (key: string, t: number): number | undefined => {
+    const rate = rates.get(key);
+    if (rate && rate.at - t > CLOCK_STEP_MS) {
+      rate.tat -= rate.at - t;
+      rate.at = t;
+    }
+    return rate?.tat;
+  };
+  const write = (key: string, tat: number, t: number): void => {
+    const rate = rates.get(key);
+    if (rate) {
+      rate.tat = tat;
+      rate.at = Math.max(rate.at, t);
+    } else rates.set(key, { tat, at: t });
+  };
   let writes = 0;
 
   const entry = (key: string, ttlMs: number | undefined): Entry => {
@@ -71,18 +98,19 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     },
     async rateTake(key, cost, limit, windowMs, t): Promise<RateResult> {
       const interval = windowMs / limit;
-      const tat = Math.max(rates.get(key) ?? t, t);
+      // Idle time, or a clock stepped forward, refills at most an empty bucket: one burst.
+      const tat = Math.max(arrival(key, t) ?? t, t);
       const newTat = tat + cost * interval;
       // Allowed while the new arrival time is within one window of now (a burst of `limit`).
       const allowAt = newTat - windowMs;
       if (allowAt > t) return { ok: false, retryAfterMs: Math.ceil(allowAt - t) };
-      rates.set(key, newTat);
+      write(key, newTat, t);
       return { ok: true, retryAfterMs: 0 };
     },
     async rateAdjust(key, delta, limit, windowMs, t) {
-      const tat = rates.get(key);
+      const tat = arrival(key, t);
       if (tat === undefined) return;
-      rates.set(key, Math.max(t, tat + (delta * windowMs) / limit));
+      write(key, Math.max(t, tat + (delta * windowMs) / limit), t);
     },
   };
 }

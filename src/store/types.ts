@@ -25,15 +25,30 @@ export interface Store {
    * Generic cell rate algorithm: takes `cost` units from a limit of `limit` units per
    * `windowMs` (bursts up to `limit`). `now` is the caller's clock. Refused: how long
    * until it would fit.
+   *
+   * Clock steps: a `now` more than `CLOCK_STEP_MS` (1 s) before the key's last write is a
+   * clock stepped back, and the key is taken as it was at that write (its arrival time moved
+   * back by the step), so a step back never locks a key out; a `now` stepped forward refills
+   * at most one burst, as any idle time does.
    */
   rateTake(key: string, cost: number, limit: number, windowMs: number, now: number): Promise<RateResult>;
-  /** Gives back (negative) or charges (positive) units already taken: a token estimate settled. */
+  /**
+   * Gives back (negative) or charges (positive) units already taken: a token estimate
+   * settled. Never below an empty bucket; clock steps as in `rateTake`.
+   */
   rateAdjust(key: string, delta: number, limit: number, windowMs: number, now: number): Promise<void>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
   /** Subscribes to failures the store handled itself (fail-open), for the router's `store.error` event. */
   onError?(listener: (error: Error, failOpen: boolean) => void): void;
 }
+
+/**
+ * How far back a rate key's clock may go before it counts as a clock step (see
+ * `Store.rateTake`): more than the skew between instances' clocks on one Redis, which
+ * must not move arrival times (each lagging call would give capacity back).
+ */
+export const CLOCK_STEP_MS = 1_000;
 
 /** A budget's counters. Money in nano-USD. */
 export interface BudgetState {

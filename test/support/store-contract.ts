@@ -75,6 +75,45 @@ export function describeStoreContract(name: string, make: () => Store, options: 
         expect((await store.rateTake('other', 1, 100, WINDOW, 0)).ok).toBe(false);
       });
 
+      it('a clock stepped back locks no key out: the key is as it was at its last write', async () => {
+        const t0 = 1_763_900_000_000;
+        expect((await store.rateTake('k', 1, 30, WINDOW, t0)).ok).toBe(true);
+        const back = t0 - 600_000;
+        // One of 30 used before the step: 29 more now, not a wait of 9 minutes.
+        for (let i = 0; i < 29; i++) expect((await store.rateTake('k', 1, 30, WINDOW, back)).ok).toBe(true);
+        expect(await store.rateTake('k', 1, 30, WINDOW, back)).toEqual({ ok: false, retryAfterMs: 2_000 });
+        expect((await store.rateTake('k', 1, 30, WINDOW, back + 2_000)).ok).toBe(true);
+      });
+
+      it('rateAdjust after a clock stepped back gives back from the state at the last write', async () => {
+        const t0 = 1_763_900_000_000;
+        await store.rateTake('t', 1_000, 1_000, WINDOW, t0);
+        const back = t0 - 600_000;
+        await store.rateAdjust('t', -500, 1_000, WINDOW, back);
+        expect((await store.rateTake('t', 500, 1_000, WINDOW, back)).ok).toBe(true);
+        expect((await store.rateTake('t', 1, 1_000, WINDOW, back)).ok).toBe(false);
+      });
+
+      it('a clock behind by less than CLOCK_STEP_MS (instances skewed) moves nothing back', async () => {
+        const t0 = 1_763_900_000_000;
+        for (let i = 0; i < 30; i++) await store.rateTake('k', 1, 30, WINDOW, t0);
+        // The lagging caller waits the skew too; the leading one gets nothing back.
+        expect(await store.rateTake('k', 1, 30, WINDOW, t0 - 500)).toEqual({
+          ok: false,
+          retryAfterMs: 2_500,
+        });
+        expect(await store.rateTake('k', 1, 30, WINDOW, t0)).toEqual({ ok: false, retryAfterMs: 2_000 });
+      });
+
+      it('a clock stepped forward grants one burst at most', async () => {
+        const t0 = 1_763_900_000_000;
+        for (let i = 0; i < 30; i++) await store.rateTake('k', 1, 30, WINDOW, t0);
+        let allowed = 0;
+        for (let i = 0; i < 60; i++)
+          if ((await store.rateTake('k', 1, 30, WINDOW, t0 + 3_600_000)).ok) allowed++;
+        expect(allowed).toBe(30);
+      });
+
       it('keeps keys apart', async () => {
         expect((await store.rateTake('a', 1, 1, WINDOW, 0)).ok).toBe(true);
         expect((await store.rateTake('b', 1, 1, WINDOW, 0)).ok).toBe(true);
