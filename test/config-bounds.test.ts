@@ -46,10 +46,10 @@ describe('money bounds', () => {
     const pricey = { id: 'pricey', provider: 'openai', pricing: { inputPerMTok: 1e305, outputPerMTok: 1 } };
     const error = configError({ providers: emu.providers, models: [pricey] });
     expect(error.code).toBe('invalid_config');
-    expect(error.message).toContain('models.0.pricing.inputPerMTok');
+    expect(error.message).toContain('models[0].pricing.inputPerMTok');
     expect(error.message).toContain('1000000');
     const own = configError({ providers: emu.providers, tenants: { t: { models: [pricey] } } });
-    expect(own.message).toContain('tenants.t.models.0.pricing.inputPerMTok');
+    expect(own.message).toContain('tenants.t.models[0].pricing.inputPerMTok');
   });
 
   it('refuses budget limits and cost caps above 1,000,000,000 USD, in a policy and in a request', async () => {

@@ -197,12 +197,12 @@ describe('input guardrails', () => {
     expect(() => routerWith(blank)).toThrow(
       expect.objectContaining({
         code: 'invalid_config',
-        message: expect.stringContaining('tenants.acme.guardrails.blockedTerms.1'),
+        message: expect.stringContaining('tenants.acme.guardrails.blockedTerms[1]'),
       }),
     );
     const router = routerWith({});
     expect(() => router.tenants.set('acme', blank)).toThrow(
-      expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('blockedTerms.1') }),
+      expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('blockedTerms[1]') }),
     );
     const sourced = createRouter({ providers: emu.providers, tenants: { get: () => blank } });
     const error = await rejection(
@@ -210,7 +210,7 @@ describe('input guardrails', () => {
     );
     expect(error).toMatchObject({
       code: 'invalid_config',
-      message: expect.stringContaining('blockedTerms.1'),
+      message: expect.stringContaining('blockedTerms[1]'),
     });
     expect(emu.hits()).toBe(0);
   });
