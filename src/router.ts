@@ -19,7 +19,7 @@ import { loadAdapters } from './providers/ready.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from './providers/types.js';
 import { Limiter } from './resilience/limiter.js';
 import { accessStage } from './stages/access.js';
-import { budgetStage, type TenantUsage, tenantUsage } from './stages/budget/index.js';
+import { createBudgetStage, type TenantUsage, tenantUsage } from './stages/budget/index.js';
 import { createCacheStage } from './stages/cache/index.js';
 import { executeStage } from './stages/execute.js';
 import { guardrailsStage } from './stages/guardrails.js';
@@ -84,7 +84,7 @@ function builtinStages(options: ResolvedOptions): (readonly [StageName, Middlewa
     ['cache', createCacheStage({ now: options.now })],
     ['ratelimit', ratelimitStage],
     ['strategy', strategyStage],
-    ['budget', budgetStage],
+    ['budget', createBudgetStage()],
     ['queue', createQueueStage(options)],
     ['execute', executeStage],
   ];

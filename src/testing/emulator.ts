@@ -121,7 +121,7 @@ export type EmulatedAnswerSource = EmulatedAnswer | ((request: EmulatedRequest) 
  *
  * @example
  * ```ts
- * emu.fail('gpt-4o', { refusal: "I'm sorry, I can't help with that." });
+ * emu.fail('gpt-6.2-sol', { refusal: "I'm sorry, I can't help with that." });
  * emu.fail('claude-sonnet-4-6', { errorEvent: 'overloaded', afterParts: 2 });
  * ```
  */

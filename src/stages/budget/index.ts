@@ -7,7 +7,8 @@ import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
 import { fromNano, type Store, toNano, toNanoCeil } from '../../store/types.js';
 import type { Usage } from '../../types.js';
-import { periodOf } from './period.js';
+import { Periods, periodOf } from './period.js';
+import { RoomWaiters } from './waiters.js';
 
 /** A budget the call counts against. Tenants without a budget still count usage, uncapped. */
 interface Account {
@@ -20,9 +21,6 @@ interface Account {
   limit: number;
   ttlMs: number | undefined;
 }
-
-/** How often a waiting call looks again, besides being woken by a local settle. */
-const POLL_MS = 50;
 
 /**
  * Budgets with reservation, so concurrent calls cannot overspend. Before the call, the
@@ -37,15 +35,26 @@ const POLL_MS = 50;
  * flight it is `budget_exceeded`, or with `onExceeded: 'downgrade'` goes to the ranked
  * candidates that still fit.
  */
-export const budgetStage: Middleware<RouteContext> = async (ctx, next) => {
-  const accounts = accountsOf(ctx);
-  let held = await reserveFirst(ctx, accounts);
+export function createBudgetStage(): Middleware<RouteContext> {
+  const budgets: Budgets = { periods: new Periods(), waiters: new RoomWaiters() };
+  return (ctx, next) => budgeted(budgets, ctx, next);
+}
+
+/** One router's budget state: its period memo and the calls waiting for room, by key. */
+interface Budgets {
+  periods: Periods;
+  waiters: RoomWaiters;
+}
+
+async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>): Promise<void> {
+  const accounts = accountsOf(b, ctx);
+  let held = await reserveFirst(b, ctx, accounts);
 
   ctx.admit = async (candidate, concurrent) => {
     // A hedge runs beside the attempt already held for: it needs its own reservation.
     const need = concurrent ? held + toNanoCeil(candidate.estCostUsd) : toNanoCeil(candidate.estCostUsd);
     if (need <= held) return true;
-    if ((await reserveAll(ctx, accounts, need - held)) !== true) return false;
+    if ((await reserveAll(b, ctx, accounts, need - held)) !== true) return false;
     held = need;
     return true;
   };
@@ -53,12 +62,12 @@ export const budgetStage: Middleware<RouteContext> = async (ctx, next) => {
   try {
     await next();
   } catch (error) {
-    await release(ctx, accounts, held);
+    await release(b, ctx, accounts, held);
     throw error;
   }
 
-  await afterAnswer(ctx, (usage) => settle(ctx, accounts, held, usage));
-};
+  await afterAnswer(ctx, (usage) => settle(b, ctx, accounts, held, usage));
+}
 
 /** The store key of a budget. `{tenant}` is a Redis Cluster hash tag: a tenant's keys share a slot. */
 function budgetKey(tenant: string, who: string, period: string): string {
@@ -104,12 +113,12 @@ export interface TenantUsage {
   requests: number;
 }
 
-function accountsOf(ctx: RouteContext): Account[] {
+function accountsOf(b: Budgets, ctx: RouteContext): Account[] {
   const policy = ctx.policy!;
   const now = ctx.services.now();
   const tenant = ctx.tenant;
   const make = (scope: BudgetScope, spec: BudgetSpec | undefined, subject?: string): Account => {
-    const period = periodOf(spec?.period ?? 'total', now);
+    const period = b.periods.of(spec?.period ?? 'total', now);
     const who = subject === undefined ? scope : `${scope}:${subject}`;
     return {
       scope,
@@ -132,21 +141,21 @@ function accountsOf(ctx: RouteContext): Account[] {
 }
 
 /** Reserves the first candidate's estimate, waiting or downgrading as the budgets say. */
-async function reserveFirst(ctx: RouteContext, accounts: Account[]): Promise<number> {
+async function reserveFirst(b: Budgets, ctx: RouteContext, accounts: Account[]): Promise<number> {
   let waited = false;
   for (;;) {
     const need = toNanoCeil(ctx.ranked[0]!.candidate.estCostUsd);
-    const refused = await reserveAll(ctx, accounts, need);
+    const refused = await reserveAll(b, ctx, accounts, need);
     if (refused === true) {
       // Pass the turn on: the next waiter may fit too.
-      if (waited) for (const account of accounts) wake(account.key);
+      if (waited) for (const account of accounts) b.waiters.wake(account.key);
       return need;
     }
     const { account, state } = refused;
     if (state.reserved > 0) {
       // Calls in flight may settle below their reservations: wait for room, in order
       // (a waiter that still does not fit keeps its place at the front).
-      await waitForRoom(ctx, account.key, waited);
+      await b.waiters.wait(ctx, account.key, waited);
       waited = true;
       continue;
     }
@@ -169,6 +178,7 @@ async function reserveFirst(ctx: RouteContext, accounts: Account[]): Promise<num
 
 /** Reserves `amount` in every account, or none: the refusing account and its state otherwise. */
 async function reserveAll(
+  b: Budgets,
   ctx: RouteContext,
   accounts: Account[],
   amount: number,
@@ -179,7 +189,7 @@ async function reserveAll(
     const { ok, state } = await store.reserve(account.key, amount, account.limit, account.ttlMs);
     if (!ok) {
       for (const d of done) await store.release(d.key, amount);
-      if (done.length > 0) wake(done[0]!.key);
+      if (done.length > 0) b.waiters.wake(done[0]!.key);
       return { account, state };
     }
     done.push(account);
@@ -187,15 +197,16 @@ async function reserveAll(
   return true;
 }
 
-async function release(ctx: RouteContext, accounts: Account[], held: number): Promise<void> {
+async function release(b: Budgets, ctx: RouteContext, accounts: Account[], held: number): Promise<void> {
   for (const account of accounts) {
     await ctx.services.store.release(account.key, held);
-    wake(account.key);
+    b.waiters.wake(account.key);
   }
 }
 
 /** Replaces the reservation by the actual cost (the whole reservation when the usage is unknown). */
 async function settle(
+  b: Budgets,
   ctx: RouteContext,
   accounts: Account[],
   held: number,
@@ -211,7 +222,7 @@ async function settle(
       { cost, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 },
       account.ttlMs,
     );
-    wake(account.key);
+    b.waiters.wake(account.key);
     const spec = account.spec;
     if (!spec?.alertAt) continue;
     // A threshold crossed by this settle: exactly one settle crosses it per period.
@@ -266,46 +277,4 @@ function describe(account: Account): string {
 
 function round(usd: number): number {
   return Math.round(usd * 1e6) / 1e6;
-}
-
-/*
- * Waiting for room. Calls that wait on one budget key queue in arrival order; a settle or
- * release of that key (in this process) wakes the first, which tries again and, whatever
- * happens, passes the turn on. A poll catches settles made by other processes.
- */
-const waiters = new Map<string, (() => void)[]>();
-
-function wake(key: string): void {
-  const queue = waiters.get(key);
-  const first = queue?.shift();
-  if (queue && queue.length === 0) waiters.delete(key);
-  first?.();
-}
-
-function waitForRoom(ctx: RouteContext, key: string, front: boolean): Promise<void> {
-  const signal = ctx.signal;
-  if (signal?.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const queue = waiters.get(key) ?? [];
-    waiters.set(key, queue);
-    const leave = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      const at = queue.indexOf(waker);
-      if (at >= 0) queue.splice(at, 1);
-      if (queue.length === 0 && waiters.get(key) === queue) waiters.delete(key);
-    };
-    const waker = () => {
-      leave();
-      resolve();
-    };
-    const onAbort = () => {
-      leave();
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(waker, POLL_MS);
-    if (front) queue.unshift(waker);
-    else queue.push(waker);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

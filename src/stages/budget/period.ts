@@ -10,19 +10,24 @@ export interface Period {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** The last period computed per kind: every call asks, and the answer changes once a period. */
-const last = new Map<BudgetSpec['period'], Period & { startsAt: number }>();
+/**
+ * The current period of each kind, remembered: every call asks, and the answer changes once
+ * a period. One per budget stage.
+ */
+export class Periods {
+  private readonly last = new Map<BudgetSpec['period'], Period & { startsAt: number }>();
 
-/** UTC calendar periods; weeks start on Monday (ISO 8601). */
-export function periodOf(period: BudgetSpec['period'], now: number): Period {
-  const hit = last.get(period);
-  if (hit && now >= hit.startsAt && now < hit.endsAt) return hit;
-  const computed = computePeriod(period, now);
-  last.set(period, computed);
-  return computed;
+  of(period: BudgetSpec['period'], now: number): Period {
+    const hit = this.last.get(period);
+    if (hit && now >= hit.startsAt && now < hit.endsAt) return hit;
+    const computed = periodOf(period, now);
+    this.last.set(period, computed);
+    return computed;
+  }
 }
 
-function computePeriod(period: BudgetSpec['period'], now: number): Period & { startsAt: number } {
+/** UTC calendar periods; weeks start on Monday (ISO 8601). */
+export function periodOf(period: BudgetSpec['period'], now: number): Period & { startsAt: number } {
   const d = new Date(now);
   const y = d.getUTCFullYear();
   const m = d.getUTCMonth();
