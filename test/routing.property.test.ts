@@ -25,15 +25,11 @@ import {
   type TenantPolicy,
   type Tool,
 } from 'routeplane';
-import { createEmulator, type EmulatedFault, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EmulatedFault } from 'routeplane/testing';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 // ---------------------------------------------------------------------------------------
 // Vocabulary. Provider entries have custom names with a `type`, so no built-in model is
