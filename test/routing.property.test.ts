@@ -569,6 +569,18 @@ function codeOf(error: unknown): string {
   throw error;
 }
 
+/** createRouter refuses the scenario with invalid_config, naming `tenants.t.<field>`. */
+function expectInvalidConfig(s: Scenario, field: string): void {
+  let error: unknown;
+  try {
+    routerFor(s);
+  } catch (e) {
+    error = e;
+  }
+  expect(codeOf(error)).toBe('invalid_config');
+  expect((error as RouterError).message).toContain(`tenants.t.${field}`);
+}
+
 const RUNS = 200;
 
 // ---------------------------------------------------------------------------------------
@@ -647,14 +659,7 @@ describe('routing properties (explain: no provider is called)', () => {
           ...(field === 'fallbacks' && { fallbacks: [...(s.policy.fallbacks ?? []), id] }),
           ...(field === 'split' && { split: [{ model: id, weight: 1 }] }),
         };
-        let error: unknown;
-        try {
-          routerFor({ ...s, policy });
-        } catch (e) {
-          error = e;
-        }
-        expect(codeOf(error)).toBe('invalid_config');
-        expect((error as RouterError).message).toContain(`tenants.t.${field}`);
+        expectInvalidConfig({ ...s, policy }, field);
       }),
       { numRuns: RUNS },
     );
@@ -684,14 +689,7 @@ describe('routing properties (explain: no provider is called)', () => {
             ...(field === 'roles' && { roles: { viewer: { allowedModels: [pattern] } } }),
             ...(field === 'allowedRegions' && { allowedRegions: [region!] }),
           };
-          let error: unknown;
-          try {
-            routerFor({ ...s, policy });
-          } catch (e) {
-            error = e;
-          }
-          expect(codeOf(error)).toBe('invalid_config');
-          expect((error as RouterError).message).toContain(`tenants.t.${field}`);
+          expectInvalidConfig({ ...s, policy }, field);
         },
       ),
       { numRuns: RUNS },
