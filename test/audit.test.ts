@@ -1,13 +1,8 @@
 import { type AuditRecord, createRouter, verifyAuditChain } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { collect, useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const hello = [{ role: 'user' as const, content: 'Hello' }];
 
@@ -136,8 +131,7 @@ describe('audit records', () => {
 
   it('are not hashed when the chain is off', async () => {
     const router = createRouter({ providers: emu.providers, tenants: { acme: {} } });
-    const seen: AuditRecord[] = [];
-    router.on('audit', (r) => seen.push(r));
+    const seen = collect(router, 'audit');
     await router.complete({ tenant: 'acme', messages: hello });
     expect(seen[0]!.hash).toBeUndefined();
     expect(verifyAuditChain(seen)).toMatchObject({ ok: false, index: 0 });
@@ -150,8 +144,7 @@ describe('cost caps in the audit', () => {
       providers: emu.providers,
       tenants: { acme: { model: 'gpt-6.2-sol', maxCostPerRequest: 0.5 } },
     });
-    const seen: AuditRecord[] = [];
-    router.on('audit', (r) => seen.push(r));
+    const seen = collect(router, 'audit');
     await router.complete({ tenant: 'acme', messages: hello });
     await router.complete({ tenant: 'acme', maxCost: 0.45, messages: hello });
     expect(seen.map((r) => [r.costCapUsd, r.overCap])).toEqual([
@@ -159,8 +152,7 @@ describe('cost caps in the audit', () => {
       [0.45, false],
     ]);
     const uncapped = createRouter({ providers: emu.providers, tenants: { t: { model: 'gpt-6.2-sol' } } });
-    const none: AuditRecord[] = [];
-    uncapped.on('audit', (r) => none.push(r));
+    const none = collect(uncapped, 'audit');
     await uncapped.complete({ tenant: 't', messages: hello });
     expect(none[0]!.costCapUsd).toBeUndefined();
   });

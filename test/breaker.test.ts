@@ -1,13 +1,8 @@
-import { createRouter, type RouteDecision, type Router, type RouterEvents } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRouter, type RouteDecision, type Router } from 'routeplane';
+import { describe, expect, it } from 'vitest';
+import { collect, sleep, useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const PRIMARY = 'gpt-6.2-sol';
 const FALLBACK = 'claude-sonnet-5-5';
@@ -25,9 +20,7 @@ function setup() {
     breaker: { consecutiveFailures: 3, minSamples: 100, cooldownMs: COOLDOWN },
     tenants: { acme: { model: PRIMARY, fallbacks: [FALLBACK] } },
   });
-  const fallbacks: RouterEvents['fallback'][0][] = [];
-  router.on('fallback', (e) => fallbacks.push(e));
-  return { clock, router, fallbacks };
+  return { clock, router, fallbacks: collect(router, 'fallback') };
 }
 
 /** The models a decision excludes because their circuit is open. */
@@ -208,7 +201,7 @@ describe('circuit breaker through the router', () => {
     emu.fail(PRIMARY, { hangMs: 5_000 });
     const controller = new AbortController();
     const probe = router.complete({ tenant: 'acme', messages, signal: controller.signal });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     expect(emu.hits(PRIMARY)).toBe(1);
     controller.abort();
     await expect(probe).rejects.toMatchObject({ code: 'aborted' });

@@ -1,13 +1,8 @@
-import { type AuditRecord, createRouter, RouterError, type RouterEvents } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRouter, type Router, RouterError } from 'routeplane';
+import { describe, expect, it } from 'vitest';
+import { collect, useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const ask = [{ role: 'user' as const, content: 'x' }];
 const MAX_TOKENS = 100;
@@ -38,17 +33,8 @@ async function estimateOf(model: string): Promise<number> {
   return d.candidates[0]!.estCostUsd;
 }
 
-function audits(router: ReturnType<typeof createRouter>): AuditRecord[] {
-  const records: AuditRecord[] = [];
-  router.on('audit', (r) => records.push(r));
-  return records;
-}
-
-function events<K extends keyof RouterEvents>(router: ReturnType<typeof createRouter>, name: K) {
-  const out: RouterEvents[K][0][] = [];
-  router.on(name, ((p: RouterEvents[K][0]) => out.push(p)) as never);
-  return out;
-}
+const audits = (router: Router) => collect(router, 'audit');
+const events = collect;
 
 async function settleAll<T>(promises: Promise<T>[]) {
   return Promise.allSettled(promises);

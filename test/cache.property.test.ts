@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { type ChatRequest, type ChatResult, createRouter, type TenantPolicy } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useEmulator } from './support/harness.js';
 
 /*
  * Random interleavings of calls (tenants, prompts from a small alphabet so repeats happen,
@@ -17,10 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * prompt) got first, at cost 0; and a repeat within a generation is a hit.
  */
 
-let emu: Emulator;
+// Not reset between tests: the answers scripted here stay in force for the whole file.
+const emu = useEmulator({ reset: false });
 let serial = 0;
-beforeAll(async () => {
-  emu = await createEmulator();
+beforeAll(() => {
   emu.respond('*', (req) => {
     const body = JSON.stringify(req.body);
     const tenant = req.apiKey?.replace(/^key-/, '') ?? '?';
@@ -28,7 +28,6 @@ beforeAll(async () => {
     return { text: JSON.stringify({ tenant, h, n: ++serial }) };
   });
 });
-afterAll(() => emu.close());
 
 const models = ['m1', 'm2', 'm3'].map((id, i) => ({
   id,

@@ -1,13 +1,8 @@
-import { type ChatRequest, createRouter, type RouterEvents } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type ChatRequest, createRouter } from 'routeplane';
+import { describe, expect, it } from 'vitest';
+import { collect, useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const models = [
   {
@@ -38,9 +33,7 @@ function setup(extra: { clock?: () => number; ttlMs?: number } = {}) {
       off: { model: 'm' },
     },
   });
-  const hits: RouterEvents['cache.hit'][0][] = [];
-  router.on('cache.hit', (e) => hits.push(e));
-  return { router, hits };
+  return { router, hits: collect(router, 'cache.hit') };
 }
 
 const ask = (tenant: string, content = 'hello there', more: Partial<ChatRequest> = {}): ChatRequest => ({
@@ -60,8 +53,7 @@ describe('exact-match cache', () => {
     expect(first.cached).toBe(false);
     expect(first.costUsd).toBeGreaterThan(0);
     const calls = emu.hits();
-    const completed: RouterEvents['request.completed'][0][] = [];
-    router.on('request.completed', (e) => completed.push(e));
+    const completed = collect(router, 'request.completed');
     const second = await router.complete(ask('a'));
     expect(emu.hits()).toBe(calls);
     expect(second).toMatchObject({

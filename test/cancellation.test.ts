@@ -7,8 +7,8 @@
  * abort only in a weakly held object must not lose it.
  */
 import { type AuditRecord, createRouter, type Router, RouterError } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { collect, useEmulator, waitFor } from './support/harness.js';
 
 const PROVIDERS = {
   openai: { first: 'gpt-6.2-sol', hedge: 'gpt-6-luna' },
@@ -22,12 +22,7 @@ type When = 'before' | 'mid';
 const LONG = Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ');
 const collectGarbage = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator({ perTokenMs: 15 });
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator({ perTokenMs: 15 });
 
 function routerFor(provider: Provider, how: How): { router: Router; audits: AuditRecord[] } {
   const { first, hedge } = PROVIDERS[provider];
@@ -46,24 +41,14 @@ function routerFor(provider: Provider, how: How): { router: Router; audits: Audi
     },
     retry: { retries: 0 },
   });
-  const audits: AuditRecord[] = [];
-  router.on('audit', (record) => audits.push(record));
-  return { router, audits };
+  return { router, audits: collect(router, 'audit') };
 }
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not met in time: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** Resolves once the emulator has received the call's first request. */
 function sentUpstream(): Promise<void> {
-  return waitFor(() => emu.requests.length > 0, 'the request reached the emulator');
+  return waitFor(() => emu.requests.length > 0, { what: 'the request reached the emulator' });
 }
 
 /** Runs one case; resolves with the call's error code (or 'ok' for a hedge that lost). */
@@ -114,13 +99,13 @@ async function run(mode: 'complete' | 'stream', provider: Provider, how: How, wh
   // The cancelled upstream request's connection is closed.
   const cancelled = emu.requests.find((r) => r.model === first);
   expect(cancelled, 'the first candidate was called').toBeDefined();
-  await waitFor(() => cancelled!.clientClosed, 'upstream connection closed');
+  await waitFor(() => cancelled!.clientClosed, { what: 'upstream connection closed' });
   expect(cancelled!.answered).toBe(false);
   // No timer outlives the call, the reservation is released, and the books agree.
-  await waitFor(() => timers() <= baseline, 'no timer left');
+  await waitFor(() => timers() <= baseline, { what: 'no timer left' });
   const usage = await router.usage('acme');
   expect(usage.reservedUsd).toBe(0);
-  await waitFor(() => audits.length === 1, 'one audit record');
+  await waitFor(() => audits.length === 1, { what: 'one audit record' });
   expect(usage.spentUsd).toBeCloseTo(audits[0]!.costUsd, 9);
   await router.close();
   return outcome;

@@ -1,13 +1,8 @@
 import { createRouter } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const pricing = { inputPerMTok: 1, outputPerMTok: 2 };
 const tools = [{ name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } }];

@@ -2,15 +2,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import { Mistral } from '@mistralai/mistralai';
 import OpenAI from 'openai';
 import { createRouter, type RouterConfig, RouterError, type TenantPolicy } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const hello = [{ role: 'user' as const, content: 'Hello' }];
 const pricing = { inputPerMTok: 1, outputPerMTok: 2 };

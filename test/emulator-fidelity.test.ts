@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, type EmulatedProvider, type Emulator } from '../src/testing/index.js';
+import { describe, expect, it } from 'vitest';
+import type { EmulatedProvider, Emulator } from '../src/testing/index.js';
+import { useEmulator } from './support/harness.js';
 
 /*
  * Holds the emulator's output against the corpus of recorded provider payloads in
@@ -610,7 +611,7 @@ function recordings(provider: EmulatedProvider): string[] {
     .sort();
 }
 
-let emu: Emulator;
+const emu = useEmulator();
 
 async function askEmulator(provider: EmulatedProvider, spec: Case): Promise<Exchange> {
   const stream = spec.stream ?? false;
@@ -895,12 +896,6 @@ function parseKnown(entry: Known): ParsedKnown {
 }
 
 // --- the tests ------------------------------------------------------------------------------
-
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
 
 describe('the wire corpus', () => {
   it.each(PROVIDERS)(

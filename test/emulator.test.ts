@@ -1,8 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { Mistral } from '@mistralai/mistralai';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator } from '../src/testing/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { drain, readAll, rejectionOf, useEmulator } from './support/harness.js';
 
 /*
  * The answers and faults of routeplane/testing as the official SDKs see them: what they
@@ -14,19 +14,16 @@ const GPT = 'gpt-emulated';
 const CLAUDE = 'claude-emulated';
 const MISTRAL = 'mistral-emulated';
 
-let emu: Emulator;
+const emu = useEmulator();
 let openai: OpenAI;
 let anthropic: Anthropic;
 let mistral: Mistral;
 
-beforeAll(async () => {
-  emu = await createEmulator();
+beforeAll(() => {
   openai = new OpenAI({ ...emu.providers.openai, maxRetries: 0 });
   anthropic = new Anthropic({ ...emu.providers.anthropic, maxRetries: 0 });
   mistral = new Mistral({ apiKey: emu.providers.mistral.apiKey, serverURL: emu.providers.mistral.baseURL });
 });
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
 
 const hello = [{ role: 'user' as const, content: 'Hello there' }];
 
@@ -37,31 +34,11 @@ function requestIdOf(data: object): unknown {
   return (data as { _request_id?: unknown })._request_id;
 }
 
-/** What a promise rejected with; fails the test when it resolves. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 /** Reads an async iterable until it throws: what it yielded, and the error. */
 async function readUntilFailure<T>(items: AsyncIterable<T>): Promise<{ items: T[]; error: unknown }> {
-  const seen: T[] = [];
-  try {
-    for await (const item of items) seen.push(item);
-  } catch (error) {
-    return { items: seen, error };
-  }
-  throw new Error(`the stream did not fail after ${seen.length} items`);
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const seen: T[] = [];
-  for await (const item of items) seen.push(item);
-  return seen;
+  const read = await drain(items);
+  if (!('error' in read)) throw new Error(`the stream did not fail after ${read.parts.length} items`);
+  return { items: read.parts, error: read.error };
 }
 
 describe('OpenAI SDK against the emulator', () => {
@@ -125,7 +102,7 @@ describe('OpenAI SDK against the emulator', () => {
   it('streams a refusal as delta.refusal pieces that the stream helper assembles', async () => {
     emu.fail(GPT, { refusal: "I'm sorry, I can't help with that." }, { refusal: 'No.' });
 
-    const chunks = await collect(await askStream());
+    const chunks = await readAll(await askStream());
     const final = await openai.chat.completions
       .stream({ model: GPT, messages: hello, stream_options: { include_usage: true } })
       .finalChatCompletion();
@@ -141,7 +118,7 @@ describe('OpenAI SDK against the emulator', () => {
   it('throws a RateLimitError with code insufficient_quota on { quota: true }', async () => {
     emu.fail(GPT, { quota: true });
 
-    const error = await rejection(ask());
+    const error = await rejectionOf(ask());
 
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error).toMatchObject({ status: 429, code: 'insufficient_quota', type: 'insufficient_quota' });
@@ -150,7 +127,7 @@ describe('OpenAI SDK against the emulator', () => {
   it('throws a BadRequestError with code invalid_prompt on { policyFlag: true }', async () => {
     emu.fail(GPT, { policyFlag: true });
 
-    const error = await rejection(ask());
+    const error = await rejectionOf(ask());
 
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect(error).toMatchObject({ status: 400, code: 'invalid_prompt', type: 'invalid_request_error' });
@@ -172,7 +149,7 @@ describe('OpenAI SDK against the emulator', () => {
   it('answers { errorEvent } on a call that is not streamed with the same failure as a 503', async () => {
     emu.fail(GPT, { errorEvent: 'overloaded' });
 
-    const error = await rejection(ask());
+    const error = await rejectionOf(ask());
 
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
     expect(error).toMatchObject({ status: 503, type: 'server_error' });
@@ -182,7 +159,7 @@ describe('OpenAI SDK against the emulator', () => {
     emu.fail(GPT, { noUsage: true }, { noUsage: true });
 
     const completion = await ask();
-    const chunks = await collect(await askStream());
+    const chunks = await readAll(await askStream());
 
     expect(completion).not.toHaveProperty('usage');
     expect(chunks.length).toBeGreaterThan(2);
@@ -192,7 +169,7 @@ describe('OpenAI SDK against the emulator', () => {
   it('reads the rate-limit headers of a 429', async () => {
     emu.fail(GPT, { status: 429 });
 
-    const error = (await rejection(ask())) as InstanceType<typeof OpenAI.APIError>;
+    const error = (await rejectionOf(ask())) as InstanceType<typeof OpenAI.APIError>;
 
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error.code).toBe('rate_limit_exceeded');
@@ -287,7 +264,7 @@ describe('Anthropic SDK against the emulator', () => {
   it('throws a BadRequestError about the credit balance on { quota: true }', async () => {
     emu.fail(CLAUDE, { quota: true });
 
-    const error = await rejection(ask());
+    const error = await rejectionOf(ask());
 
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     expect(error).toMatchObject({ status: 400, type: 'invalid_request_error' });
@@ -298,7 +275,7 @@ describe('Anthropic SDK against the emulator', () => {
   it('throws a BadRequestError "Output blocked by content filtering policy" on { policyFlag: true }', async () => {
     emu.fail(CLAUDE, { policyFlag: true });
 
-    const error = await rejection(ask());
+    const error = await rejectionOf(ask());
 
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     expect((error as AnthropicError).apiMessage).toBe('Output blocked by content filtering policy');
@@ -324,7 +301,7 @@ describe('Anthropic SDK against the emulator', () => {
   it('answers { errorEvent } on a call that is not streamed with a 529', async () => {
     emu.fail(CLAUDE, { errorEvent: 'overloaded' });
 
-    const error = await rejection(ask());
+    const error = await rejectionOf(ask());
 
     expect(error).toBeInstanceOf(Anthropic.InternalServerError);
     expect(error).toMatchObject({ status: 529, type: 'overloaded_error' });
@@ -335,7 +312,7 @@ describe('Anthropic SDK against the emulator', () => {
     emu.fail(CLAUDE, { noUsage: true }, { noUsage: true });
 
     const message = await ask();
-    const events = await collect(await askStream());
+    const events = await readAll(await askStream());
 
     expect(message.usage).toBeUndefined();
     const start = events.find((event) => event.type === 'message_start');
@@ -348,7 +325,7 @@ describe('Anthropic SDK against the emulator', () => {
   it('reads retry-after and x-should-retry on a 429', async () => {
     emu.fail(CLAUDE, { status: 429 });
 
-    const error = (await rejection(ask())) as AnthropicError;
+    const error = (await rejectionOf(ask())) as AnthropicError;
 
     expect(error).toBeInstanceOf(Anthropic.RateLimitError);
     expect(error.headers?.get('retry-after')).toBe('1');
@@ -377,7 +354,7 @@ describe('Mistral SDK against the emulator', () => {
       mistralToolCalls: 'incremental',
     });
 
-    const events = await collect(await askStream());
+    const events = await readAll(await askStream());
     const calls = events.flatMap((event) => event.data.choices[0]?.delta.toolCalls ?? []);
 
     expect(calls[0]).toMatchObject({
@@ -393,7 +370,7 @@ describe('Mistral SDK against the emulator', () => {
   it('streams a tool call whole in the last chunk by default', async () => {
     emu.respond(MISTRAL, { toolCalls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] });
 
-    const events = await collect(await askStream());
+    const events = await readAll(await askStream());
     const withCalls = events.filter((event) => event.data.choices[0]?.delta.toolCalls);
 
     expect(withCalls).toHaveLength(1);
@@ -441,7 +418,7 @@ describe('Mistral SDK against the emulator', () => {
   it('throws a 429 in the rate_limited shape, about the monthly limit, on { quota: true }', async () => {
     emu.fail(MISTRAL, { quota: true });
 
-    const error = (await rejection(ask())) as { statusCode: number; body: string };
+    const error = (await rejectionOf(ask())) as { statusCode: number; body: string };
 
     expect(error.statusCode).toBe(429);
     expect(JSON.parse(error.body)).toMatchObject({ object: 'error', type: 'rate_limited', code: '1300' });
@@ -452,7 +429,7 @@ describe('Mistral SDK against the emulator', () => {
     emu.respond(MISTRAL, { text: 'one two three four' });
     emu.fail(MISTRAL, { errorEvent: 'overloaded', afterParts: 2 });
 
-    const events = await collect(await askStream());
+    const events = await readAll(await askStream());
 
     expect(events.map((event) => event.data.choices[0]?.delta.content)).toEqual(['', 'one ', 'two ', '']);
     expect(events.at(-1)?.data.choices[0]?.finishReason).toBe('error');
@@ -461,7 +438,7 @@ describe('Mistral SDK against the emulator', () => {
   it('answers { errorEvent } on a call that is not streamed with a 503 "Service tier capacity exceeded"', async () => {
     emu.fail(MISTRAL, { errorEvent: 'overloaded' });
 
-    const error = (await rejection(ask())) as { statusCode: number; body: string };
+    const error = (await rejectionOf(ask())) as { statusCode: number; body: string };
 
     expect(error.statusCode).toBe(503);
     expect(JSON.parse(error.body).message).toBe('Service tier capacity exceeded for this model.');
@@ -470,8 +447,8 @@ describe('Mistral SDK against the emulator', () => {
   it('gets no usage on a streamed { noUsage }; the SDK rejects a complete answer without it', async () => {
     emu.fail(MISTRAL, { noUsage: true }, { noUsage: true });
 
-    const events = await collect(await askStream());
-    const error = await rejection(ask());
+    const events = await readAll(await askStream());
+    const error = await rejectionOf(ask());
 
     expect(events.at(-1)?.data.choices[0]?.finishReason).toBe('stop');
     expect(events.every((event) => event.data.usage === undefined)).toBe(true);

@@ -1,23 +1,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import {
-  type AuditRecord,
-  createRouter,
-  type Guardrail,
-  type Router,
-  RouterError,
-  type RouterEvents,
-  type TenantPolicy,
-} from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AuditRecord, createRouter, type Guardrail, type Router, type TenantPolicy } from 'routeplane';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { recordAll, rejection, useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const MODEL = 'claude-sonnet-5-5';
 
@@ -33,46 +20,6 @@ function routerWith(policy: TenantPolicy, extra: Partial<Parameters<typeof creat
     tenants: { acme: { strategy: 'force_model', model: MODEL, ...policy } },
     ...extra,
   });
-}
-
-const EVENT_NAMES: (keyof RouterEvents)[] = [
-  'request.started',
-  'route.decided',
-  'attempt.failed',
-  'fallback',
-  'policy.denied',
-  'budget.threshold',
-  'budget.exceeded',
-  'ratelimit.throttled',
-  'tenant.noisy',
-  'cache.hit',
-  'guardrail.triggered',
-  'store.error',
-  'request.completed',
-  'request.failed',
-  'audit',
-];
-
-/** Every event payload, in order, with its name. */
-function recordAll(router: Router) {
-  const all: { name: keyof RouterEvents; payload: unknown }[] = [];
-  for (const name of EVENT_NAMES)
-    router.on(name, ((payload: unknown) => all.push({ name, payload })) as never);
-  return {
-    all,
-    of: <K extends keyof RouterEvents>(name: K) =>
-      all.filter((e) => e.name === name).map((e) => e.payload as RouterEvents[K][0]),
-  };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RouterError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RouterError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 function sentText(i = 0): string {
@@ -202,7 +149,10 @@ describe('input guardrails', () => {
     );
     const router = routerWith({});
     expect(() => router.tenants.set('acme', blank)).toThrow(
-      expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining('blockedTerms[1]') }),
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringContaining('blockedTerms[1]'),
+      }),
     );
     const sourced = createRouter({ providers: emu.providers, tenants: { get: () => blank } });
     const error = await rejection(

@@ -1,19 +1,15 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { createRouter, type Router, RouterError } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection, useEmulator } from './support/harness.js';
 
-let emu: Emulator;
+const emu = useEmulator();
 let router: Router;
-beforeAll(async () => {
-  emu = await createEmulator();
+beforeAll(() => {
   router = createRouter({ providers: emu.providers, tenants: { acme: { model: 'claude-sonnet-5-5' } } });
 });
-afterAll(async () => {
-  await router.close();
-  await emu.close();
-});
+afterAll(() => router.close());
 
 const hello = [{ role: 'user' as const, content: 'hi' }];
 
@@ -24,14 +20,10 @@ function nested(levels: number): Record<string, unknown> {
   return schema;
 }
 
+/** The code and message of the RouterError `run` throws or rejects with. */
 async function codeOf(run: () => Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await run();
-  } catch (error) {
-    if (RouterError.isInstance(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a RouterError');
+  const { code, message } = await rejection(run);
+  return { code, message };
 }
 
 describe('deep and cyclic JSON in a request', () => {

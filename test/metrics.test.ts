@@ -1,20 +1,11 @@
-import { type ChatResult, createRouter, type Router, RouterError } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type ChatResult, createRouter, type Router } from 'routeplane';
+import { describe, expect, it } from 'vitest';
 import { LogHistogram } from '../src/observability/histogram.js';
 import { createMetrics } from '../src/observability/metrics.js';
+import { rejection, useEmulator, useRouters } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
-
-const routers: Router[] = [];
-afterEach(async () => {
-  await Promise.all(routers.splice(0).map((r) => r.close()));
-});
+const emu = useEmulator();
+const routers = useRouters();
 
 const hello = [{ role: 'user' as const, content: 'Hello there' }];
 
@@ -32,15 +23,7 @@ function makeRouter(): Router {
   return router;
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RouterError.isInstance(error)) return error.code;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+const codeOf = async (promise: Promise<unknown>) => (await rejection(promise)).code;
 
 const sum = (results: ChatResult[]) => results.reduce((total, r) => total + r.costUsd, 0);
 

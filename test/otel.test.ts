@@ -20,10 +20,10 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { createRouter, type Router, RouterError } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createRouter, type Router } from 'routeplane';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { instrumentRouter } from '../src/otel/index.js';
+import { rejection, useEmulator, useRouters } from './support/harness.js';
 
 /** A minimal AsyncLocalStorage context manager, as `@opentelemetry/context-async-hooks` provides. */
 class AlsContextManager implements ContextManager {
@@ -57,18 +57,12 @@ class TestReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
 }
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 let exporter: InMemorySpanExporter;
 let tracerProvider: BasicTracerProvider;
 let reader: TestReader;
 let meterProvider: MeterProvider;
-const routers: Router[] = [];
 beforeEach(() => {
   exporter = new InMemorySpanExporter();
   tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -76,10 +70,11 @@ beforeEach(() => {
   meterProvider = new MeterProvider({ readers: [reader] });
 });
 afterEach(async () => {
-  await Promise.all(routers.splice(0).map((r) => r.close()));
   await tracerProvider.shutdown();
   await meterProvider.shutdown();
 });
+// Registered after the hook above, so its afterEach runs first: routers close before the providers shut down.
+const routers = useRouters();
 
 const hello = [{ role: 'user' as const, content: 'Hello there' }];
 
@@ -94,16 +89,6 @@ function makeRouter(): Router {
   });
   routers.push(router);
   return router;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RouterError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RouterError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 const toMs = ([s, ns]: [number, number]) => s * 1e3 + ns / 1e6;

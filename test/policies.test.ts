@@ -1,14 +1,9 @@
 import { createRouter, type RouterEvents } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { applySplit, splitPoint } from '../src/strategies/split.js';
+import { useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const hello = [{ role: 'user' as const, content: 'Hello' }];
 const pricing = { inputPerMTok: 1, outputPerMTok: 2 };

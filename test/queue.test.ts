@@ -1,21 +1,19 @@
 import { setMaxListeners } from 'node:events';
-import { type AuditRecord, createRouter, type Router, RouterError, type RouterEvents } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AuditRecord, createRouter, type Router, RouterError } from 'routeplane';
+import { createEmulator } from 'routeplane/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { collect, rejection, sleep, useEmulator, waitFor } from './support/harness.js';
 
 /** Every answer takes 20 ms: with two slots, a saturated router serves a call every ~10 ms. */
 const LATENCY_MS = 20;
 
-let emu: Emulator;
+const emu = useEmulator({ latencyMs: LATENCY_MS });
 beforeAll(async () => {
-  emu = await createEmulator({ latencyMs: LATENCY_MS });
   // Loads the provider SDK once, so the first test's service times are not the cold start's.
   const warm = queuedRouter();
   await warm.complete({ tenant: 'acme', messages: hello });
   await warm.close();
 });
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
 
 const hello = [{ role: 'user' as const, content: 'Hello there' }];
 
@@ -28,33 +26,6 @@ function queuedRouter(extra: Partial<Parameters<typeof createRouter>[0]> = {}): 
     ...extra,
   });
 }
-
-/** The payloads of one event, as they arrive. */
-function collect<K extends keyof RouterEvents>(router: Router, event: K): RouterEvents[K][0][] {
-  const seen: RouterEvents[K][0][] = [];
-  router.on(event, ((payload: RouterEvents[K][0]) => seen.push(payload)) as never);
-  return seen;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RouterError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RouterError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function waitFor(test: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > until) throw new Error('waitFor: timed out');
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -100,7 +71,7 @@ describe('weighted fair queuing', () => {
       calls.push(router.complete({ tenant: 'heavy', messages: hello, signal: stop.signal }));
       if (i % 2 === 0) calls.push(router.complete({ tenant: 'light', messages: hello, signal: stop.signal }));
     }
-    await waitFor(() => completed.length >= 120, 8_000);
+    await waitFor(() => completed.length >= 120, { timeoutMs: 8_000 });
     stop.abort(); // the rest leave the queue
     await Promise.allSettled(calls);
     await sleep(LATENCY_MS * 2); // requests aborted in transit reach the emulator before the next test

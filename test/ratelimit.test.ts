@@ -9,15 +9,11 @@ import {
   type Store,
   type TenantPolicy,
 } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createEmulator } from 'routeplane/testing';
+import { describe, expect, it } from 'vitest';
+import { collect, rejection, useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const MODEL = 'claude-sonnet-5-5';
 const hello = [{ role: 'user' as const, content: 'Hello there' }];
@@ -44,11 +40,12 @@ function setup(
     tenants: { t: { model: MODEL, ...(rateLimit && { rateLimit }) }, ...extra.tenants },
     ...(extra.tiers && { tiers: extra.tiers }),
   });
-  const throttled: RateLimitThrottledEvent[] = [];
-  const audits: AuditRecord[] = [];
-  router.on('ratelimit.throttled', (e) => throttled.push(e));
-  router.on('audit', (a) => audits.push(a));
-  return { router, clock, throttled, audits };
+  return {
+    router,
+    clock,
+    throttled: collect(router, 'ratelimit.throttled'),
+    audits: collect(router, 'audit'),
+  };
 }
 
 /** A router on the real clock and its own store, for waits. */
@@ -58,19 +55,7 @@ function realClockRouter(rateLimit: RateLimitSpec, store: Store = createMemorySt
     store,
     tenants: { t: { model: MODEL, rateLimit } },
   });
-  const throttled: RateLimitThrottledEvent[] = [];
-  router.on('ratelimit.throttled', (e) => throttled.push(e));
-  return { router, store, throttled };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RouterError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RouterError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
+  return { router, store, throttled: collect(router, 'ratelimit.throttled') };
 }
 
 const call = (router: Router, extra: Record<string, unknown> = {}) =>

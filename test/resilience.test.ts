@@ -1,28 +1,18 @@
-import {
-  type AuditRecord,
-  createRouter,
-  type FallbackEvent,
-  type ModelSpec,
-  ProviderError,
-  type Router,
-  type RouterConfig,
-  RouterError,
-  type StreamPart,
-} from 'routeplane';
+import { createRouter, type ModelSpec, ProviderError, type RouterConfig, RouterError } from 'routeplane';
 import { createEmulator, type EmulatedFault, type Emulator, type EmulatorOptions } from 'routeplane/testing';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  collect,
+  sleep as delay,
+  drain,
+  rejection,
+  textOf,
+  useEmulator,
+  useRouters,
+} from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
-
-const routers: Router[] = [];
-afterEach(async () => {
-  await Promise.all(routers.splice(0).map((router) => router.close()));
-});
+const emu = useEmulator();
+const routers = useRouters();
 
 type ProviderName = 'openai' | 'anthropic' | 'mistral';
 
@@ -83,28 +73,12 @@ function chainRouter(chain: string[], extra: Partial<RouterConfig> = {}) {
     ...extra,
   });
   routers.push(router);
-  const fallbackEvents: FallbackEvent[] = [];
-  const audits: AuditRecord[] = [];
-  router.on('fallback', (event) => fallbackEvents.push(event));
-  router.on('audit', (record) => audits.push(record));
-  return { router, fallbackEvents, audits };
+  return { router, fallbackEvents: collect(router, 'fallback'), audits: collect(router, 'audit') };
 }
 
 function times<T>(n: number, value: T): T[] {
   return Array.from({ length: n }, () => value);
 }
-
-async function rejection(promise: Promise<unknown>): Promise<RouterError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RouterError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
-
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Timers keeping the event loop alive right now. */
 const activeTimeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -131,18 +105,6 @@ async function timersAround(
   await delay(20);
   return { before, after: activeTimeouts(), local };
 }
-
-async function drain(stream: AsyncIterable<StreamPart>): Promise<{ parts: StreamPart[]; error?: unknown }> {
-  const parts: StreamPart[] = [];
-  try {
-    for await (const part of stream) parts.push(part);
-  } catch (error) {
-    return { parts, error };
-  }
-  return { parts };
-}
-
-const textOf = (parts: StreamPart[]) => parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
 
 /** The bodies each provider sends with a 400 for a prompt over the context window. */
 const CONTEXT_LENGTH_BODY: Record<ProviderName, unknown> = {
@@ -653,10 +615,7 @@ describe('cancellation and deadlines', () => {
 describe('no timer left behind', () => {
   // Idle keep-alive sockets of an emulator hold a server-side timeout each: start this block
   // with none, and give each test an emulator of its own, closed before counting again.
-  beforeAll(async () => {
-    await emu.close();
-    emu = await createEmulator();
-  });
+  beforeAll(() => emu.restart());
 
   it.each(PROVIDERS)('$provider: after a retried call', async ({ model, fallbackModel }) => {
     const { before, after, local } = await timersAround(async (local) => {

@@ -1,20 +1,9 @@
-import {
-  type AuditRecord,
-  createMetrics,
-  createRouter,
-  type Router,
-  RouterError,
-  type RouterEvents,
-} from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AuditRecord, createMetrics, createRouter, type Router, RouterError } from 'routeplane';
+import { createEmulator } from 'routeplane/testing';
+import { describe, expect, it } from 'vitest';
+import { recordEvents, rejection, useEmulator, waitFor } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const hello = [{ role: 'user' as const, content: 'Hello there' }];
 
@@ -29,38 +18,6 @@ function seedRouter(extra: Partial<Parameters<typeof createRouter>[0]> = {}): Ro
     },
     ...extra,
   });
-}
-
-/** Collects every event of the router, by name. */
-function recordEvents(router: Router) {
-  const seen: { [K in keyof RouterEvents]?: RouterEvents[K][0][] } = {};
-  const names: (keyof RouterEvents)[] = [
-    'request.started',
-    'route.decided',
-    'attempt.failed',
-    'policy.denied',
-    'request.completed',
-    'request.failed',
-    'audit',
-  ];
-  for (const name of names) {
-    const list: unknown[] = [];
-    router.on(name, ((payload: unknown) => {
-      list.push(payload);
-      (seen as Record<string, unknown[]>)[name] = list;
-    }) as never);
-  }
-  return seen as { [K in keyof RouterEvents]: RouterEvents[K][0][] | undefined };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<RouterError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RouterError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('createRouter', () => {
@@ -840,14 +797,6 @@ describe('clock', () => {
     expect(new Set(stamped.map((e) => e.timestamp))).toEqual(new Set([at]));
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('system prompt templates', () => {
   it("put the tenant's rendered system prompt before the caller's messages", async () => {

@@ -25,15 +25,11 @@ import {
   type TenantPolicy,
   type Tool,
 } from 'routeplane';
-import { createEmulator, type EmulatedFault, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EmulatedFault } from 'routeplane/testing';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 // ---------------------------------------------------------------------------------------
 // Vocabulary. Provider entries have custom names with a `type`, so no built-in model is
@@ -573,6 +569,18 @@ function codeOf(error: unknown): string {
   throw error;
 }
 
+/** createRouter refuses the scenario with invalid_config, naming `tenants.t.<field>`. */
+function expectInvalidConfig(s: Scenario, field: string): void {
+  let error: unknown;
+  try {
+    routerFor(s);
+  } catch (e) {
+    error = e;
+  }
+  expect(codeOf(error)).toBe('invalid_config');
+  expect((error as RouterError).message).toContain(`tenants.t.${field}`);
+}
+
 const RUNS = 200;
 
 // ---------------------------------------------------------------------------------------
@@ -651,14 +659,7 @@ describe('routing properties (explain: no provider is called)', () => {
           ...(field === 'fallbacks' && { fallbacks: [...(s.policy.fallbacks ?? []), id] }),
           ...(field === 'split' && { split: [{ model: id, weight: 1 }] }),
         };
-        let error: unknown;
-        try {
-          routerFor({ ...s, policy });
-        } catch (e) {
-          error = e;
-        }
-        expect(codeOf(error)).toBe('invalid_config');
-        expect((error as RouterError).message).toContain(`tenants.t.${field}`);
+        expectInvalidConfig({ ...s, policy }, field);
       }),
       { numRuns: RUNS },
     );
@@ -688,14 +689,7 @@ describe('routing properties (explain: no provider is called)', () => {
             ...(field === 'roles' && { roles: { viewer: { allowedModels: [pattern] } } }),
             ...(field === 'allowedRegions' && { allowedRegions: [region!] }),
           };
-          let error: unknown;
-          try {
-            routerFor({ ...s, policy });
-          } catch (e) {
-            error = e;
-          }
-          expect(codeOf(error)).toBe('invalid_config');
-          expect((error as RouterError).message).toContain(`tenants.t.${field}`);
+          expectInvalidConfig({ ...s, policy }, field);
         },
       ),
       { numRuns: RUNS },

@@ -1,13 +1,9 @@
-import { type AuditRecord, type ChatResult, createRouter, type RouterEvents } from 'routeplane';
-import { createEmulator, type EmulatedFault, type EmulatedRequest, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type AuditRecord, type ChatResult, createRouter } from 'routeplane';
+import type { EmulatedFault, EmulatedRequest } from 'routeplane/testing';
+import { describe, expect, it, vi } from 'vitest';
+import { collect, sleep, useEmulator } from './support/harness.js';
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator({ latencyMs: 0, perTokenMs: 0 });
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator({ latencyMs: 0, perTokenMs: 0 });
 
 /** The text of the last user message of a request body, in any of the three wire formats. */
 function promptOf(request: EmulatedRequest): string | undefined {
@@ -84,8 +80,7 @@ describe('soak: 2,000 calls, two providers failing 30 % at random, one healthy',
       candidatesOf.set(e.requestId, e.candidates.length);
       if (e.excluded.some((x) => x.reason === 'circuit open after recent failures')) openCircuitDecisions++;
     });
-    const fallbacks: RouterEvents['fallback'][0][] = [];
-    router.on('fallback', (e) => fallbacks.push(e));
+    const fallbacks = collect(router, 'fallback');
     const audits = new Map<string, AuditRecord>();
     router.on('audit', (record) => audits.set(record.requestId, record));
 
@@ -229,8 +224,7 @@ describe('hedging', () => {
     const [first, second] = decision.candidates.map((c) => c.model);
     expect([first, second]).toEqual(['claude-sonnet-5-5', 'mistral-large-latest']);
     emu.fail(first!, { hangMs: 2_000 });
-    const fallbacks: RouterEvents['fallback'][0][] = [];
-    router.on('fallback', (e) => fallbacks.push(e));
+    const fallbacks = collect(router, 'fallback');
     const started = performance.now();
     const result = await router.complete({ tenant: 'bank', messages });
     const elapsed = performance.now() - started;
@@ -303,11 +297,10 @@ describe('hedging', () => {
 
   it('does not hedge a call that answers within hedgeAfterMs', async () => {
     const router = createRouter({ providers: emu.providers, tenants });
-    const fallbacks: RouterEvents['fallback'][0][] = [];
-    router.on('fallback', (e) => fallbacks.push(e));
+    const fallbacks = collect(router, 'fallback');
     const result = await router.complete({ tenant: 'bank', messages });
     expect(result.model).toBe('claude-sonnet-5-5');
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await sleep(80);
     expect(emu.requests).toHaveLength(1);
     expect(fallbacks).toEqual([]);
     await router.close();

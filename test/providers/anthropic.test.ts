@@ -1,53 +1,34 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { createAnthropicAdapter } from '../../src/providers/anthropic/index.js';
 import type { ProviderAdapter, ProviderRequest, ProviderStreamPart } from '../../src/providers/types.js';
-import { createEmulator, type EmulatedFault, type Emulator } from '../../src/testing/emulator.js';
+import type { EmulatedFault } from '../../src/testing/emulator.js';
+import { drain, readAll, requestBody, textOf, useEmulator } from '../support/harness.js';
 
 // Not claude-sonnet-4-5: the SDK logs a deprecation warning for it on every call.
 const MODEL = 'claude-sonnet-4-6';
 
-let emu: Emulator;
+const emu = useEmulator();
 let adapter: ProviderAdapter;
 
-beforeAll(async () => {
-  emu = await createEmulator();
+beforeAll(() => {
   adapter = createAnthropicAdapter({ name: 'anthropic', ...emu.providers.anthropic });
 });
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
 
 function ask(text: string, extra: Partial<ProviderRequest> = {}): ProviderRequest {
   return { model: MODEL, maxTokens: 256, messages: [{ role: 'user', content: text }], ...extra };
 }
 
-async function collect(parts: AsyncIterable<ProviderStreamPart>): Promise<ProviderStreamPart[]> {
-  const out: ProviderStreamPart[] = [];
-  for await (const part of parts) out.push(part);
-  return out;
-}
-
 /** Collects a stream that must fail: the parts before the failure, and the error. */
 async function collectFailure(parts: AsyncIterable<ProviderStreamPart>) {
-  const out: ProviderStreamPart[] = [];
-  try {
-    for await (const part of parts) out.push(part);
-  } catch (error) {
-    return { parts: out, error };
-  }
-  throw new Error(`the stream did not fail; it yielded ${JSON.stringify(out)}`);
+  const read = await drain(parts);
+  if (!('error' in read))
+    throw new Error(`the stream did not fail; it yielded ${JSON.stringify(read.parts)}`);
+  return { parts: read.parts, error: read.error };
 }
 
-function body(index = 0): Record<string, unknown> {
-  const request = emu.requests[index];
-  if (!request) throw new Error(`the emulator received no request #${index}`);
-  return request.body;
-}
-
-function textOf(parts: ProviderStreamPart[]): string {
-  return parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
-}
+const body = (index = 0) => requestBody(emu, index);
 
 describe('anthropic adapter: requests and answers', () => {
   it('answers a plain question with text, a stop and the usage the API reported', async () => {
@@ -79,7 +60,7 @@ describe('anthropic adapter: requests and answers', () => {
 
   it('always sends max_tokens, the bound the router reserved budget for', async () => {
     await adapter.complete(ask('Hi', { maxTokens: 77 }));
-    await collect(adapter.stream(ask('Hi', { maxTokens: 3 })));
+    await readAll(adapter.stream(ask('Hi', { maxTokens: 3 })));
 
     expect(body(0).max_tokens).toBe(77);
     expect(body(1).max_tokens).toBe(3);
@@ -163,7 +144,7 @@ describe('anthropic adapter: requests and answers', () => {
     emu.respond(MODEL, { text: 'Cached answer', usage });
 
     const answer = await adapter.complete(ask('Hi'));
-    const parts = await collect(adapter.stream(ask('Hi')));
+    const parts = await readAll(adapter.stream(ask('Hi')));
 
     const expected = { inputTokens: 1000, cachedInputTokens: 800, outputTokens: 5, totalTokens: 1005 };
     expect(answer.usage).toEqual(expected);
@@ -248,7 +229,7 @@ describe('anthropic adapter: tools', () => {
       toolCalls: [{ id: 'toolu_9', name: 'get_weather', arguments: args }],
     });
 
-    const parts = await collect(
+    const parts = await readAll(
       adapter.stream(ask('Weather?', { tools, toolChoice: { name: 'get_weather' } })),
     );
 
@@ -265,7 +246,7 @@ describe('anthropic adapter: streaming', () => {
   it('streams one text part per token, then exactly one finish with the usage', async () => {
     emu.respond(MODEL, { text: 'The quick brown fox', usage: { inputTokens: 40, outputTokens: 4 } });
 
-    const parts = await collect(adapter.stream(ask('Tell me')));
+    const parts = await readAll(adapter.stream(ask('Tell me')));
 
     expect(parts.map((part) => part.type)).toEqual(['text', 'text', 'text', 'text', 'finish']);
     expect(textOf(parts)).toBe('The quick brown fox');
@@ -441,7 +422,7 @@ describe('anthropic adapter: failures', () => {
     }
     emu.reset();
     emu.fail(MODEL, { status: 500 }, { status: 500 });
-    await expect(collect(given.stream(ask('Hi')))).rejects.toMatchObject({ code: 'server_error' });
+    await expect(readAll(given.stream(ask('Hi')))).rejects.toMatchObject({ code: 'server_error' });
     expect(emu.hits()).toBe(1);
   });
 });
@@ -450,7 +431,7 @@ describe('anthropic adapter: credentials and secrets', () => {
   it("uses a tenant's own key for its calls, and the entry's key otherwise", async () => {
     await adapter.complete(ask('Hi', { credential: { id: 't1', apiKey: 'tenant-key-1' } }));
     await adapter.complete(ask('Hi'));
-    await collect(adapter.stream(ask('Hi', { credential: { id: 't1', apiKey: 'tenant-key-1' } })));
+    await readAll(adapter.stream(ask('Hi', { credential: { id: 't1', apiKey: 'tenant-key-1' } })));
 
     expect(emu.requests.map((request) => request.apiKey)).toEqual([
       'tenant-key-1',

@@ -1,10 +1,10 @@
 import { Mistral } from '@mistralai/mistralai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProviderError, type ProviderErrorCode } from '../../src/errors.js';
 import { createMistralAdapter } from '../../src/providers/mistral/index.js';
 import type { ProviderAdapter, ProviderRequest, ProviderStreamPart } from '../../src/providers/types.js';
-import { createEmulator, type Emulator } from '../../src/testing/emulator.js';
 import type { Tool } from '../../src/types.js';
+import { drain, rejectionOf, requestBody, useEmulator } from '../support/harness.js';
 
 const MODEL = 'mistral-small-latest';
 const TOOL_MODEL = 'mistral-large-latest';
@@ -15,50 +15,24 @@ const weatherTool: Tool = {
   parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
 };
 
-let emu: Emulator;
+const emu = useEmulator();
 let mistral: ProviderAdapter;
 
-beforeAll(async () => {
-  emu = await createEmulator();
+beforeAll(() => {
   mistral = createMistralAdapter({ name: 'mistral', ...emu.providers.mistral });
-});
-
-afterAll(async () => {
-  await emu.close();
-});
-
-beforeEach(() => {
-  emu.reset();
 });
 
 function request(overrides: Partial<ProviderRequest> = {}): ProviderRequest {
   return { model: MODEL, messages: [{ role: 'user', content: 'Hello there' }], maxTokens: 256, ...overrides };
 }
 
-function body(index = 0): Record<string, unknown> {
-  const received = emu.requests[index];
-  if (!received) throw new Error(`the emulator received no request #${index}`);
-  return received.body;
-}
+const body = (index = 0) => requestBody(emu, index);
 
-async function collect(
-  stream: AsyncIterable<ProviderStreamPart>,
-): Promise<{ parts: ProviderStreamPart[]; error?: ProviderError }> {
-  const parts: ProviderStreamPart[] = [];
-  try {
-    for await (const part of stream) parts.push(part);
-  } catch (error) {
-    if (!ProviderError.isInstance(error)) throw error;
-    return { parts, error };
-  }
-  return { parts };
-}
+/** Reads a stream to its end: its parts, and the ProviderError it threw (anything else is rethrown). */
+const collect = (stream: AsyncIterable<ProviderStreamPart>) => drain(stream, ProviderError.isInstance);
 
 async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
+  const error = await rejectionOf(promise);
   if (!ProviderError.isInstance(error)) throw new Error(`expected a ProviderError, got ${String(error)}`);
   return error;
 }

@@ -1,24 +1,18 @@
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import { createOpenAIAdapter } from '../../src/providers/openai/index.js';
 import type { ProviderAdapter, ProviderRequest, ProviderStreamPart } from '../../src/providers/types.js';
-import { createEmulator, type EmulatedFault, type Emulator } from '../../src/testing/emulator.js';
+import type { EmulatedFault } from '../../src/testing/emulator.js';
+import { readAll, rejectionOf, requestBody, useEmulator } from '../support/harness.js';
 
 const MODEL = 'gpt-4o';
 
-let emu: Emulator;
+const emu = useEmulator();
 let adapter: ProviderAdapter;
 
-beforeAll(async () => {
-  emu = await createEmulator();
+beforeAll(() => {
   adapter = createOpenAIAdapter({ name: 'openai', ...emu.providers.openai });
-});
-afterAll(async () => {
-  await emu.close();
-});
-beforeEach(() => {
-  emu.reset();
 });
 
 function request(overrides: Partial<ProviderRequest> = {}): ProviderRequest {
@@ -26,27 +20,13 @@ function request(overrides: Partial<ProviderRequest> = {}): ProviderRequest {
 }
 
 /** The body the emulator received for request `index`. */
-function sent(index = 0): Record<string, unknown> {
-  const received = emu.requests[index];
-  if (!received) throw new Error(`the emulator received no request #${index}`);
-  return received.body;
-}
-
-async function collect(parts: AsyncIterable<ProviderStreamPart>): Promise<ProviderStreamPart[]> {
-  const out: ProviderStreamPart[] = [];
-  for await (const part of parts) out.push(part);
-  return out;
-}
+const sent = (index = 0) => requestBody(emu, index);
 
 /** Runs `run` and returns what it threw, failing the test when it threw nothing or not a ProviderError. */
 async function failure(run: () => Promise<unknown>): Promise<ProviderError> {
-  try {
-    await run();
-  } catch (error) {
-    expect(ProviderError.isInstance(error)).toBe(true);
-    return error as ProviderError;
-  }
-  throw new Error('expected the call to fail');
+  const error = await rejectionOf(run);
+  expect(ProviderError.isInstance(error)).toBe(true);
+  return error as ProviderError;
 }
 
 describe('OpenAI adapter, complete()', () => {
@@ -228,7 +208,7 @@ describe('OpenAI adapter, tools', () => {
         { id: 'call_2', name: 'get_weather', arguments: { city: 'Oslo' } },
       ],
     });
-    const parts = await collect(adapter.stream(request({ tools: [weather] })));
+    const parts = await readAll(adapter.stream(request({ tools: [weather] })));
     expect(parts.map((part) => part.type)).toEqual(['tool-call', 'tool-call', 'finish']);
     expect(parts[0]).toEqual({
       type: 'tool-call',
@@ -242,7 +222,7 @@ describe('OpenAI adapter, tools', () => {
 describe('OpenAI adapter, stream()', () => {
   it('yields text as it arrives and ends with one finish carrying the usage', async () => {
     emu.respond(MODEL, { text: 'Streaming works fine', usage: { inputTokens: 9, outputTokens: 3 } });
-    const parts = await collect(adapter.stream(request()));
+    const parts = await readAll(adapter.stream(request()));
     expect(parts).toEqual([
       { type: 'text', text: 'Streaming ' },
       { type: 'text', text: 'works ' },
@@ -274,13 +254,13 @@ describe('OpenAI adapter, stream()', () => {
 
   it('fails with server_error when a stream event is not JSON', async () => {
     emu.fail(MODEL, { malformed: true });
-    const error = await failure(() => collect(adapter.stream(request())));
+    const error = await failure(() => readAll(adapter.stream(request())));
     expect(error.code).toBe('server_error');
   });
 
   it('fails with the classified HTTP error when the stream is refused', async () => {
     emu.fail(MODEL, { status: 429, headers: { 'retry-after': '3' } });
-    const error = await failure(() => collect(adapter.stream(request())));
+    const error = await failure(() => readAll(adapter.stream(request())));
     expect(error).toMatchObject({ code: 'rate_limited', status: 429, retryAfterMs: 3000 });
   });
 
@@ -300,7 +280,7 @@ describe('OpenAI adapter, stream()', () => {
 
   it('fails with timeout when the provider hangs before the stream, and closes the connection', async () => {
     emu.fail(MODEL, { hangMs: 5_000 });
-    const error = await failure(() => collect(adapter.stream(request({ signal: AbortSignal.timeout(100) }))));
+    const error = await failure(() => readAll(adapter.stream(request({ signal: AbortSignal.timeout(100) }))));
     expect(error.code).toBe('timeout');
     await vi.waitFor(() => expect(emu.requests[0]?.clientClosed).toBe(true));
   });
@@ -386,7 +366,7 @@ describe('OpenAI adapter, failures', () => {
     }
     emu.reset();
     emu.fail(MODEL, { status: 503 });
-    await failure(() => collect(withClient.stream(request())));
+    await failure(() => readAll(withClient.stream(request())));
     expect(emu.hits()).toBe(1);
   });
 

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import { type AuditRecord, createRouter, RouterError, type StoreErrorEvent } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
+import { createRouter, RouterError } from 'routeplane';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/redis/index.js';
 import { toNano } from '../../src/store/types.js';
+import { collect, useEmulator, waitFor } from '../support/harness.js';
 import { hasRedisServer, type RedisServer, startRedisServer } from './setup.js';
 
 const ask = [{ role: 'user' as const, content: 'x' }];
@@ -12,22 +12,17 @@ const meter = { inputPerMTok: 1, outputPerMTok: 10 };
 const models = [{ id: 'meter', provider: 'openai', model: 'meter-up', quality: 0.7, pricing: meter }];
 const INSTANCES = 4;
 
-let emu: Emulator;
+const emu = useEmulator();
 let server: RedisServer;
 let clients: Redis[];
 beforeAll(async () => {
   if (!hasRedisServer) return;
-  emu = await createEmulator();
   server = await startRedisServer();
   clients = await Promise.all(Array.from({ length: INSTANCES }, () => server.client()));
 });
-afterAll(async () => {
-  await emu?.close();
-  await server?.close();
-});
+afterAll(() => server?.close());
 beforeEach(async () => {
   if (!hasRedisServer) return;
-  emu.reset();
   await clients[0]!.flushall();
 });
 
@@ -42,24 +37,16 @@ function instances(tenants: Tenants, onError: 'fail-closed' | 'fail-open' = 'fai
       tenants,
       store: createRedisStore(redis, { onError }),
     });
-    const audits: AuditRecord[] = [];
-    const storeErrors: StoreErrorEvent[] = [];
-    router.on('audit', (r) => audits.push(r));
-    router.on('store.error', (e) => storeErrors.push(e));
-    return { router, audits, storeErrors };
+    return { router, audits: collect(router, 'audit'), storeErrors: collect(router, 'store.error') };
   });
 }
 
 const call = (router: ReturnType<typeof createRouter>, tenant = 'acme') =>
   router.complete({ tenant, maxTokens: MAX_TOKENS, messages: ask });
 
-async function eventually(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Waits until `check` resolves true; a rejection counts as not yet. */
+const eventually = (check: () => Promise<boolean>, timeoutMs = 5_000) =>
+  waitFor(() => check().catch(() => false), { timeoutMs, intervalMs: 50 });
 
 describe.skipIf(!hasRedisServer)('many router instances on one Redis', () => {
   it('four instances, 1,000 concurrent calls at one budget: spent ≤ limit, and Redis equals the audit', async () => {

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/redis/index.js';
+import { sleep } from '../support/harness.js';
 import { describeStoreContract } from '../support/store-contract.js';
 import { hasRedisServer, type RedisServer, startRedisServer } from './setup.js';
 
@@ -70,7 +71,7 @@ describe.skipIf(!hasRedisServer)('createRedisStore while Redis is down', () => {
     open.onError?.((e, failOpen) => seen.push([e.message, failOpen]));
     try {
       await server.stop();
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
       const t = performance.now();
       const error = await closed.reserve('budget:{down}:tenant:x', 1, 10, undefined).catch((e: unknown) => e);
       expect(performance.now() - t).toBeLessThan(500);
@@ -101,11 +102,11 @@ describe.skipIf(!hasRedisServer)('createRedisStore while Redis is down', () => {
       ))
     ) {
       expect(Date.now()).toBeLessThan(deadline);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
     expect((await open.rateTake('rate:{down}:requests', 1, 5, WINDOW, 0)).ok).toBe(true);
     plain.disconnect();
     // The shared client reconnects too.
-    while (redis.status !== 'ready') await new Promise((r) => setTimeout(r, 50));
+    while (redis.status !== 'ready') await sleep(50);
   });
 });

@@ -3,13 +3,16 @@ import {
   createRouter,
   type Router,
   type RouterConfig,
-  RouterError,
+  type RouterError,
   type StreamPart,
 } from 'routeplane';
-import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { ProviderError } from '../../src/errors.js';
 import type { ProviderAdapter, ProviderStreamPart } from '../../src/providers/types.js';
+import { drain, useRouters } from '../support/harness.js';
 import { createReplayServer, type ReplayServer } from '../support/replay-server.js';
+
+export { rejection, textOf } from '../support/harness.js';
 
 /** One catalog model per provider of the corpus. */
 export const MODEL = {
@@ -33,14 +36,11 @@ export interface ReplayHarness {
 /** Starts one replay server for the file and resets it between tests. */
 export function useReplay(): ReplayHarness {
   let server: ReplayServer | undefined;
-  const routers: Router[] = [];
   beforeAll(async () => {
     server = await createReplayServer();
   });
   beforeEach(() => server?.reset());
-  afterEach(async () => {
-    await Promise.all(routers.splice(0).map((router) => router.close()));
-  });
+  const routers = useRouters();
   afterAll(() => server?.close());
   return {
     get server() {
@@ -59,17 +59,6 @@ export function useReplay(): ReplayHarness {
       return router;
     },
   };
-}
-
-/** What a call threw, which must be a RouterError. */
-export async function rejection(promise: Promise<unknown>): Promise<RouterError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (RouterError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** The ProviderError behind a `providers_exhausted`. */
@@ -100,18 +89,5 @@ export async function adapterStream(
   adapter: ProviderAdapter,
   model: string,
 ): Promise<{ parts: ProviderStreamPart[]; error?: unknown }> {
-  const parts: ProviderStreamPart[] = [];
-  try {
-    for await (const part of adapter.stream({ model, messages: hello, maxTokens: 256 })) parts.push(part);
-    return { parts };
-  } catch (error) {
-    return { parts, error };
-  }
-}
-
-export function textOf(parts: readonly { type: string; text?: string }[]): string {
-  return parts
-    .filter((part) => part.type === 'text')
-    .map((part) => part.text)
-    .join('');
+  return drain(adapter.stream({ model, messages: hello, maxTokens: 256 }));
 }

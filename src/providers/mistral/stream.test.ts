@@ -1,5 +1,6 @@
 import type { CompletionChunk, CompletionEvent } from '@mistralai/mistralai/models/components';
 import { describe, expect, it } from 'vitest';
+import { drain } from '../../../test/support/harness.js';
 import { ProviderError } from '../../errors.js';
 import type { FailureContext } from '../classify.js';
 import type { ProviderStreamPart } from '../types.js';
@@ -23,15 +24,8 @@ async function* events(...list: CompletionEvent[]): AsyncGenerator<CompletionEve
   yield* list;
 }
 
-async function run(list: CompletionEvent[]): Promise<{ parts: ProviderStreamPart[]; error?: ProviderError }> {
-  const parts: ProviderStreamPart[] = [];
-  try {
-    for await (const part of mapMistralStream(events(...list), context)) parts.push(part);
-  } catch (error) {
-    if (!ProviderError.isInstance(error)) throw error;
-    return { parts, error };
-  }
-  return { parts };
+function run(list: CompletionEvent[]): Promise<{ parts: ProviderStreamPart[]; error?: ProviderError }> {
+  return drain(mapMistralStream(events(...list), context), ProviderError.isInstance);
 }
 
 describe('mapMistralStream', () => {

@@ -1,5 +1,6 @@
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { describe, expect, it } from 'vitest';
+import { readAll } from '../../../test/support/harness.js';
 import { IncompleteStreamError } from '../classify.js';
 import type { ProviderStreamPart } from '../types.js';
 import { fromChunks } from './stream.js';
@@ -20,15 +21,9 @@ async function* from(...chunks: ChatCompletionChunk[]): AsyncGenerator<ChatCompl
   yield* chunks;
 }
 
-async function collect(parts: AsyncIterable<ProviderStreamPart>): Promise<ProviderStreamPart[]> {
-  const out: ProviderStreamPart[] = [];
-  for await (const part of parts) out.push(part);
-  return out;
-}
-
 describe('fromChunks', () => {
   it('ends with zero usage marked unreported when the server sends no usage chunk', async () => {
-    const parts = await collect(fromChunks(from(chunk({ content: 'hi' }), chunk({}, 'stop'))));
+    const parts = await readAll(fromChunks(from(chunk({ content: 'hi' }), chunk({}, 'stop'))));
     expect(parts).toEqual([
       { type: 'text', text: 'hi' },
       {
@@ -42,7 +37,7 @@ describe('fromChunks', () => {
 
   it('joins argument pieces of calls whose deltas carry no index, as some compatible servers send them', async () => {
     const noIndex = (call: object) => ({ tool_calls: [call as ChatCompletionChunk.Choice.Delta.ToolCall] });
-    const parts = await collect(
+    const parts = await readAll(
       fromChunks(
         from(
           chunk(noIndex({ id: 'a', function: { name: 'f', arguments: '{"x":' } })),
@@ -59,7 +54,7 @@ describe('fromChunks', () => {
   });
 
   it('keeps arguments that are not a JSON object as _raw', async () => {
-    const parts = await collect(
+    const parts = await readAll(
       fromChunks(
         from(
           chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"x": tru' } }] }),
@@ -75,7 +70,7 @@ describe('fromChunks', () => {
   });
 
   it('throws IncompleteStreamError when the chunks end before a finish reason', async () => {
-    await expect(collect(fromChunks(from(chunk({ content: 'half' }))))).rejects.toBeInstanceOf(
+    await expect(readAll(fromChunks(from(chunk({ content: 'half' }))))).rejects.toBeInstanceOf(
       IncompleteStreamError,
     );
   });

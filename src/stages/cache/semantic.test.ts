@@ -1,6 +1,6 @@
 import { createRouter } from 'routeplane';
-import { createEmulator, type Emulator } from 'routeplane/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useEmulator } from '../../../test/support/harness.js';
 import type { CachedAnswer } from './answer.js';
 import { createMemorySemanticIndex, createSemanticCacheMiddleware } from './semantic.js';
 
@@ -15,12 +15,7 @@ function bagOfWords(text: string): number[] {
   return v;
 }
 
-let emu: Emulator;
-beforeAll(async () => {
-  emu = await createEmulator();
-});
-afterAll(() => emu.close());
-beforeEach(() => emu.reset());
+const emu = useEmulator();
 
 const models = [
   { id: 'm', provider: 'openai', model: 'm-up', pricing: { inputPerMTok: 1, outputPerMTok: 10 } },
