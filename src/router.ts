@@ -22,7 +22,7 @@ import { accessStage } from './stages/access.js';
 import { createBudgetStage, type TenantUsage, tenantUsage } from './stages/budget/index.js';
 import { createCacheStage } from './stages/cache/index.js';
 import { executeStage } from './stages/execute.js';
-import { guardrailsStage } from './stages/guardrails.js';
+import { guardrailsStage } from './stages/guardrails/index.js';
 import { promptStage } from './stages/prompt.js';
 import { createQueueStage } from './stages/queue/index.js';
 import { ratelimitStage } from './stages/ratelimit.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { blockedTermsProblem } from '../guardrails/blocked-terms.js';
 import { STAGE_NAMES } from '../pipeline/context.js';
 import type { Guardrail, TenantPolicy } from '../pipeline/policy.js';
+import { blockedTermsProblem } from '../stages/guardrails/blocked-terms.js';
 import type { JSONSchema } from '../types.js';
 
 /*

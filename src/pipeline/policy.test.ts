@@ -17,8 +17,8 @@ describe('policies', () => {
   });
 
   it('default to force_model when a model is pinned, else balanced', () => {
-    expect(compilePolicy({ model: 'x' }).strategy).toBe('force_model');
-    expect(compilePolicy({}).strategy).toBe('balanced');
+    expect(compilePolicy({ model: 'x' }, 1).strategy).toBe('force_model');
+    expect(compilePolicy({}, 1).strategy).toBe('balanced');
   });
 
   it('match exact ids and globs, and nothing else', () => {

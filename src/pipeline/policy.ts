@@ -1,4 +1,6 @@
 import type { ModelSpec, ResolvedModel } from '../catalog/types.js';
+import { compileBlockedTerms, type TermMatcher } from '../stages/guardrails/blocked-terms.js';
+import { compileOutputSchema, type SafeParser } from '../stages/guardrails/output-schema.js';
 import type { JSONSchema, Message, ResponseFormat, StrategyName } from '../types.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
 
@@ -198,9 +200,11 @@ export interface EffectivePolicy extends Omit<TenantPolicy, 'strategy' | 'system
   readonly catalog: ReadonlyMap<string, ResolvedModel> | undefined;
   /** Unique per compiled policy: changes whenever the policy (or its defaults or tier) changes. */
   readonly version: number;
+  /** `guardrails.blockedTerms`, compiled; undefined without terms. */
+  readonly termMatcher: TermMatcher | undefined;
+  /** `guardrails.outputSchema` as a validator; undefined without a schema. */
+  readonly outputParser: SafeParser | undefined;
 }
-
-let policyVersion = 0;
 
 /** Fields merged one level deep; every other field (arrays included) is replaced whole. */
 const NESTED_FIELDS: ReadonlySet<string> = new Set([
@@ -238,9 +242,11 @@ export function mergePolicies(...layers: (Partial<TenantPolicy> | undefined)[]):
  */
 export function compilePolicy(
   policy: TenantPolicy,
+  version: number,
   where = 'policy',
   catalogFor?: (models: readonly ModelSpec[]) => ReadonlyMap<string, ResolvedModel>,
 ): EffectivePolicy {
+  const { blockedTerms, outputSchema } = policy.guardrails ?? {};
   const roleAllows = new Map<string, ModelMatcher>();
   for (const [role, spec] of Object.entries(policy.roles ?? {}))
     roleAllows.set(role, compileMatcher(spec.allowedModels));
@@ -255,7 +261,9 @@ export function compilePolicy(
     denies: policy.deniedModels ? compileMatcher(policy.deniedModels) : undefined,
     roleAllows,
     catalog: policy.models && catalogFor ? catalogFor(policy.models) : undefined,
-    version: ++policyVersion,
+    version,
+    termMatcher: blockedTerms ? compileBlockedTerms(blockedTerms) : undefined,
+    outputParser: outputSchema === undefined ? undefined : compileOutputSchema(outputSchema),
   };
 }
 

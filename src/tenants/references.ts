@@ -1,8 +1,8 @@
 import { BUILTIN_MODELS } from '../catalog/models.js';
 import type { ModelSpec, ResolvedModel } from '../catalog/types.js';
 import { closest, globDistance } from '../config/suggest.js';
-import { compileOutputSchema } from '../guardrails/output-schema.js';
 import { compileMatcher, type TenantPolicy } from '../pipeline/policy.js';
+import { compileOutputSchema } from '../stages/guardrails/output-schema.js';
 
 /** The models a policy can see: their ids, and the region each is served from. */
 interface ModelView {

@@ -52,6 +52,8 @@ export class TenantRegistry implements TenantAdmin {
   private readonly local = new Map<string, TenantPolicy>();
   private readonly deleted = new Set<string>();
   private readonly compiled = new Map<string, EffectivePolicy>();
+  /** Counts compiled policies: each gets its own `version` (part of the cache key). */
+  private versions = 0;
   private readonly remote: TenantSource | undefined;
   private readonly remoteCache: LRUCache<string, { policy: EffectivePolicy | null }> | undefined;
 
@@ -130,6 +132,7 @@ export class TenantRegistry implements TenantAdmin {
     const tier = policy.tier ?? defaults?.tier;
     return compilePolicy(
       mergePolicies(defaults, tier === undefined ? undefined : tiers?.[tier], policy),
+      ++this.versions,
       'policy',
       this.options.catalogFor,
     );

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Guardrails } from '../pipeline/policy.js';
-import { checkOutput, compileOutputSchema, outputSchemaOf } from './output-schema.js';
+import { checkOutput, compileOutputSchema } from './output-schema.js';
 
 const jsonSchema = {
   type: 'object',
@@ -24,11 +23,5 @@ describe('output schema', () => {
     expect(compileOutputSchema(schema)).toBe(schema);
     expect(checkOutput('{"ok":true}', schema)).toBeUndefined();
     expect(checkOutput('{"ok":false}', schema)).toBe('mismatch');
-  });
-
-  it('converts a JSON Schema once per policy object', () => {
-    const guardrails: Guardrails = { outputSchema: jsonSchema };
-    expect(outputSchemaOf(guardrails)).toBe(outputSchemaOf(guardrails));
-    expect(outputSchemaOf({})).toBeUndefined();
   });
 });

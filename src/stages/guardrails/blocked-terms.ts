@@ -1,5 +1,3 @@
-import type { Guardrails } from '../pipeline/policy.js';
-
 /**
  * A policy's blocked terms, compiled once into one regex. Any string works as a term:
  * every character is matched literally (hyphens, brackets, backslashes, regex syntax, emoji,
@@ -109,7 +107,7 @@ export function blockedTermsProblem(
     };
   }
   try {
-    matcherOf(terms);
+    compileBlockedTerms(terms);
   } catch (error) {
     const reason = (error as Error).message.split(': ').at(-1);
     return {
@@ -119,7 +117,7 @@ export function blockedTermsProblem(
   return undefined;
 }
 
-/** Compiles a list of terms. Prefer `blockedTermsOf(guardrails)`, which compiles once per list. */
+/** Compiles a list of terms; `compilePolicy()` does it once per policy. */
 export function compileBlockedTerms(terms: readonly string[]): TermMatcher | undefined {
   const clean = [...new Set(terms.map((t) => t.trim()).filter((t) => t.length > 0))];
   if (clean.length === 0) return undefined;
@@ -171,25 +169,4 @@ function isHighSurrogate(code: number): boolean {
 
 function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
-}
-
-const matchers = new WeakMap<readonly string[], TermMatcher | null>();
-
-/** `compileBlockedTerms(terms)`, cached with the list. */
-function matcherOf(terms: readonly string[]): TermMatcher | undefined {
-  let matcher = matchers.get(terms);
-  if (matcher === undefined) {
-    matcher = compileBlockedTerms(terms) ?? null;
-    matchers.set(terms, matcher);
-  }
-  return matcher ?? undefined;
-}
-
-/**
- * The policy's blocked-terms matcher, compiled once per list of terms and cached with it:
- * the list is compiled when the policy is validated, and merged policies share it (arrays
- * are replaced, not merged).
- */
-export function blockedTermsOf(guardrails: Guardrails): TermMatcher | undefined {
-  return guardrails.blockedTerms ? matcherOf(guardrails.blockedTerms) : undefined;
 }

@@ -1,13 +1,13 @@
-import { RouterError } from '../errors.js';
-import { blockedTermsOf, type TermMatcher } from '../guardrails/blocked-terms.js';
-import { rewriteMessageText, someMessageText } from '../guardrails/messages.js';
-import { checkOutput, outputSchemaOf, type SafeParser } from '../guardrails/output-schema.js';
-import { redactPii } from '../guardrails/pii.js';
-import type { Middleware } from '../pipeline/compose.js';
-import type { RouteContext } from '../pipeline/context.js';
-import { inputTokensOf } from '../pipeline/estimate.js';
-import type { Guardrail, Guardrails, PiiType } from '../pipeline/policy.js';
-import type { ProviderStreamPart } from '../providers/types.js';
+import { RouterError } from '../../errors.js';
+import type { Middleware } from '../../pipeline/compose.js';
+import type { RouteContext } from '../../pipeline/context.js';
+import { inputTokensOf } from '../../pipeline/estimate.js';
+import type { Guardrail, Guardrails, PiiType } from '../../pipeline/policy.js';
+import type { ProviderStreamPart } from '../../providers/types.js';
+import type { TermMatcher } from './blocked-terms.js';
+import { rewriteMessageText, someMessageText } from './messages.js';
+import { checkOutput, type SafeParser } from './output-schema.js';
+import { redactPii } from './pii.js';
 
 /**
  * The tenant's guardrails (`policy.guardrails`, tier and tenant fields merged).
@@ -45,8 +45,8 @@ export const guardrailsStage: Middleware<RouteContext> = async (ctx, next) => {
   await next();
   if (ctx.mode === 'explain') return;
 
-  const terms = guardrails.blockedTerms ? blockedTermsOf(guardrails) : undefined;
-  const schema = outputSchemaOf(guardrails);
+  const terms = ctx.policy!.termMatcher;
+  const schema = ctx.policy!.outputParser;
   const custom = guardrails.custom?.filter((g) => g.stage === 'output');
   if (!terms && !schema && !custom?.length) return;
 
@@ -114,7 +114,7 @@ async function checkInput(ctx: RouteContext, guardrails: Guardrails): Promise<vo
   if (guardrails.blockedTerms || guardrails.pii) checkScanSize(ctx);
 
   if (guardrails.blockedTerms) {
-    const terms = blockedTermsOf(guardrails);
+    const terms = ctx.policy!.termMatcher;
     if (terms && someMessageText(ctx.messages, terms.test))
       deny(ctx, 'blocked-terms', 'input', BLOCKED_INPUT);
   }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import type { Guardrails } from '../pipeline/policy.js';
-import type { JSONSchema } from '../types.js';
+import type { JSONSchema } from '../../types.js';
 
 /** Something with zod's `safeParse`. */
 export interface SafeParser {
@@ -31,18 +30,4 @@ export function checkOutput(text: string, parser: SafeParser): SchemaFailure | u
     return 'not_json';
   }
   return parser.safeParse(value).success ? undefined : 'mismatch';
-}
-
-const compiled = new WeakMap<Guardrails, SafeParser>();
-
-/** The policy's output validator, built on first use and cached with the policy; undefined without `outputSchema`. */
-export function outputSchemaOf(guardrails: Guardrails): SafeParser | undefined {
-  const schema = guardrails.outputSchema;
-  if (schema === undefined) return undefined;
-  let parser = compiled.get(guardrails);
-  if (parser === undefined) {
-    parser = compileOutputSchema(schema);
-    compiled.set(guardrails, parser);
-  }
-  return parser;
 }

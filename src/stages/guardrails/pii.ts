@@ -1,4 +1,4 @@
-import type { PiiType } from '../pipeline/policy.js';
+import type { PiiType } from '../../pipeline/policy.js';
 
 /**
  * Built-in PII detection: pure functions over text, regexes compiled once at module load.

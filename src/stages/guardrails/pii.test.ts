@@ -15,7 +15,7 @@
  * `v1.2.3.4` or with a fifth part (`1.2.3.4.5`) are not.
  */
 import { describe, expect, it } from 'vitest';
-import type { PiiType } from '../pipeline/policy.js';
+import type { PiiType } from '../../pipeline/policy.js';
 import { findPii, ibanValid, luhnValid, redactPii } from './pii.js';
 
 const CASES: Record<PiiType, { positives: string[]; lookAlikes: string[] }> = {

@@ -1,4 +1,4 @@
-import type { Message } from '../types.js';
+import type { Message } from '../../types.js';
 
 /**
  * Applies `rewrite` to every text a message list carries (system, user text parts, assistant

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Message } from '../types.js';
+import type { Message } from '../../types.js';
 import { rewriteMessageText, someMessageText } from './messages.js';
 
 const upper = (text: string) => (text.includes('secret') ? text.replace(/secret/g, '[X]') : text);
