@@ -1,8 +1,9 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
+import { IncompleteStreamError } from '../classify.js';
 import type { ProviderStreamPart } from '../types.js';
 import { toFinishReason, toUsage } from './response.js';
-import { AnthropicStreamMapper } from './stream.js';
+import { AnthropicStreamMapper, fromEvents } from './stream.js';
 
 /** Feeds events given as plain JSON, the way the SDK yields them. */
 function run(events: unknown[]): { parts: ProviderStreamPart[]; finished: boolean } {
@@ -137,5 +138,33 @@ describe('anthropic response normalization', () => {
       outputTokens: 6,
       totalTokens: 9,
     });
+  });
+});
+
+describe('fromEvents', () => {
+  /** The events as the SDK yields them, then `end`: a thrown error, or a quiet end. */
+  async function* sdkStream(events: unknown[], end?: Error): AsyncGenerator<Anthropic.RawMessageStreamEvent> {
+    for (const event of events) yield event as Anthropic.RawMessageStreamEvent;
+    if (end) throw end;
+  }
+  const stop = [
+    start,
+    { type: 'message_delta', delta: { stop_reason: 'end_turn' } },
+    { type: 'message_stop' },
+  ];
+
+  it('ends quietly when the connection fails after message_stop: the answer was complete', async () => {
+    const parts: ProviderStreamPart[] = [];
+    for await (const part of fromEvents(sdkStream(stop, new TypeError('terminated')))) parts.push(part);
+
+    expect(parts.map((part) => part.type)).toEqual(['finish']);
+  });
+
+  it('fails a stream that fails or ends before message_stop, as a cut connection or a swallowed abort does', async () => {
+    const cut = new TypeError('terminated');
+    await expect(fromEvents(sdkStream(stop.slice(0, 2), cut)).next()).rejects.toBe(cut);
+    await expect(fromEvents(sdkStream(stop.slice(0, 2))).next()).rejects.toBeInstanceOf(
+      IncompleteStreamError,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
+import { IncompleteStreamError } from '../classify.js';
 import { parseToolArguments } from '../shared.js';
 import type { ProviderStreamPart } from '../types.js';
 import { type AnthropicUsage, refusalText, toFinishReason, toUsage } from './response.js';
@@ -10,6 +11,28 @@ interface ToolBlock {
   json: string;
   /** The input the block started with, used when no delta follows. */
   input: unknown;
+}
+
+/**
+ * Maps a Messages API stream with an `AnthropicStreamMapper`. A failure after `message_stop`
+ * loses nothing, so it ends the stream quietly. Throws `IncompleteStreamError` when the
+ * events end before `message_stop`: the SDK ends a stream quietly when its signal aborts,
+ * and a cut connection can end it too.
+ */
+export async function* fromEvents(
+  events: AsyncIterable<Anthropic.RawMessageStreamEvent>,
+): AsyncGenerator<ProviderStreamPart, void, undefined> {
+  const mapper = new AnthropicStreamMapper();
+  try {
+    for await (const event of events) {
+      const part = mapper.read(event);
+      if (part) yield part;
+    }
+  } catch (error) {
+    if (mapper.finished) return;
+    throw error;
+  }
+  if (!mapper.finished) throw new IncompleteStreamError('the stream ended before message_stop');
 }
 
 /**

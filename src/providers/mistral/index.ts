@@ -1,14 +1,9 @@
 import type { Mistral } from '@mistralai/mistralai';
-import type { ProviderError } from '../../errors.js';
+import type { ChatCompletionResponse } from '@mistralai/mistralai/models/components';
 import { classifyFailure, contextFacts, type FailureContext } from '../classify.js';
-import { ClientCache, loadPeer } from '../shared.js';
-import type {
-  AdapterOptions,
-  ProviderAdapter,
-  ProviderRequest,
-  ProviderResponse,
-  ProviderStreamPart,
-} from '../types.js';
+import { defineAdapter } from '../define.js';
+import { loadPeer } from '../shared.js';
+import type { AdapterOptions, ProviderAdapter, ProviderRequest, ProviderResponse } from '../types.js';
 import { classifyMistralError } from './errors.js';
 import { fromMistralResponse, toMistralRequest } from './mapping.js';
 import { mapMistralStream } from './stream.js';
@@ -19,7 +14,7 @@ type RequestOptions = NonNullable<Parameters<Mistral['chat']['complete']>[1]>;
 // even a client built with backoff retries makes exactly one HTTP call per attempt.
 const NO_RETRIES = { strategy: 'none' } as const;
 
-function requestOptions(signal: AbortSignal | undefined): RequestOptions {
+function requestOptions(_client: Mistral, signal: AbortSignal | undefined): RequestOptions {
   return signal ? { retries: NO_RETRIES, signal } : { retries: NO_RETRIES };
 }
 
@@ -46,66 +41,41 @@ function requestOptions(signal: AbortSignal | undefined): RequestOptions {
  * ```
  */
 export function createMistralAdapter(options: AdapterOptions): ProviderAdapter {
-  const given = options.client === undefined ? undefined : asMistralClient(options.client, options.name);
-  const cache = new ClientCache<Mistral>(
-    (apiKey) => buildClient(apiKey, options.baseURL),
-    given,
-    options.apiKey ?? clientApiKey(given),
-    options.maxClients,
-  );
-  // A fresh iteration each time: the cache learns tenant keys as calls come.
-  const secrets: Iterable<string> = { [Symbol.iterator]: () => cache.secrets()[Symbol.iterator]() };
-  const context = (model: string | undefined, signal?: AbortSignal): FailureContext => ({
-    provider: options.name,
-    ...(model !== undefined && { model }),
-    secrets,
-    aborted: signal?.aborted === true,
-  });
-  const fail = (error: unknown, request: ProviderRequest): ProviderError =>
-    classifyMistralError(error, context(request.model, request.signal));
-
-  return {
-    name: options.name,
+  return defineAdapter(options, {
     type: 'mistral',
+    createClient: (apiKey) => buildClient(apiKey, options.baseURL),
+    checkClient: asMistralClient,
+    clientKey: clientApiKey,
+    requestOptions,
+    toRequest: toMistralRequest,
+    complete: (client, params, requestOptions) => client.chat.complete(params, requestOptions),
+    fromResponse,
+    toStreamRequest: toMistralRequest,
+    stream: (client, params, requestOptions) => client.chat.stream(params, requestOptions),
+    // A literal: a spread of `context` here measured ~0.7 µs more per streamed call.
+    fromStream: (events, request, context) =>
+      mapMistralStream(
+        events,
+        { provider: context.provider, model: request.model, secrets: context.secrets },
+        request.signal,
+      ),
+    classify: classifyMistralError,
+  });
+}
 
-    async complete(request: ProviderRequest): Promise<ProviderResponse> {
-      let mapped: ReturnType<typeof fromMistralResponse>;
-      try {
-        const client = await cache.get(request.credential);
-        const response = await client.chat.complete(
-          toMistralRequest(request),
-          requestOptions(request.signal),
-        );
-        mapped = fromMistralResponse(response);
-      } catch (error) {
-        throw fail(error, request);
-      }
-      if ('failure' in mapped) {
-        const what =
-          mapped.failure === 'no_choice'
-            ? 'malformed response: no choices'
-            : 'the generation stopped with an error';
-        throw classifyFailure({ ...contextFacts(context(request.model)), message: what, malformed: true });
-      }
-      return mapped;
-    },
-
-    async *stream(request: ProviderRequest): AsyncGenerator<ProviderStreamPart, void, undefined> {
-      try {
-        const client = await cache.get(request.credential);
-        const events = await client.chat.stream(toMistralRequest(request), requestOptions(request.signal));
-        yield* mapMistralStream(events, context(request.model), request.signal);
-      } catch (error) {
-        throw fail(error, request);
-      }
-    },
-
-    classify(error: unknown, model?: string): ProviderError {
-      return classifyMistralError(error, context(model));
-    },
-
-    ready: () => cache.ready(),
-  };
+// Mistral reports a failed generation in a 200 answer; the SDK does not make it an error.
+function fromResponse(
+  response: ChatCompletionResponse,
+  request: ProviderRequest,
+  context: FailureContext,
+): ProviderResponse {
+  const mapped = fromMistralResponse(response);
+  if (!('failure' in mapped)) return mapped;
+  const what =
+    mapped.failure === 'no_choice'
+      ? 'malformed response: no choices'
+      : 'the generation stopped with an error';
+  throw classifyFailure({ ...contextFacts(context), model: request.model, message: what, malformed: true });
 }
 
 async function buildClient(apiKey: string | undefined, baseURL: string | undefined): Promise<Mistral> {
@@ -127,8 +97,8 @@ function asMistralClient(client: unknown, name: string): Mistral {
   return client as Mistral;
 }
 
-// A ready client's key is not in our options, but it must still be kept out of messages.
-function clientApiKey(client: Mistral | undefined): string | undefined {
-  const apiKey = (client as { _options?: { apiKey?: unknown } } | undefined)?._options?.apiKey;
+// The SDK keeps the key in an undocumented field; a key given as a function is never seen.
+function clientApiKey(client: Mistral): string | undefined {
+  const apiKey = (client as { _options?: { apiKey?: unknown } })._options?.apiKey;
   return typeof apiKey === 'string' ? apiKey : undefined;
 }

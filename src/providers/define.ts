@@ -1,0 +1,151 @@
+import { ProviderError, redactSecrets } from '../errors.js';
+import type { FailureContext } from './classify.js';
+import { ClientCache } from './shared.js';
+import type {
+  AdapterOptions,
+  ProviderAdapter,
+  ProviderRequest,
+  ProviderResponse,
+  ProviderStreamPart,
+  ProviderType,
+} from './types.js';
+
+/**
+ * What one provider's adapter is made of: how to get a client of its SDK, how to call it,
+ * the wire mappers and the error classifier. `defineAdapter()` supplies everything else.
+ * The hooks run on every call, so they are plain functions of their arguments.
+ */
+export interface AdapterSpec<Client, Params, StreamParams, Response, Events, Options> {
+  readonly type: ProviderType;
+  /**
+   * A client for `apiKey` (the entry's own key when undefined), its SDK loaded with
+   * `loadPeer()`. `given` is the client passed in as `options.client`, if any.
+   */
+  createClient(apiKey: string | undefined, given: Client | undefined): Promise<Client>;
+  /** `options.client` as this SDK's client, or a TypeError naming the entry. Default: trusted. */
+  checkClient?(client: unknown, name: string): Client;
+  /** The key a client passed in holds: not in our options, but still kept out of messages. */
+  clientKey(client: Client): string | undefined;
+  /** Per-request options that override even a user's client: no SDK retries, the signal. */
+  requestOptions(client: Client, signal: AbortSignal | undefined): Options;
+  toRequest(request: ProviderRequest): Params;
+  complete(client: Client, params: Params, options: Options): PromiseLike<Response>;
+  /** `context` (entry and keys, no model) is for a mapper that classifies a failure itself. */
+  fromResponse(response: Response, request: ProviderRequest, context: FailureContext): ProviderResponse;
+  toStreamRequest(request: ProviderRequest): StreamParams;
+  stream(client: Client, params: StreamParams, options: Options): PromiseLike<Events>;
+  fromStream(
+    events: Events,
+    request: ProviderRequest,
+    context: FailureContext,
+  ): AsyncIterable<ProviderStreamPart>;
+  classify(error: unknown, context: FailureContext): ProviderError;
+}
+
+/**
+ * Builds a `ProviderAdapter` from a provider's `spec`. The parts every adapter shares:
+ *
+ * - clients: `options.client` (checked by the spec) or one built from `apiKey`, and one per
+ *   tenant credential, kept in a `ClientCache` of `maxClients`; `ready()` is the cache's;
+ * - every request carries the spec's `requestOptions` (SDK retries off, the signal);
+ * - everything thrown, by the call, the mappers or the stream's iteration, goes through the
+ *   spec's classifier, with `aborted` read off the request's signal and every known key
+ *   (configured, the given client's, the tenants') removed from the message;
+ * - a client that cannot be built (no key, a missing SDK) fails the call with a final
+ *   `ProviderError`: `auth` when a key is what is missing, else `bad_request`.
+ */
+export function defineAdapter<Client, Params, StreamParams, Response, Events, Options>(
+  options: AdapterOptions,
+  spec: AdapterSpec<Client, Params, StreamParams, Response, Events, Options>,
+): ProviderAdapter {
+  const { name } = options;
+  const given =
+    options.client === undefined
+      ? undefined
+      : (spec.checkClient?.(options.client, name) ?? (options.client as Client));
+  const clients = new ClientCache<Client>(
+    (apiKey) => spec.createClient(apiKey, given),
+    given,
+    options.apiKey,
+    options.maxClients,
+  );
+  const givenKey = given === undefined ? undefined : spec.clientKey(given);
+  // Read afresh at each failure: tenant keys join as their clients are built.
+  const secrets: Iterable<string> = {
+    *[Symbol.iterator]() {
+      yield* clients.secrets();
+      if (givenKey !== undefined) yield givenKey;
+    },
+  };
+  const context: FailureContext = { provider: name, secrets };
+  const classify = (error: unknown, model: string | undefined, signal?: AbortSignal): ProviderError =>
+    spec.classify(error, {
+      provider: name,
+      ...(model !== undefined && { model }),
+      secrets,
+      aborted: signal?.aborted === true,
+    });
+
+  return {
+    name,
+    type: spec.type,
+
+    async complete(request: ProviderRequest): Promise<ProviderResponse> {
+      let client: Client;
+      try {
+        client = await clients.get(request.credential);
+      } catch (error) {
+        throw setupFailure(error, name, request, secrets);
+      }
+      try {
+        const response = await spec.complete(
+          client,
+          spec.toRequest(request),
+          spec.requestOptions(client, request.signal),
+        );
+        return spec.fromResponse(response, request, context);
+      } catch (error) {
+        throw classify(error, request.model, request.signal);
+      }
+    },
+
+    async *stream(request: ProviderRequest): AsyncGenerator<ProviderStreamPart, void, undefined> {
+      let client: Client;
+      try {
+        client = await clients.get(request.credential);
+      } catch (error) {
+        throw setupFailure(error, name, request, secrets);
+      }
+      try {
+        const events = await spec.stream(
+          client,
+          spec.toStreamRequest(request),
+          spec.requestOptions(client, request.signal),
+        );
+        yield* spec.fromStream(events, request, context);
+      } catch (error) {
+        throw classify(error, request.model, request.signal);
+      }
+    },
+
+    classify: (error, model) => classify(error, model),
+    ready: () => clients.ready(),
+  };
+}
+
+/** Neither a missing key nor a missing SDK package is cured by a retry: both are final. */
+function setupFailure(
+  error: unknown,
+  provider: string,
+  { model, credential }: ProviderRequest,
+  secrets: Iterable<string>,
+): ProviderError {
+  let message = redactSecrets(error instanceof Error ? error.message : String(error), secrets);
+  // A tenant's key is known to the cache only once its client is built.
+  if (credential) message = redactSecrets(message, [credential.apiKey]);
+  const code = /api[_ ]?key/i.test(message) ? 'auth' : 'bad_request';
+  return new ProviderError(code, `${provider} (${model}) could not be set up: ${message}`, {
+    provider,
+    model,
+  });
+}
