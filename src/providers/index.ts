@@ -58,8 +58,8 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
   switch (type) {
     case 'openai':
     case 'openai-compatible':
-      // Self-hosted servers (vLLM, Ollama) often need no key; the SDK insists on one.
-      return createOpenAIAdapter({ ...options, apiKey: options.apiKey ?? 'unused', type });
+      // A keyless compatible server (vLLM, Ollama) gets the adapter's placeholder key.
+      return createOpenAIAdapter({ ...options, type });
     case 'anthropic':
       return createAnthropicAdapter(options);
     case 'mistral':
