@@ -9,6 +9,7 @@ import { AuditChain } from './events/audit-chain.js';
 import { CallRecorder, eventEmitterOf } from './events/recorder.js';
 import type { RouteDecision, RouterEvents } from './events/types.js';
 import { HealthTracker } from './health/tracker.js';
+import { AnswerBuilder } from './pipeline/answer.js';
 import { callSignal } from './pipeline/call-signal.js';
 import { compose, type Middleware, type PipelineTrace } from './pipeline/compose.js';
 import type { RouteContext, RouterServices, StageName } from './pipeline/context.js';
@@ -16,7 +17,7 @@ import { PartQueue } from './pipeline/part-queue.js';
 import { type PlacedMiddleware, placeMiddleware } from './pipeline/placement.js';
 import { createAdapter } from './providers/index.js';
 import { loadAdapters } from './providers/ready.js';
-import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from './providers/types.js';
+import type { ProviderAdapter, ProviderStreamPart } from './providers/types.js';
 import { Limiter } from './resilience/limiter.js';
 import { accessStage } from './stages/access.js';
 import { createBudgetStage, type TenantUsage, tenantUsage } from './stages/budget/index.js';
@@ -32,7 +33,7 @@ import { createMemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
 import { PolicyReferences } from './tenants/references.js';
 import { type TenantAdmin, TenantRegistry } from './tenants/registry.js';
-import type { ChatRequest, ChatResult, ChatStream, StreamPart, ToolCall } from './types.js';
+import type { ChatRequest, ChatResult, ChatStream, StreamPart } from './types.js';
 
 export type { MiddlewareEntry, RouterConfig } from './config/router-config.js';
 export type { TenantUsage } from './stages/budget/index.js';
@@ -279,8 +280,7 @@ class RouterImpl implements Router {
       if (this.loading) await this.loading;
       if (this.setupError) throw this.unusable(ctx);
       await this.runPipeline(ctx);
-      const text: string[] = [];
-      const toolCalls: ToolCall[] = [];
+      const answer = new AnswerBuilder();
       let ttftMs: number | undefined;
       let finish: Extract<ProviderStreamPart, { type: 'finish' }> | undefined;
       for await (const part of ctx.stream!) {
@@ -297,19 +297,11 @@ class RouterImpl implements Router {
           }
         } else {
           ttftMs ??= performance.now() - ctx.startedAt;
-          if (part.type === 'text') text.push(part.text);
-          else toolCalls.push(part.toolCall);
+          answer.add(part);
         }
         parts.push(part);
       }
-      const response: ProviderResponse = {
-        content: text.join(''),
-        ...(toolCalls.length > 0 && { toolCalls }),
-        finishReason: finish?.finishReason ?? 'stop',
-        usage: finish?.usage ?? { inputTokens: 0, outputTokens: 0, totalTokens: 0 },
-        ...(finish?.refusal !== undefined && { refusal: finish.refusal }),
-        ...((finish === undefined || finish.usageReported === false) && { usageReported: false }),
-      };
+      const response = answer.build(finish);
       const result = this.recorder.buildResult(ctx, response, ttftMs);
       this.recorder.succeed(ctx, result);
       parts.end();

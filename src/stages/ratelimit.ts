@@ -1,5 +1,5 @@
 import { RouterError } from '../errors.js';
-import { afterAnswer } from '../pipeline/after-stream.js';
+import { onAnswer, settledUsage } from '../pipeline/answer.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
 import { inputTokensOf } from '../pipeline/estimate.js';
@@ -98,7 +98,7 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
     throw error;
   }
 
-  await afterAnswer(ctx, settle);
+  await onAnswer(ctx, { end: (answer) => settle(settledUsage(answer)) });
 }
 
 /**

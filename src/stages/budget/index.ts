@@ -1,7 +1,7 @@
 import { actualCostNano } from '../../catalog/estimate.js';
 import { RouterError } from '../../errors.js';
 import type { BudgetScope } from '../../events/types.js';
-import { afterAnswer } from '../../pipeline/after-stream.js';
+import { onAnswer, settledUsage } from '../../pipeline/answer.js';
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
@@ -66,7 +66,7 @@ async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>
     throw error;
   }
 
-  await afterAnswer(ctx, (usage) => settle(b, ctx, accounts, held, usage));
+  await onAnswer(ctx, { end: (answer) => settle(b, ctx, accounts, held, settledUsage(answer)) });
 }
 
 /** The store key of a budget. `{tenant}` is a Redis Cluster hash tag: a tenant's keys share a slot. */

@@ -1,4 +1,5 @@
 import { actualCostUsd } from '../../catalog/estimate.js';
+import { onAnswer } from '../../pipeline/answer.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { ProviderResponse, ProviderStreamPart } from '../../providers/types.js';
 import type { FinishReason, ToolCall, Usage } from '../../types.js';
@@ -68,9 +69,8 @@ export function replayParts(response: ProviderResponse): ProviderStreamPart[] {
 
 /**
  * Call after `next()` returned: hands `save` the call's answer if it is complete and
- * successful. For a stream, `ctx.stream` is wrapped and `save` runs when it has ended
- * normally (not when it failed or its consumer stopped early). A failing `save` never
- * fails the call.
+ * successful; for a stream, when it has finished (not when it failed or its consumer
+ * stopped early). A failing `save` never fails the call.
  */
 export function captureAnswer(ctx: RouteContext, save: (answer: CachedAnswer) => void): void {
   const keep = (response: ProviderResponse) => {
@@ -89,32 +89,5 @@ export function captureAnswer(ctx: RouteContext, save: (answer: CachedAnswer) =>
       // A cache is an optimization: an answer it cannot keep is simply not cached.
     }
   };
-  if (ctx.mode === 'complete') {
-    if (ctx.response) keep(ctx.response);
-    return;
-  }
-  const inner = ctx.stream;
-  if (!inner) return;
-  ctx.stream = {
-    async *[Symbol.asyncIterator]() {
-      const text: string[] = [];
-      const toolCalls: ToolCall[] = [];
-      let finish: Extract<ProviderStreamPart, { type: 'finish' }> | undefined;
-      for await (const part of inner) {
-        if (part.type === 'text') text.push(part.text);
-        else if (part.type === 'tool-call') toolCalls.push(part.toolCall);
-        else finish = part;
-        yield part;
-      }
-      // Reached only when the stream ended normally: not on an error, nor an early return.
-      if (finish) {
-        keep({
-          content: text.join(''),
-          ...(toolCalls.length > 0 && { toolCalls }),
-          finishReason: finish.finishReason,
-          usage: finish.usage,
-        });
-      }
-    },
-  };
+  onAnswer(ctx, { collect: true, end: (answer) => answer && keep(answer) });
 }

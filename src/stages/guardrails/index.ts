@@ -1,9 +1,9 @@
 import { RouterError } from '../../errors.js';
+import { onAnswer } from '../../pipeline/answer.js';
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import { inputTokensOf } from '../../pipeline/estimate.js';
 import type { Guardrail, Guardrails, PiiType } from '../../pipeline/policy.js';
-import type { ProviderStreamPart } from '../../providers/types.js';
 import type { TermMatcher } from './blocked-terms.js';
 import { rewriteMessageText, someMessageText } from './messages.js';
 import { checkOutput, type SafeParser } from './output-schema.js';
@@ -50,46 +50,31 @@ export const guardrailsStage: Middleware<RouteContext> = async (ctx, next) => {
   const custom = guardrails.custom?.filter((g) => g.stage === 'output');
   if (!terms && !schema && !custom?.length) return;
 
-  if (ctx.mode === 'complete') {
-    const response = ctx.response!;
-    // An answer that only calls tools has no structured output to check.
-    const toolCallsOnly = !response.content && (response.toolCalls?.length ?? 0) > 0;
-    const content = await checkText(
-      ctx,
-      response.content,
-      terms,
-      toolCallsOnly ? undefined : schema,
-      custom,
-      false,
-    );
-    // A new object: the cache may hold the provider's one.
-    if (content !== response.content) ctx.response = { ...response, content };
-    return;
-  }
-  const inner = ctx.stream!;
-  ctx.stream = {
-    async *[Symbol.asyncIterator]() {
-      const scanner = terms?.scanner();
-      const text: string[] = [];
-      let checked = false;
-      let toolCalls = false;
-      const finishChecks = async () => {
-        checked = true;
+  // A stream is scanned for terms as its text passes; a complete answer all at once at the end.
+  const scanner = ctx.mode === 'stream' ? terms?.scanner() : undefined;
+  await onAnswer(ctx, {
+    collect: true,
+    ...(scanner && {
+      part: (part) => {
+        if (part.type === 'text' && scanner.push(part.text))
+          deny(ctx, 'blocked-terms', 'output', BLOCKED_OUTPUT);
+      },
+    }),
+    end: async (answer) => {
+      if (!answer) return;
+      // An answer that only calls tools has no structured output to check.
+      const toolCallsOnly = !answer.content && (answer.toolCalls?.length ?? 0) > 0;
+      const outputSchema = toolCallsOnly ? undefined : schema;
+      if (ctx.mode === 'stream') {
         if (scanner?.end()) deny(ctx, 'blocked-terms', 'output', BLOCKED_OUTPUT);
-        const whole = text.join('');
-        await checkText(ctx, whole, undefined, toolCalls && !whole ? undefined : schema, custom, true);
-      };
-      for await (const part of inner as AsyncIterable<ProviderStreamPart>) {
-        if (part.type === 'text') {
-          if (scanner?.push(part.text)) deny(ctx, 'blocked-terms', 'output', BLOCKED_OUTPUT);
-          if (schema || custom?.length) text.push(part.text);
-        } else if (part.type === 'tool-call') toolCalls = true;
-        else if (part.type === 'finish') await finishChecks();
-        yield part;
+        await checkText(ctx, answer.content, undefined, outputSchema, custom, true);
+        return;
       }
-      if (!checked) await finishChecks();
+      const content = await checkText(ctx, answer.content, terms, outputSchema, custom, false);
+      // A new object: the cache may hold the provider's one.
+      if (content !== answer.content) ctx.response = { ...answer, content };
     },
-  };
+  });
 };
 
 const BLOCKED_INPUT =

@@ -1,4 +1,5 @@
 import { RouterError } from '../../errors.js';
+import { onAnswer } from '../../pipeline/answer.js';
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import { FairQueue, type Slot } from './fair-queue.js';
@@ -67,21 +68,8 @@ async function queued(
     slot.release();
     throw error;
   }
-  const inner = ctx.stream;
-  if (ctx.mode !== 'stream' || !inner) {
-    slot.release();
-    return;
-  }
   const held = slot;
-  ctx.stream = {
-    async *[Symbol.asyncIterator]() {
-      try {
-        yield* inner;
-      } finally {
-        held.release();
-      }
-    },
-  };
+  onAnswer(ctx, { end: () => held.release() });
 }
 
 /**
