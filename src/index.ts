@@ -62,16 +62,10 @@ export {
   type TenantMetrics,
 } from './observability/metrics.js';
 export type { Middleware } from './pipeline/compose.js';
-export {
-  type RouteContext,
-  type RouterServices,
-  type Served,
-  STAGE_NAMES,
-  type StageName,
-} from './pipeline/context.js';
+export { STAGE_NAMES, type StageName } from './pipeline/context.js';
+export type { ContextLocals, MiddlewareContext, MiddlewarePolicy } from './pipeline/middleware-context.js';
 export type {
   BudgetSpec,
-  EffectivePolicy,
   Guardrail,
   GuardrailInput,
   Guardrails,
@@ -91,7 +85,6 @@ export type {
   ProviderStreamPart,
   ProviderType,
 } from './providers/types.js';
-export type { Limiter } from './resilience/limiter.js';
 export {
   createRouter,
   type MiddlewareEntry,

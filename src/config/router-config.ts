@@ -1,7 +1,8 @@
 import type { ModelSpec } from '../catalog/types.js';
 import type { BreakerOptions } from '../health/tracker.js';
 import type { Middleware } from '../pipeline/compose.js';
-import type { RouteContext, StageName } from '../pipeline/context.js';
+import type { StageName } from '../pipeline/context.js';
+import type { MiddlewareContext } from '../pipeline/middleware-context.js';
 import type { TenantPolicy } from '../pipeline/policy.js';
 import type { ProviderEntry } from '../providers/index.js';
 import type { Store } from '../store/types.js';
@@ -14,7 +15,7 @@ export interface MiddlewareEntry {
   name?: string;
   before?: StageName;
   after?: StageName;
-  handle: Middleware<RouteContext>;
+  handle: Middleware<MiddlewareContext>;
 }
 
 /** Options of `createRouter()`. Validated once; an invalid option is `invalid_config` naming its path. */
@@ -45,7 +46,7 @@ export interface RouterConfig {
   /** Weights of the `balanced` strategy. Default `{ cost: 0.3, quality: 0.5, latency: 0.1, health: 0.1 }`. */
   balancedWeights?: Partial<BalancedWeights>;
   /** Custom middleware, at named points of the pipeline. */
-  middleware?: (Middleware<RouteContext> | MiddlewareEntry)[];
+  middleware?: (Middleware<MiddlewareContext> | MiddlewareEntry)[];
   /**
    * Derives the tenant a call is accounted to, from the whole request: return a tenant id,
    * or undefined to keep `request.tenant`. Runs first in the `tenant` stage; every event

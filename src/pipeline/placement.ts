@@ -1,6 +1,7 @@
 import type { MiddlewareEntry } from '../config/router-config.js';
 import type { Middleware } from './compose.js';
 import { type RouteContext, STAGE_NAMES, type StageName } from './context.js';
+import type { MiddlewareContext } from './middleware-context.js';
 
 /** A middleware in its place, named for errors (a stage's name, or `middleware[i] (name)`). */
 export interface PlacedMiddleware {
@@ -13,7 +14,7 @@ export interface PlacedMiddleware {
 /** Orders the built-in stages and custom middleware by stage name, each with a name for errors. */
 export function placeMiddleware(
   builtins: readonly (readonly [StageName, Middleware<RouteContext>])[],
-  custom: readonly (Middleware<RouteContext> | MiddlewareEntry)[],
+  custom: readonly (Middleware<MiddlewareContext> | MiddlewareEntry)[],
 ): PlacedMiddleware[] {
   const rank = (stage: StageName) => STAGE_NAMES.indexOf(stage);
   // Each entry gets a position on the stage scale: built-ins at their rank, custom

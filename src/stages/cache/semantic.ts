@@ -114,21 +114,24 @@ export function createSemanticCacheMiddleware(options: SemanticCacheOptions): Mi
   return {
     name: 'semantic-cache',
     before: 'ratelimit',
-    handle: async (ctx: RouteContext, next) => {
-      const ttlMs = ctx.policy?.cache?.ttlMs;
-      if (ttlMs === undefined || ctx.mode === 'explain' || ctx.cached) return next();
-      const scope = scopeKey(ctx);
-      const embedding = await options.embed(promptText(ctx.messages));
-      const tenant = ctx.tenant;
-      const hit = index.lookup(tenant, scope, embedding, options.threshold, ctx.services.now());
-      if (hit && serveCached(ctx, hit)) return;
-      await next();
-      captureAnswer(ctx, (answer) => {
-        const now = ctx.services.now();
-        index.store(tenant, scope, embedding, answer, now + ttlMs, now);
-      });
-    },
+    // Built in, so it may use the router's own context, which is what every middleware gets.
+    handle: (middlewareCtx, next) => semantic(middlewareCtx as RouteContext, next),
   };
+
+  async function semantic(ctx: RouteContext, next: () => Promise<void>): Promise<void> {
+    const ttlMs = ctx.policy?.cache?.ttlMs;
+    if (ttlMs === undefined || ctx.mode === 'explain' || ctx.cached) return next();
+    const scope = scopeKey(ctx);
+    const embedding = await options.embed(promptText(ctx.messages));
+    const tenant = ctx.tenant;
+    const hit = index.lookup(tenant, scope, embedding, options.threshold, ctx.services.now());
+    if (hit && serveCached(ctx, hit)) return;
+    await next();
+    captureAnswer(ctx, (answer) => {
+      const now = ctx.services.now();
+      index.store(tenant, scope, embedding, answer, now + ttlMs, now);
+    });
+  }
 }
 
 /** The text of every message, one per line with its role, as the embedder sees the prompt. */
