@@ -1,3 +1,6 @@
+// Longer than most files on purpose: the documented public `Router` interface and the call
+// lifecycle (complete, stream, explain), which share the router's private state. What a
+// call does lives in the stages; defaults in config/; how it ends in events/recorder.ts.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { buildCatalog, resolveModel } from './catalog/catalog.js';

@@ -1,3 +1,5 @@
+// Longer than most files on purpose: every shape that enters from outside (router options,
+// tenant policies, requests) is parsed here, once, so its bounds and messages sit together.
 import { z } from 'zod';
 import { STAGE_NAMES } from '../pipeline/context.js';
 import type { Guardrail, TenantPolicy } from '../pipeline/policy.js';

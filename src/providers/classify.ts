@@ -1,3 +1,5 @@
+// Longer than most files on purpose: the one mapping from a provider failure to a code,
+// shared by every adapter (statuses, bodies, retry hints), so the providers agree.
 import { isRetryableCode, ProviderError, type ProviderErrorCode, redactSecrets } from '../errors.js';
 
 /** What an adapter could read off a failed SDK call, before classification. */

@@ -1,6 +1,7 @@
 /**
  * Shared state on Redis for many router instances: budgets and rate limits hold across
- * every process that uses the same Redis.
+ * every process that uses the same Redis. (Longer than most files: the store contract,
+ * the outage policy and the error reporting of one store.)
  *
  * @module routeplane/redis
  */

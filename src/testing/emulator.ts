@@ -1,3 +1,5 @@
+// Longer than most files on purpose: the emulator's one HTTP server, its scripts and fault
+// injection, and the public types users' tests use; the wire formats live in wire/.
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

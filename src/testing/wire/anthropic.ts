@@ -1,3 +1,5 @@
+// Longer than most files on purpose: the whole Anthropic messages wire format (JSON, SSE
+// events in their order, errors, headers, fault scripts) as the emulator speaks it.
 import type { FinishReason } from '../../types.js';
 import type { IdSource } from '../ids.js';
 import type {

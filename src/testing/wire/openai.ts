@@ -1,3 +1,5 @@
+// Longer than most files on purpose: the whole OpenAI chat completions wire format (JSON,
+// SSE chunks, errors, headers, fault scripts) as the emulator speaks it, in one place.
 import type { IdSource } from '../ids.js';
 import type {
   ResolvedAnswer,
