@@ -86,17 +86,21 @@ export function defineAdapter<Client, Params, StreamParams, Response, Events, Op
       aborted: signal?.aborted === true,
     });
 
+  /** The client for the request's credential; one that cannot be built is a final setup failure. */
+  const clientFor = async (request: ProviderRequest): Promise<Client> => {
+    try {
+      return await clients.get(request.credential);
+    } catch (error) {
+      throw setupFailure(error, name, request, secrets);
+    }
+  };
+
   return {
     name,
     type: spec.type,
 
     async complete(request: ProviderRequest): Promise<ProviderResponse> {
-      let client: Client;
-      try {
-        client = await clients.get(request.credential);
-      } catch (error) {
-        throw setupFailure(error, name, request, secrets);
-      }
+      const client = await clientFor(request);
       try {
         const response = await spec.complete(
           client,
@@ -110,12 +114,7 @@ export function defineAdapter<Client, Params, StreamParams, Response, Events, Op
     },
 
     async *stream(request: ProviderRequest): AsyncGenerator<ProviderStreamPart, void, undefined> {
-      let client: Client;
-      try {
-        client = await clients.get(request.credential);
-      } catch (error) {
-        throw setupFailure(error, name, request, secrets);
-      }
+      const client = await clientFor(request);
       try {
         const events = await spec.stream(
           client,
