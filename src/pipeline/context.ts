@@ -2,7 +2,6 @@ import type { ResolvedModel } from '../catalog/types.js';
 import type { ProviderErrorCode, RouterError } from '../errors.js';
 import type { ExcludedModel, RouteDecision, RouterEvents } from '../events/types.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../providers/types.js';
-import type { Limiter } from '../resilience/limiter.js';
 import type { Store } from '../store/types.js';
 import type { Candidate, ModelHealth, Ranked } from '../strategies/types.js';
 import type { Attempt, ChatRequest, Message, ResponseFormat, StrategyName } from '../types.js';
@@ -36,10 +35,6 @@ export interface RouterServices {
     record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): void;
     release(key: string): void;
   };
-  /** Retries per candidate and their backoff. */
-  readonly retry: { retries: number; minDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };
-  /** Deadline of one attempt (for a stream, until its first part); undefined for none. */
-  readonly attemptTimeoutMs: number | undefined;
   resolvePolicy(tenant: string): EffectivePolicy | Promise<EffectivePolicy>;
   /** The host's `resolveTenant` hook, if any. */
   readonly resolveTenant:
@@ -49,8 +44,6 @@ export interface RouterServices {
   random(): number;
   /** Budgets, rate limits and usage counters. */
   readonly store: Store;
-  /** Per provider entry: its concurrency cap (`concurrency.perProvider`), for the execute stage. */
-  readonly providerLimits: ReadonlyMap<string, Limiter>;
   readonly defaultMaxTokens: number;
   readonly weights: { cost: number; quality: number; latency: number; health: number };
   emit<K extends keyof RouterEvents>(event: K, build: () => RouterEvents[K][0]): void;
