@@ -1,6 +1,7 @@
 import type { ResolvedModel } from '../catalog/types.js';
 import type { ProviderErrorCode, RouterError } from '../errors.js';
 import type { ExcludedModel, RouteDecision, RouterEvents } from '../events/types.js';
+import type { CircuitChange } from '../health/tracker.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../providers/types.js';
 import type { Store } from '../store/types.js';
 import type { Candidate, ModelHealth, Ranked } from '../strategies/types.js';
@@ -32,7 +33,8 @@ export interface RouterServices {
   readonly health: {
     view(key: string): ModelHealth | undefined;
     tryAcquire(key: string): boolean;
-    record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): void;
+    /** Returns the circuit's change of state, if the outcome changed it. */
+    record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): CircuitChange | undefined;
     release(key: string): void;
   };
   resolvePolicy(tenant: string): EffectivePolicy | Promise<EffectivePolicy>;

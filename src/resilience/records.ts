@@ -1,5 +1,7 @@
 import { cancelledCostNano } from '../catalog/estimate.js';
-import { ProviderError } from '../errors.js';
+import { ProviderError, type ProviderErrorCode } from '../errors.js';
+import type { CircuitEventBase } from '../events/types.js';
+import type { CircuitChange } from '../health/tracker.js';
 import type { RouteContext } from '../pipeline/context.js';
 import type { Candidate } from '../strategies/types.js';
 import type { Attempt, AttemptRecorder } from './attempt.js';
@@ -9,8 +11,9 @@ export type RouteAttempt = Attempt<RouteContext, Candidate>;
 
 /**
  * What becomes of a routed call's attempts: each is pushed to `ctx.attempts` (the result's
- * and the audit's list), its verdict goes to the deployment's health (circuit breaker), and
- * a failure emits `attempt.failed`.
+ * and the audit's list), its verdict goes to the deployment's health (circuit breaker), a
+ * failure emits `attempt.failed`, and a circuit it opens or closes `circuit.opened` /
+ * `circuit.closed`.
  */
 export const attemptRecorder: AttemptRecorder<RouteContext, Candidate> = {
   success: recordSuccess,
@@ -33,7 +36,8 @@ export const attemptRecorder: AttemptRecorder<RouteContext, Candidate> = {
 export function recordSuccess(attempt: RouteAttempt): void {
   const latencyMs = performance.now() - attempt.started;
   recordAttempt(attempt, undefined, undefined, latencyMs);
-  attempt.call.services.health.record(attempt.key, undefined, latencyMs);
+  const change = attempt.call.services.health.record(attempt.key, undefined, latencyMs);
+  if (change !== undefined) circuitChanged(attempt, change, undefined);
 }
 
 /** Records a failed attempt (attempt list, health, event) and returns the classified failure. */
@@ -47,7 +51,10 @@ export function recordFailure(attempt: RouteAttempt, error: unknown): ProviderEr
   recordAttempt(attempt, failure.code, failure.status, latencyMs);
   // A call the caller aborted says nothing of the deployment's health; its probe slot is free again.
   if (ctx.signal?.aborted) ctx.services.health.release(attempt.key);
-  else ctx.services.health.record(attempt.key, failure.code, latencyMs);
+  else {
+    const change = ctx.services.health.record(attempt.key, failure.code, latencyMs);
+    if (change !== undefined) circuitChanged(attempt, change, failure.code);
+  }
   ctx.services.emit('attempt.failed', () => ({
     requestId: ctx.requestId,
     tenant: ctx.tenant,
@@ -60,6 +67,35 @@ export function recordFailure(attempt: RouteAttempt, error: unknown): ProviderEr
     latencyMs,
   }));
   return failure;
+}
+
+/** Emits `circuit.opened` / `circuit.closed` for the change the attempt's outcome made. */
+function circuitChanged(
+  attempt: RouteAttempt,
+  change: CircuitChange,
+  errorCode: ProviderErrorCode | undefined,
+): void {
+  const ctx = attempt.call;
+  const { model } = attempt.candidate;
+  const build = (): CircuitEventBase => {
+    const credentialId = ctx.policy?.credentials?.[model.provider]?.id;
+    return {
+      requestId: ctx.requestId,
+      tenant: ctx.tenant,
+      timestamp: ctx.services.now(),
+      model: model.id,
+      provider: model.provider,
+      ...(credentialId !== undefined && { credentialId }),
+    };
+  };
+  if (change.state === 'closed') ctx.services.emit('circuit.closed', build);
+  else if (errorCode !== undefined)
+    ctx.services.emit('circuit.opened', () => ({
+      ...build(),
+      reason: change.reason,
+      cooldownMs: change.cooldownMs,
+      errorCode,
+    }));
 }
 
 function recordAttempt(
