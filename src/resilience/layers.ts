@@ -4,11 +4,10 @@ import { Deadline } from './deadline.js';
 import type { Limiter } from './limiter.js';
 import { systemTimers, type Timers } from './timers.js';
 
-/**
- * The attempt layers, outermost first: `limit` → `breaker` → `deadline` → `record` → the
- * provider call. Each is built once per router and allocates nothing per attempt beyond
- * what it holds.
- */
+// The attempt layers, outermost first: `limit` → `breaker` → `deadline` → `record` → the
+// provider call. Each is built once per router; per attempt, a layer allocates only what it
+// holds (a deadline and its timer, the records); only `record`, which awaits the provider,
+// and a limiter that makes the attempt wait add a promise.
 
 /**
  * Waits for a place under the candidate's limiter (a provider's concurrency cap), if it has
