@@ -35,6 +35,9 @@ export type {
   BudgetScope,
   BudgetThresholdEvent,
   CacheHitEvent,
+  CircuitClosedEvent,
+  CircuitEventBase,
+  CircuitOpenedEvent,
   EventBase,
   ExcludedModel,
   FallbackEvent,
@@ -52,7 +55,7 @@ export type {
   StoreErrorEvent,
   TenantNoisyEvent,
 } from './events/types.js';
-export type { BreakerOptions } from './health/tracker.js';
+export type { BreakerOptions, CircuitChange, CircuitOpenReason } from './health/tracker.js';
 export {
   createMetrics,
   type DistributionSummary,

@@ -21,11 +21,10 @@ import { type PlacedMiddleware, placeMiddleware } from './pipeline/placement.js'
 import { createAdapter } from './providers/index.js';
 import { loadAdapters } from './providers/ready.js';
 import type { ProviderAdapter, ProviderStreamPart } from './providers/types.js';
-import { Limiter } from './resilience/limiter.js';
 import { accessStage } from './stages/access.js';
 import { createBudgetStage, type TenantUsage, tenantUsage } from './stages/budget/index.js';
 import { createCacheStage } from './stages/cache/index.js';
-import { executeStage } from './stages/execute.js';
+import { createExecuteStage } from './stages/execute.js';
 import { guardrailsStage } from './stages/guardrails/index.js';
 import { promptStage } from './stages/prompt.js';
 import { createQueueStage } from './stages/queue/index.js';
@@ -90,7 +89,7 @@ function builtinStages(options: ResolvedOptions): (readonly [StageName, Middlewa
     ['strategy', strategyStage],
     ['budget', createBudgetStage()],
     ['queue', createQueueStage(options)],
-    ['execute', executeStage],
+    ['execute', createExecuteStage(options)],
   ];
 }
 
@@ -170,11 +169,6 @@ class RouterImpl implements Router {
       adapters,
       health: new HealthTracker(now, options.breaker),
       store: (config.store as Store | undefined) ?? createMemoryStore({ now }),
-      providerLimits: new Map(
-        Object.entries(options.perProvider).map(([name, max]) => [name, new Limiter(max)]),
-      ),
-      retry: options.retry,
-      attemptTimeoutMs: options.attemptTimeoutMs,
       resolvePolicy: (tenant) => this.tenants.resolve(tenant),
       resolveTenant: config.resolveTenant,
       random: Math.random,

@@ -1,4 +1,4 @@
-import { createRouter, type RouteDecision, type Router } from 'routeplane';
+import { createRouter, type RouteDecision, type Router, type RouterEvents } from 'routeplane';
 import { describe, expect, it } from 'vitest';
 import { collect, sleep, useEmulator } from './support/harness.js';
 
@@ -268,6 +268,61 @@ describe('circuit breaker through the router', () => {
     clock.now += 10 * COOLDOWN;
     const decision = await router.explain({ tenant: 'bank', messages });
     expect(openCircuits(decision)).toEqual([]);
+    await router.close();
+  });
+});
+
+describe('circuit events', () => {
+  it('emit circuit.opened (with the reason and cooldown) and circuit.closed, naming the deployment and the call', async () => {
+    const { clock, router } = setup();
+    const opened: RouterEvents['circuit.opened'][0][] = [];
+    const closed: RouterEvents['circuit.closed'][0][] = [];
+    router.on('circuit.opened', (e) => opened.push(e));
+    router.on('circuit.closed', (e) => closed.push(e));
+
+    breakPrimary();
+    const calls = [];
+    for (let i = 0; i < 3; i++) calls.push(await router.complete({ tenant: 'acme', messages }));
+    // Only the third failure in a row opens it.
+    expect(opened).toEqual([
+      {
+        requestId: calls[2]!.id,
+        tenant: 'acme',
+        timestamp: clock.now,
+        model: PRIMARY,
+        provider: 'openai',
+        reason: 'consecutive_failures',
+        cooldownMs: COOLDOWN,
+        errorCode: 'server_error',
+      },
+    ]);
+    expect(closed).toEqual([]);
+
+    // Passed over while open: no event.
+    await router.complete({ tenant: 'acme', messages });
+    expect(opened).toHaveLength(1);
+
+    // A probe that fails opens it again.
+    clock.now += COOLDOWN;
+    const failedProbe = await router.complete({ tenant: 'acme', messages });
+    expect(opened).toHaveLength(2);
+    expect(opened[1]).toMatchObject({
+      requestId: failedProbe.id,
+      model: PRIMARY,
+      reason: 'probe_failed',
+      cooldownMs: COOLDOWN,
+    });
+
+    // A probe that succeeds closes it.
+    emu.reset();
+    clock.now += COOLDOWN;
+    const probe = await router.complete({ tenant: 'acme', messages });
+    expect(probe.model).toBe(PRIMARY);
+    expect(closed).toEqual([
+      { requestId: probe.id, tenant: 'acme', timestamp: clock.now, model: PRIMARY, provider: 'openai' },
+    ]);
+    await router.complete({ tenant: 'acme', messages });
+    expect([opened.length, closed.length]).toEqual([2, 1]);
     await router.close();
   });
 });

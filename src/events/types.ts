@@ -1,4 +1,5 @@
-import type { RouterErrorCode } from '../errors.js';
+import type { ProviderErrorCode, RouterErrorCode } from '../errors.js';
+import type { CircuitOpenReason } from '../health/tracker.js';
 import type { Attempt, FinishReason, Message, StrategyName, Usage } from '../types.js';
 
 /** Fields every event carries. */
@@ -150,6 +151,38 @@ export interface GuardrailTriggeredEvent extends EventBase {
   kinds?: string[];
 }
 
+/**
+ * What the circuit events carry: the deployment whose circuit changed (`model` ×
+ * `provider` entry × `credentialId`, the breaker's unit) and, when an attempt of a call
+ * changed it, that call's `requestId` and `tenant`.
+ */
+export interface CircuitEventBase {
+  /** The call whose attempt's outcome changed the circuit, when there is one. */
+  requestId?: string;
+  tenant?: string;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  model: string;
+  provider: string;
+  /** The tenant credential the deployment is called with; absent for the provider entry's own key. */
+  credentialId?: string;
+}
+
+/**
+ * A deployment's circuit opened: calls pass it over (`explain()` lists it as excluded)
+ * until `cooldownMs` has passed, then one probe is let through.
+ */
+export interface CircuitOpenedEvent extends CircuitEventBase {
+  /** `consecutive_failures`, `error_rate` (over the breaker's window), or `probe_failed` (a half-open probe failed). */
+  reason: CircuitOpenReason;
+  cooldownMs: number;
+  /** The classified failure of the attempt that opened it. */
+  errorCode: ProviderErrorCode;
+}
+
+/** A deployment's circuit closed: its half-open probe succeeded, and calls reach it again. */
+export interface CircuitClosedEvent extends CircuitEventBase {}
+
 /** The store failed (Redis down, say); `failOpen` says whether calls went on with local limits. */
 export interface StoreErrorEvent {
   timestamp: number;
@@ -225,6 +258,10 @@ export interface RouterEvents {
   'cache.hit': [CacheHitEvent];
   'guardrail.triggered': [GuardrailTriggeredEvent];
   'store.error': [StoreErrorEvent];
+  /** A deployment's circuit opened (see `BreakerOptions`); emitted by the attempt whose failure opened it. */
+  'circuit.opened': [CircuitOpenedEvent];
+  /** A deployment's circuit closed again: emitted by the half-open probe that succeeded. */
+  'circuit.closed': [CircuitClosedEvent];
   'request.completed': [RequestCompletedEvent];
   'request.failed': [RequestFailedEvent];
   audit: [AuditRecord];

@@ -324,3 +324,37 @@ describe('HealthTracker: deployments', () => {
     expect(HealthTracker.key('m', 'p', '')).toBe(HealthTracker.key('m', 'p', undefined));
   });
 });
+
+describe('HealthTracker: reporting changes', () => {
+  it('reports each change of state from record(), and nothing otherwise', () => {
+    const { clock, tracker } = setup({ consecutiveFailures: 2, minSamples: 100, cooldownMs: 1_000 });
+    expect(tracker.record(KEY, 'server_error', 10)).toBeUndefined();
+    expect(tracker.record(KEY, 'server_error', 10)).toEqual({
+      state: 'open',
+      reason: 'consecutive_failures',
+      cooldownMs: 1_000,
+    });
+    clock.now += 1_000;
+    expect(tracker.tryAcquire(KEY)).toBe(true);
+    expect(tracker.record(KEY, 'timeout', 10)).toEqual({
+      state: 'open',
+      reason: 'probe_failed',
+      cooldownMs: 1_000,
+    });
+    clock.now += 1_000;
+    expect(tracker.tryAcquire(KEY)).toBe(true);
+    // Not the deployment's fault: the probe is done, the circuit stays half-open.
+    expect(tracker.record(KEY, 'bad_request', 10)).toBeUndefined();
+    expect(tracker.tryAcquire(KEY)).toBe(true);
+    expect(tracker.record(KEY, undefined, 10)).toEqual({ state: 'closed' });
+    expect(tracker.record(KEY, undefined, 10)).toBeUndefined();
+  });
+
+  it('reports error_rate when the window, not the run of failures, opens it', () => {
+    const { tracker } = setup({ consecutiveFailures: 100, errorRate: 0.5, window: 4, minSamples: 4 });
+    const codes: (ProviderErrorCode | undefined)[] = [undefined, 'server_error', undefined, 'server_error'];
+    const changes = codes.map((code) => tracker.record(KEY, code, 10));
+    expect(changes.slice(0, 3)).toEqual([undefined, undefined, undefined]);
+    expect(changes[3]).toMatchObject({ state: 'open', reason: 'error_rate' });
+  });
+});

@@ -41,6 +41,19 @@ const HEALTH_FAILURES: ReadonlySet<ProviderErrorCode> = new Set([
 
 type CircuitState = 'closed' | 'open' | 'half-open';
 
+/**
+ * Why a circuit opened: `consecutive_failures` in a row, failures reaching the
+ * `error_rate` of the window, or a half-open probe that failed (`probe_failed`).
+ */
+export type CircuitOpenReason = 'consecutive_failures' | 'error_rate' | 'probe_failed';
+
+/** A circuit that changed state, as `HealthTracker.record()` reports it. */
+export type CircuitChange =
+  | { readonly state: 'open'; readonly reason: CircuitOpenReason; readonly cooldownMs: number }
+  | { readonly state: 'closed' };
+
+const CLOSED: CircuitChange = { state: 'closed' };
+
 interface Deployment {
   successRate: number;
   latencyMs: number;
@@ -59,15 +72,26 @@ interface Deployment {
  * moving averages, and a circuit breaker. A circuit opens after `consecutiveFailures` in a
  * row, or when failures reach `errorRate` of the last `window` attempts; after `cooldownMs`
  * it lets exactly one probe through (half-open): success closes it, failure opens it again.
- * The clock is injected, so tests drive it without sleeping.
+ * `record()` reports each change, so the caller, who knows the call, can emit
+ * `circuit.opened` / `circuit.closed`. The clock is injected, so tests drive it without
+ * sleeping.
  */
 export class HealthTracker {
   private readonly deployments = new Map<string, Deployment>();
+  /** The changes `record()` reports, built once: a change allocates nothing. */
+  private readonly opened: Record<CircuitOpenReason, CircuitChange>;
 
   constructor(
     private readonly now: () => number,
     private readonly options: BreakerOptions = DEFAULT_BREAKER,
-  ) {}
+  ) {
+    const { cooldownMs } = options;
+    this.opened = {
+      consecutive_failures: { state: 'open', reason: 'consecutive_failures', cooldownMs },
+      error_rate: { state: 'open', reason: 'error_rate', cooldownMs },
+      probe_failed: { state: 'open', reason: 'probe_failed', cooldownMs },
+    };
+  }
 
   /** The key of a deployment. */
   static key(modelId: string, provider: string, credentialId: string | undefined): string {
@@ -110,14 +134,18 @@ export class HealthTracker {
     if (d?.probing) d.probing = false;
   }
 
-  /** Records an attempt's outcome; `failure` is the classified code of a failed attempt. */
-  record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): void {
+  /**
+   * Records an attempt's outcome; `failure` is the classified code of a failed attempt.
+   * Returns the circuit's change of state, if this outcome changed it: opened (and why), or
+   * closed by a successful probe.
+   */
+  record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): CircuitChange | undefined {
     const d = this.deployment(key);
     const failed = failure !== undefined && HEALTH_FAILURES.has(failure);
     if (failure !== undefined && !failed) {
       // Not the deployment's fault: it neither helps nor hurts, but a probe is done.
       if (d.probing) d.probing = false;
-      return;
+      return undefined;
     }
     d.samples++;
     d.successRate =
@@ -131,19 +159,22 @@ export class HealthTracker {
 
     if (d.state === 'half-open') {
       d.probing = false;
-      if (failed) this.open(d);
-      else this.close(d);
-      return;
+      if (failed) return this.open(d, 'probe_failed');
+      this.close(d);
+      return CLOSED;
     }
-    if (failed && d.state === 'closed' && this.shouldOpen(d)) this.open(d);
+    if (!failed || d.state !== 'closed') return undefined;
+    const reason = this.shouldOpen(d);
+    return reason === undefined ? undefined : this.open(d, reason);
   }
 
-  private shouldOpen(d: Deployment): boolean {
+  /** Why the circuit of a closed deployment that just failed should open, if it should. */
+  private shouldOpen(d: Deployment): CircuitOpenReason | undefined {
     const { consecutiveFailures, errorRate, minSamples } = this.options;
-    if (d.consecutiveFailures >= consecutiveFailures) return true;
-    if (d.recent.length < minSamples) return false;
+    if (d.consecutiveFailures >= consecutiveFailures) return 'consecutive_failures';
+    if (d.recent.length < minSamples) return undefined;
     const failures = d.recent.reduce((n, f) => n + (f ? 1 : 0), 0);
-    return failures / d.recent.length >= errorRate;
+    return failures / d.recent.length >= errorRate ? 'error_rate' : undefined;
   }
 
   private available(d: Deployment): boolean {
@@ -152,9 +183,10 @@ export class HealthTracker {
     return this.now() >= d.openUntil;
   }
 
-  private open(d: Deployment): void {
+  private open(d: Deployment, reason: CircuitOpenReason): CircuitChange {
     d.state = 'open';
     d.openUntil = this.now() + this.options.cooldownMs;
+    return this.opened[reason];
   }
 
   private close(d: Deployment): void {

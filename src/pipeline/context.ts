@@ -1,8 +1,8 @@
 import type { ResolvedModel } from '../catalog/types.js';
 import type { ProviderErrorCode, RouterError } from '../errors.js';
 import type { ExcludedModel, RouteDecision, RouterEvents } from '../events/types.js';
+import type { CircuitChange } from '../health/tracker.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../providers/types.js';
-import type { Limiter } from '../resilience/limiter.js';
 import type { Store } from '../store/types.js';
 import type { Candidate, ModelHealth, Ranked } from '../strategies/types.js';
 import type { Attempt, ChatRequest, Message, ResponseFormat, StrategyName } from '../types.js';
@@ -33,13 +33,10 @@ export interface RouterServices {
   readonly health: {
     view(key: string): ModelHealth | undefined;
     tryAcquire(key: string): boolean;
-    record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): void;
+    /** Returns the circuit's change of state, if the outcome changed it. */
+    record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): CircuitChange | undefined;
     release(key: string): void;
   };
-  /** Retries per candidate and their backoff. */
-  readonly retry: { retries: number; minDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };
-  /** Deadline of one attempt (for a stream, until its first part); undefined for none. */
-  readonly attemptTimeoutMs: number | undefined;
   resolvePolicy(tenant: string): EffectivePolicy | Promise<EffectivePolicy>;
   /** The host's `resolveTenant` hook, if any. */
   readonly resolveTenant:
@@ -49,8 +46,6 @@ export interface RouterServices {
   random(): number;
   /** Budgets, rate limits and usage counters. */
   readonly store: Store;
-  /** Per provider entry: its concurrency cap (`concurrency.perProvider`), for the execute stage. */
-  readonly providerLimits: ReadonlyMap<string, Limiter>;
   readonly defaultMaxTokens: number;
   readonly weights: { cost: number; quality: number; latency: number; health: number };
   emit<K extends keyof RouterEvents>(event: K, build: () => RouterEvents[K][0]): void;

@@ -1,0 +1,117 @@
+import { getEventListeners } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { Deadline } from './deadline.js';
+import { LinkedAbort } from './linked-abort.js';
+import type { Timers } from './timers.js';
+
+describe('LinkedAbort', () => {
+  it("aborts with the parent's reason when the parent aborts, and leaves no listener on it", () => {
+    const parent = new AbortController();
+    const child = new LinkedAbort(parent.signal);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    const reason = new Error('call aborted');
+    parent.abort(reason);
+    expect(child.signal.aborted).toBe(true);
+    expect(child.signal.reason).toBe(reason);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('starts aborted under a parent that already has, with no listener', () => {
+    const parent = AbortSignal.abort(new Error('too late'));
+    const child = new LinkedAbort(parent);
+    expect(child.signal.reason).toBe(parent.reason);
+    expect(getEventListeners(parent, 'abort')).toHaveLength(0);
+  });
+
+  it('aborts on its own without touching the parent', () => {
+    const parent = new AbortController();
+    const child = new LinkedAbort(parent.signal);
+    child.abort(new Error('lost the hedge'));
+    expect(parent.signal.aborted).toBe(false);
+  });
+
+  it('is unlinked by dispose(), idempotently, and by `using`', () => {
+    const parent = new AbortController();
+    const children = Array.from({ length: 100 }, () => new LinkedAbort(parent.signal));
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(100);
+    for (const child of children) {
+      child.dispose();
+      child.dispose();
+    }
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+    {
+      using child = new LinkedAbort(parent.signal);
+      expect(child.signal.aborted).toBe(false);
+    }
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+    parent.abort();
+    expect(children.some((c) => c.signal.aborted)).toBe(false);
+  });
+
+  it('works without a parent', () => {
+    const child = new LinkedAbort(undefined);
+    child.dispose();
+    child.abort('own');
+    expect(child.signal.reason).toBe('own');
+  });
+});
+
+/** Timers that fire only when told to. */
+function manualTimers() {
+  const pending = new Map<unknown, () => void>();
+  let next = 0;
+  const timers: Timers = {
+    setTimeout: (callback) => {
+      const id = ++next;
+      pending.set(id, callback);
+      return id;
+    },
+    clearTimeout: (handle) => {
+      pending.delete(handle);
+    },
+  };
+  const fire = () => {
+    for (const [id, callback] of [...pending]) {
+      pending.delete(id);
+      callback();
+    }
+  };
+  return { timers, pending, fire };
+}
+
+describe('Deadline', () => {
+  it('aborts at its deadline with the reason it builds then, and unlinks from the parent', () => {
+    const { timers, pending, fire } = manualTimers();
+    const parent = new AbortController();
+    let built = 0;
+    const deadline = new Deadline(parent.signal, 100, () => new Error(`late ${++built}`), timers);
+    expect(built).toBe(0);
+    expect(pending.size).toBe(1);
+    fire();
+    expect(deadline.signal.reason).toMatchObject({ message: 'late 1' });
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('clear() drops the deadline and keeps the link; dispose() drops both', () => {
+    const { timers, pending } = manualTimers();
+    const parent = new AbortController();
+    const deadline = new Deadline(parent.signal, 100, () => 'late', timers);
+    deadline.clear();
+    expect(pending.size).toBe(0);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    const other = new Deadline(parent.signal, 100, () => 'late', timers);
+    other.dispose();
+    expect(pending.size).toBe(0);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    parent.abort('call');
+    expect(deadline.signal.reason).toBe('call');
+    expect(other.signal.aborted).toBe(false);
+  });
+
+  it('sets no timer under a parent that has already aborted', () => {
+    const { timers, pending } = manualTimers();
+    const deadline = new Deadline(AbortSignal.abort('gone'), 100, () => 'late', timers);
+    expect(pending.size).toBe(0);
+    expect(deadline.signal.reason).toBe('gone');
+  });
+});
