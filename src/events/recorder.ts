@@ -65,7 +65,9 @@ export class CallRecorder {
       usage: response.usage,
       costUsd: ctx.cached
         ? 0
-        : fromNano(ctx.billedNano ?? actualCostNano(model, response.usage) + ctx.cancelledCostNano),
+        : fromNano(
+            ctx.charges.billedNano ?? actualCostNano(model, response.usage) + ctx.charges.cancelledNano,
+          ),
       cached: ctx.cached,
       latencyMs: performance.now() - ctx.startedAt,
       ...(response.usageReported === false && !ctx.cached && { usageEstimated: true as const }),
@@ -143,7 +145,7 @@ export class CallRecorder {
       return {
         ...this.auditBase(ctx, denied ? 'denied' : 'failed', latencyMs),
         // What the budget charged: the reservation of a stream that ended early, else 0.
-        costUsd: fromNano(ctx.billedNano ?? 0),
+        costUsd: fromNano(ctx.charges.billedNano ?? 0),
         errorCode: code,
         ...(model && { model: model.id, provider: model.provider }),
         ...(model?.region !== undefined && { region: model.region }),

@@ -52,6 +52,31 @@ export interface RouterServices {
   now(): number;
 }
 
+/** What the budget stage lends the execute stage for one call. */
+export interface BudgetHandle {
+  /**
+   * Asked before a candidate is tried (not before each retry): false skips it. Re-reserves
+   * for a dearer fallback, or, for a hedge (`concurrent`), reserves its whole estimate on top.
+   */
+  admit(candidate: Candidate, concurrent?: boolean): Promise<boolean>;
+}
+
+/** A call's money, in integer nano-USD. */
+export interface CallCharges {
+  /**
+   * What attempts the router cancelled may have cost (a hedge that lost): the upper bound
+   * of their input, which the provider has read. Added to the call's cost and budget.
+   */
+  cancelledNano: number;
+  /**
+   * What the call was charged, set by the budget stage when it settles: the actual cost, or
+   * the whole reservation when the usage is unknown (a stream stopped early, an answer
+   * without usage). The result and the audit record report exactly this, so the budget
+   * counters always equal the sum of the audit costs. Undefined: nothing was charged.
+   */
+  billedNano: number | undefined;
+}
+
 /** The model that served the call, and what it answered. */
 export interface Served {
   readonly candidate: Candidate;
@@ -102,24 +127,10 @@ export interface RouteContext {
   response: ProviderResponse | undefined;
   /** The answer as it arrives, for `stream`; stages after execute may wrap it. */
   stream: AsyncIterable<ProviderStreamPart> | undefined;
-  /**
-   * Asked by the execute stage before it tries a candidate (not before each retry): false
-   * skips the candidate. The budget stage uses it to re-reserve for a dearer fallback, or,
-   * for a hedge (`concurrent`), to reserve the candidate's whole estimate on top.
-   */
-  admit: ((candidate: Candidate, concurrent?: boolean) => Promise<boolean>) | undefined;
-  /**
-   * What attempts the router cancelled may have cost (a hedge that lost), in nano-USD: the
-   * upper bound of their input, which the provider has read. Added to the call's cost and budget.
-   */
-  cancelledCostNano: number;
-  /**
-   * What the call was charged, in nano-USD, set by the budget stage when it settles: the
-   * actual cost, or the whole reservation when the usage is unknown (a stream stopped early,
-   * an answer without usage). The result and the audit record report exactly this, so the
-   * budget counters always equal the sum of the audit costs. Undefined: nothing was charged.
-   */
-  billedNano: number | undefined;
+  /** The budget stage's handle on the call, set by it; undefined before it runs. */
+  budget: BudgetHandle | undefined;
+  /** What the call costs, in nano-USD, as the stages learn it. */
+  charges: CallCharges;
   /** Time spent queued for a concurrency slot, in ms. */
   queueWaitMs: number;
   /** The input-token bound of `messages`, memoized by `inputTokensOf()`. */

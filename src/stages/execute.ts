@@ -97,7 +97,8 @@ export function createExecuteStage(options: ExecuteStageOptions): Middleware<Rou
       if (!ProviderError.isInstance(error)) throw error;
       return failover(error, failed);
     },
-    admit: (ctx, candidate, concurrent) => ctx.admit === undefined || ctx.admit(candidate, concurrent),
+    admit: (ctx, candidate, concurrent) =>
+      ctx.budget === undefined || ctx.budget.admit(candidate, concurrent),
     refused: (ctx, candidate) =>
       ctx.excluded.push({ model: candidate.model.id, reason: 'does not fit the remaining budget' }),
     fallback: (ctx, from, to, reason) => {

@@ -120,6 +120,8 @@ export const EVENT_NAMES: readonly (keyof RouterEvents)[] = [
   'cache.hit',
   'guardrail.triggered',
   'store.error',
+  'circuit.opened',
+  'circuit.closed',
   'request.completed',
   'request.failed',
   'audit',

@@ -6,6 +6,7 @@ import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
 import { fromNano, type Store, toNano, toNanoCeil } from '../../store/types.js';
+import type { Candidate } from '../../strategies/types.js';
 import type { Usage } from '../../types.js';
 import { Periods, periodOf } from './period.js';
 import { RoomWaiters } from './waiters.js';
@@ -26,7 +27,7 @@ interface Account {
  * Budgets with reservation, so concurrent calls cannot overspend. Before the call, the
  * estimated cost of its first candidate (an upper bound) is reserved in every budget the
  * call counts against (tenant, user, each tag); a dearer fallback reserves the difference
- * first (`ctx.admit`). After it, the actual cost replaces the reservation; a call that fails
+ * first (`ctx.budget.admit`). After it, the actual cost replaces the reservation; a call that fails
  * before any answer releases it; a stream that fails after its first part is charged its
  * whole reservation (the provider bills what it sent, and the router cannot know how much).
  *
@@ -50,7 +51,7 @@ async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>
   const accounts = accountsOf(b, ctx);
   let held = await reserveFirst(b, ctx, accounts);
 
-  ctx.admit = async (candidate, concurrent) => {
+  const admit = async (candidate: Candidate, concurrent?: boolean): Promise<boolean> => {
     // A hedge runs beside the attempt already held for: it needs its own reservation.
     const need = concurrent ? held + toNanoCeil(candidate.estCostUsd) : toNanoCeil(candidate.estCostUsd);
     if (need <= held) return true;
@@ -58,6 +59,7 @@ async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>
     held = need;
     return true;
   };
+  ctx.budget = { admit };
 
   try {
     await next();
@@ -213,8 +215,9 @@ async function settle(
   usage: Usage | undefined,
 ): Promise<void> {
   const served = ctx.served;
-  const cost = usage && served ? actualCostNano(served.candidate.model, usage) + ctx.cancelledCostNano : held;
-  ctx.billedNano = cost;
+  const cost =
+    usage && served ? actualCostNano(served.candidate.model, usage) + ctx.charges.cancelledNano : held;
+  ctx.charges.billedNano = cost;
   for (const account of accounts) {
     const state = await ctx.services.store.settle(
       account.key,
