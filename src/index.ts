@@ -55,7 +55,7 @@ export type {
   StoreErrorEvent,
   TenantNoisyEvent,
 } from './events/types.js';
-export type { BreakerOptions, CircuitChange, CircuitOpenReason } from './health/tracker.js';
+export type { BreakerOptions, CircuitOpenReason } from './health/tracker.js';
 export {
   createMetrics,
   type DistributionSummary,
@@ -73,12 +73,10 @@ export type {
   GuardrailInput,
   Guardrails,
   GuardrailVerdict,
-  ModelMatcher,
   PiiType,
   RateLimitSpec,
   TenantPolicy,
 } from './pipeline/policy.js';
-export type { CompiledTemplate, TemplateValues } from './pipeline/template.js';
 export type { ProviderEntry } from './providers/index.js';
 export type {
   Credential,
@@ -105,7 +103,7 @@ export {
 } from './stages/cache/semantic.js';
 export { createMemoryStore } from './store/memory.js';
 export type { BudgetState, RateResult, ReserveResult, SettleUsage, Store } from './store/types.js';
-export type { BalancedWeights, Candidate, HealthView, ModelHealth, Ranked } from './strategies/types.js';
+export type { BalancedWeights } from './strategies/types.js';
 export type { TenantAdmin, TenantSource } from './tenants/registry.js';
 export type {
   AssistantMessage,
