@@ -234,9 +234,10 @@ describe('circuit breaker through the router', () => {
     await router.close();
   });
 
-  // BUG: a half-open probe that loses a hedge is recorded as a 'cancelled' attempt but never
-  // reported to the HealthTracker (execute.ts runCandidate: recordAttempt(…, 'cancelled')
-  // without health.record), so `probing` stays true and the model is excluded for ever.
+  // A regression guard (fixed in the first version): a half-open probe that loses a hedge is
+  // recorded as a 'cancelled' attempt; its circuit slot must be given back
+  // (resilience/records.ts `cancelled`: health.release), or `probing` stays true and the
+  // model is excluded for ever.
   it('a probe that loses a hedge does not wedge the circuit', async () => {
     const clock = { now: 0 };
     const router = createRouter({

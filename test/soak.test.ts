@@ -251,12 +251,11 @@ describe('hedging', () => {
     await router.close();
   });
 
-  // BUG: the hedge loser's attempt is pushed to ctx.attempts only after the call has
-  // succeeded (runCandidate's catch runs once the abort has propagated), so the `audit`
-  // record (and `request.completed`) emitted by router.succeed() lists only the winner,
-  // contrary to policy.ts: "Both attempts are in the audit record". The record's `attempts`
-  // is the live ctx.attempts array, so a listener that keeps the object sees the loser
-  // appear later; one that serializes it at emit time (an audit log) never does.
+  // A regression guard (fixed in the first version): were the hedge loser's attempt pushed to
+  // ctx.attempts only after the call had succeeded (once the abort had propagated), the `audit`
+  // record (and `request.completed`) would list only the winner, contrary to policy.ts:
+  // "Both attempts are in the audit record". A listener that serializes the record at emit
+  // time (an audit log) would never see the loser.
   it('puts both hedged attempts in the audit record when it is emitted', async () => {
     const router = createRouter({ providers: emu.providers, tenants });
     emu.fail('claude-sonnet-5-5', { hangMs: 2_000 });
