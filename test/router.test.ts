@@ -1,3 +1,6 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { Mistral } from '@mistralai/mistralai';
+import OpenAI from 'openai';
 import { type AuditRecord, createMetrics, createRouter, type Router, RouterError } from 'routeplane';
 import { createEmulator } from 'routeplane/testing';
 import { describe, expect, it } from 'vitest';
@@ -782,6 +785,35 @@ describe('prompt-cache pricing', () => {
     expect((await router.usage('acme')).spentUsd).toBe(result.costUsd);
     await router.close();
   });
+});
+
+describe('tenant credentials with a given client', () => {
+  it.each([
+    ['openai', 'gpt-6.2-sol'],
+    ['anthropic', 'claude-sonnet-5-5'],
+    ['mistral', 'mistral-small-latest'],
+  ] as const)(
+    'sends a %s tenant key through a client made from the given one, to its host',
+    async (provider, model) => {
+      const { baseURL } = emu.providers[provider];
+      const client =
+        provider === 'openai'
+          ? new OpenAI({ apiKey: 'entry-key', baseURL })
+          : provider === 'anthropic'
+            ? new Anthropic({ apiKey: 'entry-key', baseURL })
+            : new Mistral({ apiKey: 'entry-key', serverURL: baseURL });
+      const router = createRouter({
+        providers: { [provider]: { client } },
+        tenants: {
+          acme: { model, credentials: { [provider]: { id: 'acme-1', apiKey: 'tenant-key-0001' } } },
+        },
+      });
+      const result = await router.complete({ tenant: 'acme', messages: hello });
+      expect(result.provider).toBe(provider);
+      expect(emu.requests.at(-1)?.apiKey).toBe('tenant-key-0001');
+      await router.close();
+    },
+  );
 });
 
 describe('clock', () => {

@@ -43,7 +43,7 @@ function requestOptions(_client: Mistral, signal: AbortSignal | undefined): Requ
 export function createMistralAdapter(options: AdapterOptions): ProviderAdapter {
   return defineAdapter(options, {
     type: 'mistral',
-    createClient: (apiKey) => buildClient(apiKey, options.baseURL),
+    createClient: (apiKey, given: Mistral | undefined) => buildClient(apiKey, options.baseURL, given),
     checkClient: asMistralClient,
     clientKey: clientApiKey,
     requestOptions,
@@ -78,7 +78,19 @@ function fromResponse(
   throw classifyFailure({ ...contextFacts(context), model: request.model, message: what, malformed: true });
 }
 
-async function buildClient(apiKey: string | undefined, baseURL: string | undefined): Promise<Mistral> {
+/**
+ * A client for `apiKey`. A tenant's client made from a given one keeps its options (host,
+ * HTTP client, hooks) and swaps the key; the SDK has no `withOptions()` of its own.
+ */
+async function buildClient(
+  apiKey: string | undefined,
+  baseURL: string | undefined,
+  given: Mistral | undefined,
+): Promise<Mistral> {
+  if (given && apiKey !== undefined) {
+    const MistralClient = given.constructor as new (options: Mistral['_options']) => Mistral;
+    return new MistralClient({ ...given._options, apiKey, retryConfig: { strategy: 'none' } });
+  }
   const { Mistral } = await loadPeer('@mistralai/mistralai', () => import('@mistralai/mistralai'));
   return new Mistral({
     ...(apiKey !== undefined && { apiKey }),

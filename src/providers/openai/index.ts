@@ -40,7 +40,9 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
   const dialect = options.type ?? 'openai';
   return defineAdapter(options, {
     type: dialect,
-    async createClient(apiKey) {
+    async createClient(apiKey, given: OpenAI | undefined) {
+      // A tenant's client made from a given one keeps its host, fetch and headers.
+      if (given && apiKey !== undefined) return given.withOptions({ apiKey, maxRetries: 0 });
       const { default: OpenAIClient } = await loadPeer('openai', () => import('openai'));
       return new OpenAIClient({
         apiKey: apiKey ?? (dialect === 'openai-compatible' ? NO_KEY : undefined),
