@@ -116,3 +116,39 @@ describe('timer bounds', () => {
     expect(() => createRouter({ providers: emu.providers, attemptTimeoutMs: TIMER_MAX })).not.toThrow();
   });
 });
+
+describe('weights', () => {
+  it.each([
+    [
+      'split weights whose sum would be Infinity',
+      {
+        acme: {
+          split: [
+            { model: 'gpt-6.2-sol', weight: 1e308 },
+            { model: 'gpt-6-luna', weight: 1e308 },
+          ],
+        },
+      },
+      'split[0].weight',
+    ],
+    ['a fair-share weight too small to schedule', { acme: { weight: 1e-300 } }, 'tenants.acme.weight'],
+  ])('refuses %s, naming the field', (_what, tenants, field) => {
+    expect(() =>
+      createRouter({ providers: { openai: { apiKey: 'sk-test-000000' } }, tenants } as never),
+    ).toThrow(expect.objectContaining({ code: 'invalid_config', message: expect.stringContaining(field) }));
+  });
+
+  it('refuses balanced weights out of range', () => {
+    expect(() =>
+      createRouter({
+        providers: { openai: { apiKey: 'sk-test-000000' } },
+        balancedWeights: { cost: Number.MAX_VALUE },
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'invalid_config',
+        message: expect.stringContaining('balancedWeights.cost'),
+      }),
+    );
+  });
+});

@@ -27,6 +27,8 @@ const price = z
   .finite()
   .nonnegative()
   .max(MAX_PRICE_PER_MTOK, `must be at most ${MAX_PRICE_PER_MTOK} USD per million tokens`);
+/** A relative weight (split arms, balanced weights): sums of them must stay finite. */
+const shareWeight = z.number().nonnegative().max(1_000_000, 'must be at most 1000000');
 /** A delay that becomes a timer. */
 const timerMs = z
   .number()
@@ -128,7 +130,7 @@ export const TenantPolicySchema = z.strictObject({
   credentials: z.record(z.string(), z.strictObject({ id: nonEmpty, apiKey: nonEmpty })).optional(),
   models: z.array(ModelSpecSchema).optional(),
   split: z
-    .array(z.strictObject({ model: nonEmpty, weight: z.number().finite().nonnegative() }))
+    .array(z.strictObject({ model: nonEmpty, weight: shareWeight }))
     .min(1, 'needs at least one entry')
     .refine((entries) => entries.some((e) => e.weight > 0), { message: 'needs a positive weight' })
     .optional(),
@@ -146,7 +148,7 @@ export const TenantPolicySchema = z.strictObject({
       onLimit: z.enum(['reject', 'wait']).optional(),
     })
     .optional(),
-  weight: z.number().positive().finite().optional(),
+  weight: z.number().min(0.001, 'must be at least 0.001').max(1_000, 'must be at most 1000').optional(),
   guardrails: z
     .strictObject({
       pii: z
@@ -241,10 +243,10 @@ export const RouterConfigSchema = z.strictObject({
   defaultMaxTokens: z.number().int().positive().optional(),
   balancedWeights: z
     .object({
-      cost: z.number().nonnegative().optional(),
-      quality: z.number().nonnegative().optional(),
-      latency: z.number().nonnegative().optional(),
-      health: z.number().nonnegative().optional(),
+      cost: shareWeight.optional(),
+      quality: shareWeight.optional(),
+      latency: shareWeight.optional(),
+      health: shareWeight.optional(),
     })
     .optional(),
   retry: z
