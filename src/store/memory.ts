@@ -3,6 +3,7 @@ import {
   CLOCK_STEP_MS,
   type RateResult,
   type ReserveResult,
+  SETTLEMENT_ID_TTL_MS,
   type SettleUsage,
   type Store,
 } from './types.js';
@@ -44,6 +45,8 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     } else rates.set(key, { tat, at: t });
   };
   let writes = 0;
+  /** Settlement ids applied, by `key + id`, with when they may be forgotten. */
+  const settledIds = new Map<string, number>();
 
   const entry = (key: string, ttlMs: number | undefined): Entry => {
     let e = budgets.get(key);
@@ -59,6 +62,7 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
   const sweep = () => {
     const t = now();
     for (const [key, e] of budgets) if (e.expiresAt !== undefined && e.expiresAt <= t) budgets.delete(key);
+    for (const [id, until] of settledIds) if (until <= t) settledIds.delete(id);
   };
   const snapshot = (e: Entry | undefined): BudgetState =>
     e
@@ -79,6 +83,12 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       return { ok, state: snapshot(e) };
     },
     async settle(key, reservedAmount, actual: SettleUsage, ttlMs) {
+      if (actual.id !== undefined) {
+        const marker = `${key}\n${actual.id}`;
+        const until = settledIds.get(marker);
+        if (until !== undefined && until > now()) return snapshot(budgets.get(key));
+        settledIds.set(marker, now() + SETTLEMENT_ID_TTL_MS);
+      }
       const e = entry(key, ttlMs);
       e.reserved = Math.max(0, e.reserved - reservedAmount);
       e.spent += actual.cost;
