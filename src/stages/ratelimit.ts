@@ -88,7 +88,22 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
     if (usage === undefined) return Promise.resolve();
     const actual = usage.totalTokens || usage.inputTokens + usage.outputTokens;
     if (actual === estimate) return Promise.resolve();
-    return store.rateAdjust(tokensKey, actual - estimate, tpm, WINDOW_MS, ctx.services.now());
+    // The answer is given: a store that refuses the adjustment does not fail the call; the
+    // journal retries it in the background and reports it (`store.error`). Not idempotent:
+    // an adjustment that timed out after it applied may apply twice (see README).
+    const tokens = actual - estimate;
+    return ctx.services.settlements
+      .settle({
+        kind: 'rateLimit',
+        key: tokensKey,
+        tenant: ctx.tenant,
+        requestId: ctx.requestId,
+        tokens,
+        apply: () => store.rateAdjust(tokensKey, tokens, tpm, WINDOW_MS, ctx.services.now()),
+      })
+      .then((settled) => {
+        if (!settled) ctx.charges.unsettled = true;
+      });
   };
 
   try {

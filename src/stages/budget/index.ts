@@ -5,7 +5,7 @@ import { onAnswer, settledUsage } from '../../pipeline/answer.js';
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
-import { fromNano, type Store, toNano, toNanoCeil } from '../../store/types.js';
+import { type BudgetState, fromNano, type Store, toNano, toNanoCeil } from '../../store/types.js';
 import type { Candidate } from '../../strategies/types.js';
 import type { Usage } from '../../types.js';
 import { Periods, periodOf } from './period.js';
@@ -218,14 +218,34 @@ async function settle(
   const cost =
     usage && served ? actualCostNano(served.candidate.model, usage) + ctx.charges.cancelledNano : held;
   ctx.charges.billedNano = cost;
+  const actual = {
+    cost,
+    inputTokens: usage?.inputTokens ?? 0,
+    outputTokens: usage?.outputTokens ?? 0,
+    // Idempotent retries: a settle that timed out after it applied is not counted twice.
+    id: ctx.requestId,
+  };
   for (const account of accounts) {
-    const state = await ctx.services.store.settle(
-      account.key,
-      held,
-      { cost, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 },
-      account.ttlMs,
-    );
+    const out: { state?: BudgetState } = {};
+    // The answer is given: a store that refuses the settlement does not fail the call. The
+    // journal retries it in the background and reports it (`store.error`).
+    const settled = await ctx.services.settlements.settle({
+      kind: 'budget',
+      key: account.key,
+      tenant: ctx.tenant,
+      requestId: ctx.requestId,
+      amountUsd: fromNano(cost),
+      apply: async () => {
+        out.state = await ctx.services.store.settle(account.key, held, actual, account.ttlMs);
+      },
+      onSettled: () => b.waiters.wake(account.key),
+    });
     b.waiters.wake(account.key);
+    const state = out.state;
+    if (!settled || state === undefined) {
+      ctx.charges.unsettled = true;
+      continue;
+    }
     const spec = account.spec;
     if (!spec?.alertAt) continue;
     // A threshold crossed by this settle: exactly one settle crosses it per period.
