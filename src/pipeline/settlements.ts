@@ -43,11 +43,14 @@ interface Pending {
  * is kept in memory and retried in the background with exponential backoff (`retries`
  * times, from `minDelayMs` to `maxDelayMs`). Every failure is reported as `store.error`
  * with what could not be settled; `router.close()` retries what is pending for up to
- * `closeWaitMs`, then reports what it gives up (`gaveUp: true`). In memory only: a process
+ * `closeWaitMs`, then reports what it gives up (`gaveUp: true`); at most `MAX_PENDING`
+ * wait (beyond, the oldest is given up and reported). In memory only: a process
  * that dies with settlements pending loses them (their reservations expire with the store's
  * leases or keys, and the audit records say `settled: false`).
  */
 export class SettlementJournal {
+  /** At most this many settlements wait; beyond it the oldest is given up (and reported). */
+  static readonly MAX_PENDING = 10_000;
   private readonly pending = new Set<Pending>();
 
   constructor(
@@ -71,6 +74,7 @@ export class SettlementJournal {
       return true;
     } catch (error) {
       const entry: Pending = { settlement, failures: 1, timer: undefined, running: undefined };
+      if (this.pending.size >= SettlementJournal.MAX_PENDING) this.giveUpOldest();
       this.pending.add(entry);
       this.report(entry, error, false);
       this.schedule(entry);
@@ -97,6 +101,15 @@ export class SettlementJournal {
       this.report(entry, new Error('the router closed before the store accepted it'), true);
     }
     this.pending.clear();
+  }
+
+  /** A long outage: the oldest pending settlement is dropped, so the journal stays bounded. */
+  private giveUpOldest(): void {
+    const oldest = this.pending.values().next().value;
+    if (oldest === undefined) return;
+    this.pending.delete(oldest);
+    if (oldest.timer !== undefined) clearTimeout(oldest.timer);
+    this.report(oldest, new Error(`more than ${SettlementJournal.MAX_PENDING} settlements pending`), true);
   }
 
   private schedule(entry: Pending): void {

@@ -92,14 +92,16 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
     // journal retries it in the background and reports it (`store.error`). Not idempotent:
     // an adjustment that timed out after it applied may apply twice (see README).
     const tokens = actual - estimate;
-    return ctx.services.settlements
+    // The journal may keep `apply` for minutes: it holds the services, not the call's context.
+    const { services } = ctx;
+    return services.settlements
       .settle({
         kind: 'rateLimit',
         key: tokensKey,
         tenant: ctx.tenant,
         requestId: ctx.requestId,
         tokens,
-        apply: () => store.rateAdjust(tokensKey, tokens, tpm, WINDOW_MS, ctx.services.now()),
+        apply: () => store.rateAdjust(tokensKey, tokens, tpm, WINDOW_MS, services.now()),
       })
       .then((settled) => {
         if (!settled) ctx.charges.unsettled = true;

@@ -225,6 +225,8 @@ async function settle(
     // Idempotent retries: a settle that timed out after it applied is not counted twice.
     id: ctx.requestId,
   };
+  // The journal may keep `apply` for minutes: it holds the store, not the call's context.
+  const { store } = ctx.services;
   for (const account of accounts) {
     const out: { state?: BudgetState } = {};
     // The answer is given: a store that refuses the settlement does not fail the call. The
@@ -236,7 +238,7 @@ async function settle(
       requestId: ctx.requestId,
       amountUsd: fromNano(cost),
       apply: async () => {
-        out.state = await ctx.services.store.settle(account.key, held, actual, account.ttlMs);
+        out.state = await store.settle(account.key, held, actual, account.ttlMs);
       },
       onSettled: () => b.waiters.wake(account.key),
     });
