@@ -108,6 +108,23 @@ describe('settlement never loses an answer', () => {
     await waitFor(async () => (await router.usage('acme')).requests === 1, { what: 'the retry' });
   });
 
+  it('a stream cut after its first part keeps its provider error, and its charge is journaled', async () => {
+    emu.respond('meter-up', { text: 'a long answer in many parts', usage });
+    emu.fail('meter-up', { cutAfter: 2 });
+    const { store } = flakyStore(1);
+    const { router, audits, storeErrors } = routerOn(store, budgeted);
+
+    const stream = router.stream({ tenant: 'acme', maxTokens: 100, messages: ask });
+    const { error } = await drain(stream);
+    expect(error).toBeDefined();
+    expect((error as { code?: string }).code).not.toBe('store_unavailable');
+    expect(audits[0]).toMatchObject({ outcome: 'failed', settled: false });
+    expect(audits[0]!.costUsd).toBeGreaterThan(0);
+    expect(storeErrors[0]).toMatchObject({ unsettled: { kind: 'budget', amountUsd: audits[0]!.costUsd } });
+    await waitFor(async () => (await router.usage('acme')).requests === 1, { what: 'the retry' });
+    expect(toNano((await router.usage('acme')).spentUsd)).toBe(toNano(audits[0]!.costUsd));
+  });
+
   it('a rate-limit settle that fails does not fail the call either', async () => {
     emu.respond('meter-up', { text: 'ok', usage });
     const { store } = flakyStore(1);
