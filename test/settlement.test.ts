@@ -80,6 +80,19 @@ describe('settlement never loses an answer', () => {
     expect(storeErrors.length).toBe(2);
   });
 
+  it('a retry that applies emits the budget thresholds it crossed', async () => {
+    emu.respond('meter-up', { text: 'ok', usage });
+    const { store } = flakyStore(1);
+    const { router } = routerOn(store, {
+      acme: { model: 'meter', budget: { limitUsd: 0.002, period: 'day', alertAt: [0.25] } },
+    });
+    const thresholds = collect(router, 'budget.threshold');
+    const result = await router.complete({ tenant: 'acme', maxTokens: 100, messages: ask });
+    expect(thresholds).toHaveLength(0);
+    await waitFor(() => thresholds.length === 1, { what: 'the threshold' });
+    expect(thresholds[0]).toMatchObject({ requestId: result.id, tenant: 'acme', threshold: 0.25 });
+  });
+
   it('a settle that applied but failed (a timeout) is not counted twice when retried', async () => {
     emu.respond('meter-up', { text: 'once', usage });
     const { store, state } = flakyStore(1, { applyThenFail: true });
