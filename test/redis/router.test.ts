@@ -108,7 +108,7 @@ describe.skipIf(!hasRedisServer)('many router instances on one Redis', () => {
     const usage = { inputTokens: 10, outputTokens: 80 };
     emu.respond('meter-up', { text: 'answered', usage });
     // Each call's request reaches the provider, which holds its answer while Redis stops.
-    emu.fail('meter-up', { hangMs: 400 }, { hangMs: 400 });
+    emu.fail('meter-up', { hangMs: 1_000 }, { hangMs: 1_000 });
     const router = createRouter({
       providers: emu.providers,
       models,
