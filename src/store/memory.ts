@@ -8,6 +8,9 @@ import {
   type Store,
 } from './types.js';
 
+/** The settlement ids a memory store remembers at most (see `SettleUsage.id`). */
+const MAX_SETTLED_IDS = 100_000;
+
 interface Entry extends BudgetState {
   expiresAt: number | undefined;
 }
@@ -62,7 +65,11 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
   const sweep = () => {
     const t = now();
     for (const [key, e] of budgets) if (e.expiresAt !== undefined && e.expiresAt <= t) budgets.delete(key);
-    for (const [id, until] of settledIds) if (until <= t) settledIds.delete(id);
+    // In the order they were set, which is the order they expire.
+    for (const [id, until] of settledIds) {
+      if (until > t) break;
+      settledIds.delete(id);
+    }
   };
   const snapshot = (e: Entry | undefined): BudgetState =>
     e
@@ -88,6 +95,9 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
         const until = settledIds.get(marker);
         if (until !== undefined && until > now()) return snapshot(budgets.get(key));
         settledIds.set(marker, now() + SETTLEMENT_ID_TTL_MS);
+        // Bounded: a memory store's settle cannot time out after applying, so old ids matter
+        // only to a wrapper that fails after the fact; keep the newest.
+        if (settledIds.size > MAX_SETTLED_IDS) settledIds.delete(settledIds.keys().next().value!);
       }
       const e = entry(key, ttlMs);
       e.reserved = Math.max(0, e.reserved - reservedAmount);
