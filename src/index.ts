@@ -54,6 +54,7 @@ export type {
   RouterEvents,
   StoreErrorEvent,
   TenantNoisyEvent,
+  UnsettledSettlement,
 } from './events/types.js';
 export type { BreakerOptions, CircuitOpenReason } from './health/tracker.js';
 export {

@@ -18,6 +18,7 @@ import { compose, type Middleware, type PipelineTrace } from './pipeline/compose
 import type { RouteContext, RouterServices, StageName } from './pipeline/context.js';
 import { PartQueue } from './pipeline/part-queue.js';
 import { type PlacedMiddleware, placeMiddleware } from './pipeline/placement.js';
+import { SettlementJournal } from './pipeline/settlements.js';
 import { createAdapter } from './providers/index.js';
 import { loadAdapters } from './providers/ready.js';
 import type { ProviderAdapter, ProviderStreamPart } from './providers/types.js';
@@ -73,7 +74,11 @@ export interface Router {
    * ```
    */
   ready(): Promise<void>;
-  /** Refuses new calls, waits for calls in flight, and drops every listener. */
+  /**
+   * Refuses new calls, waits for calls in flight, retries the settlements the store refused
+   * (for up to `settleRetry.closeWaitMs`; what is left is reported as `store.error` with
+   * `unsettled.gaveUp`), and drops every listener.
+   */
   close(): Promise<void>;
 }
 
@@ -131,6 +136,7 @@ class RouterImpl implements Router {
   /** The pipeline's entries, in order, for errors that name where it stopped. */
   private readonly pipelineNames: readonly Omit<PlacedMiddleware, 'handle'>[];
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly settlements: SettlementJournal;
   private closed = false;
   /** Until every adapter is ready: calls wait for it, so no SDK import is timed as an attempt. */
   private loading: Promise<void> | undefined;
@@ -164,7 +170,9 @@ class RouterImpl implements Router {
     });
     const { now } = options;
     const emit = eventEmitterOf(this.events, config.audit?.chain ? new AuditChain() : undefined);
+    this.settlements = new SettlementJournal(emit, now, options.settleRetry);
     this.services = {
+      settlements: this.settlements,
       catalog,
       adapters,
       health: new HealthTracker(now, options.breaker),
@@ -224,6 +232,8 @@ class RouterImpl implements Router {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
+    // Settlements the store refused: retried once more for up to `settleRetry.closeWaitMs`.
+    await this.settlements.drain();
     this.events.removeAllListeners();
   }
 
@@ -403,7 +413,7 @@ class RouterImpl implements Router {
       catalog: this.services.catalog,
       responseFormat: request.responseFormat,
       budget: undefined,
-      charges: { cancelledNano: 0, billedNano: undefined },
+      charges: { cancelledNano: 0, billedNano: undefined, unsettled: false },
       queueWaitMs: 0,
       inputEstimate: undefined,
       cached: false,

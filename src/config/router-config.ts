@@ -71,6 +71,16 @@ export interface RouterConfig {
    * enough for a long non-streamed answer, which a shorter deadline would cut and pay twice.
    */
   attemptTimeoutMs?: number;
+  /**
+   * A settlement (budget, rate-limit tokens) the store refuses after the provider answered
+   * does not fail the call: the answer is returned, the audit record says `settled: false`,
+   * and the settlement is retried in the background with exponential backoff from
+   * `minDelayMs` to `maxDelayMs`, `retries` times, each failure a `store.error` event;
+   * `router.close()` retries what is left for up to `closeWaitMs`. Default
+   * `{ retries: 10, minDelayMs: 500, maxDelayMs: 30000, closeWaitMs: 5000 }` (about 2.5
+   * minutes of retries).
+   */
+  settleRetry?: { retries?: number; minDelayMs?: number; maxDelayMs?: number; closeWaitMs?: number };
   /** When a deployment's circuit opens and how long it stays open. See `BreakerOptions`. */
   breaker?: Partial<BreakerOptions>;
   /** The clock (epoch ms) for periods, windows, cooldowns and timestamps. Default `Date.now`; inject one in tests. */

@@ -258,6 +258,14 @@ export const RouterConfigSchema = z.strictObject({
     })
     .optional(),
   attemptTimeoutMs: timerMs.int().positive().optional(),
+  settleRetry: z
+    .strictObject({
+      retries: z.number().int().min(0).max(100).optional(),
+      minDelayMs: timerMs.nonnegative().optional(),
+      maxDelayMs: timerMs.nonnegative().optional(),
+      closeWaitMs: timerMs.nonnegative().optional(),
+    })
+    .optional(),
   breaker: z
     .strictObject({
       consecutiveFailures: z.number().int().positive().optional(),

@@ -102,6 +102,7 @@ export class CallRecorder {
       record.usage = result.usage;
       record.costUsd = result.costUsd;
       if (result.usageEstimated) record.usageEstimated = true;
+      if (ctx.charges.unsettled) record.settled = false;
       if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs;
       record.cached = result.cached;
       const cap = costCap(ctx);
@@ -147,6 +148,7 @@ export class CallRecorder {
         // What the budget charged: the reservation of a stream that ended early, else 0.
         costUsd: fromNano(ctx.charges.billedNano ?? 0),
         errorCode: code,
+        ...(ctx.charges.unsettled && { settled: false as const }),
         ...(model && { model: model.id, provider: model.provider }),
         ...(model?.region !== undefined && { region: model.region }),
       };

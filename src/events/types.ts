@@ -183,11 +183,39 @@ export interface CircuitOpenedEvent extends CircuitEventBase {
 /** A deployment's circuit closed: its half-open probe succeeded, and calls reach it again. */
 export interface CircuitClosedEvent extends CircuitEventBase {}
 
-/** The store failed (Redis down, say); `failOpen` says whether calls went on with local limits. */
+/**
+ * The store failed (Redis down, say); `failOpen` says whether calls went on with local limits.
+ * A settlement the store refused after the provider answered carries `tenant`, `requestId`
+ * and `unsettled`: the answer was returned to the caller, and the router retries it.
+ */
 export interface StoreErrorEvent {
   timestamp: number;
   message: string;
   failOpen: boolean;
+  /** The call whose settlement failed, for a settlement failure. */
+  tenant?: string;
+  requestId?: string;
+  /** What could not be settled (never an API key). */
+  unsettled?: UnsettledSettlement;
+}
+
+/** A settlement the store refused after the provider answered (see `StoreErrorEvent`). */
+export interface UnsettledSettlement {
+  /** `budget`: the call's cost in a budget; `rateLimit`: its token estimate corrected by its usage. */
+  kind: 'budget' | 'rateLimit';
+  /** The store key (`budget:{tenant}:…`, `rate:{tenant}:tokens`). */
+  key: string;
+  /** For `budget`: what the call cost, in USD. */
+  amountUsd?: number;
+  /** For `rateLimit`: the tokens given back (negative) or charged (positive). */
+  tokens?: number;
+  /** Attempts that failed so far, the first included. */
+  attempts: number;
+  /**
+   * True when the router stopped retrying (retries exhausted, or the router closed): the
+   * settlement is lost and the host must reconcile it from the audit record (`settled: false`).
+   */
+  gaveUp: boolean;
 }
 
 /** How a call ended, for the audit: `denied` when the router refused it before any provider answered. */
@@ -219,6 +247,14 @@ export interface AuditRecord {
    * upper bound of its cost), which is `costUsd`.
    */
   usageEstimated?: true;
+  /**
+   * `false` when the first settlement of the call's cost or usage in the store (budgets,
+   * rate-limit tokens) failed after the provider answered: the answer was returned and
+   * `costUsd` is what it cost, and the router retries the settlement in the background
+   * (each failure is a `store.error` event with this `requestId`). Absent when it was
+   * settled at once.
+   */
+  settled?: false;
   latencyMs: number;
   ttftMs?: number;
   cached: boolean;

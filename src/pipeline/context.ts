@@ -7,6 +7,7 @@ import type { Store } from '../store/types.js';
 import type { Candidate, ModelHealth, Ranked } from '../strategies/types.js';
 import type { Attempt, ChatRequest, Message, ResponseFormat, StrategyName } from '../types.js';
 import type { EffectivePolicy } from './policy.js';
+import type { SettlementJournal } from './settlements.js';
 
 /** The names of the built-in stages, in pipeline order; custom middleware goes before or after one. */
 export const STAGE_NAMES = [
@@ -46,6 +47,8 @@ export interface RouterServices {
   random(): number;
   /** Budgets, rate limits and usage counters. */
   readonly store: Store;
+  /** Settlements the store refused after the provider answered, retried in the background. */
+  readonly settlements: SettlementJournal;
   readonly defaultMaxTokens: number;
   readonly weights: { cost: number; quality: number; latency: number; health: number };
   emit<K extends keyof RouterEvents>(event: K, build: () => RouterEvents[K][0]): void;
@@ -75,6 +78,11 @@ export interface CallCharges {
    * counters always equal the sum of the audit costs. Undefined: nothing was charged.
    */
   billedNano: number | undefined;
+  /**
+   * True when a settlement of this call (budget or rate-limit tokens) failed at its first
+   * attempt and was journaled for retry: the audit record says `settled: false`.
+   */
+  unsettled: boolean;
 }
 
 /** The model that served the call, and what it answered. */

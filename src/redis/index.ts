@@ -8,7 +8,14 @@
 import type { Cluster, Redis } from 'ioredis';
 import { RouterError } from '../errors.js';
 import { createMemoryStore } from '../store/memory.js';
-import type { BudgetState, RateResult, ReserveResult, SettleUsage, Store } from '../store/types.js';
+import {
+  type BudgetState,
+  type RateResult,
+  type ReserveResult,
+  SETTLEMENT_ID_TTL_MS,
+  type SettleUsage,
+  type Store,
+} from '../store/types.js';
 import { RATE_ADJUST, RATE_TAKE, READ_BUDGET, RELEASE, RESERVE, SETTLE } from './scripts.js';
 
 export type { Store } from '../store/types.js';
@@ -39,11 +46,13 @@ interface Scripts {
   routeplaneReserve(key: string, amount: number, limit: string, ttl: string): Promise<number[]>;
   routeplaneSettle(
     key: string,
+    marker: string,
     reserved: number,
     cost: number,
     inputTokens: number,
     outputTokens: number,
     ttl: string,
+    markerTtl: string,
   ): Promise<number[]>;
   routeplaneRelease(key: string, amount: number): Promise<number[]>;
   routeplaneRead(key: string): Promise<number[]>;
@@ -108,7 +117,7 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
   const timeoutMs = options.timeoutMs ?? 1_000;
 
   redis.defineCommand('routeplaneReserve', { numberOfKeys: 1, lua: RESERVE });
-  redis.defineCommand('routeplaneSettle', { numberOfKeys: 1, lua: SETTLE });
+  redis.defineCommand('routeplaneSettle', { numberOfKeys: 2, lua: SETTLE });
   redis.defineCommand('routeplaneRelease', { numberOfKeys: 1, lua: RELEASE });
   redis.defineCommand('routeplaneRead', { numberOfKeys: 1, lua: READ_BUDGET, readOnly: true });
   redis.defineCommand('routeplaneRateTake', { numberOfKeys: 1, lua: RATE_TAKE });
@@ -224,11 +233,15 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
           toState(
             await scripts.routeplaneSettle(
               prefix + key,
+              // The settlement marker, apart from the budget keys; it keeps the key's
+              // {tenant} hash tag (the first braces), so it is in the same Cluster slot.
+              `${prefix}settled:${key}:${actual.id ?? ''}`,
               reservedAmount,
               actual.cost,
               actual.inputTokens,
               actual.outputTokens,
               ttlArg(ttlMs),
+              actual.id === undefined ? '' : String(SETTLEMENT_ID_TTL_MS),
             ),
           ),
         (store) => store.settle(key, reservedAmount, actual, ttlMs),

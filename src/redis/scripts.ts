@@ -37,8 +37,16 @@ end
 return {ok, spent, reserved, inputTokens, outputTokens, requests}
 `;
 
-/** ARGV: reservedAmount, cost, inputTokens, outputTokens, ttlMs ('' = keep). → {spent, reserved, in, out, requests} */
+/**
+ * KEYS: budget, settlement marker. ARGV: reservedAmount, cost, inputTokens, outputTokens,
+ * ttlMs ('' = keep), markerTtlMs ('' = no settlement id). With a settlement id, a marker
+ * already set means this settlement was applied: nothing changes (idempotent retries).
+ * → {spent, reserved, in, out, requests}
+ */
 export const SETTLE = `${READ}
+if ARGV[6] ~= '' and not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[6]) then
+  return {spent, reserved, inputTokens, outputTokens, requests}
+end
 local left = math.max(0, reserved - tonumber(ARGV[1]))
 reserved = redis.call('HINCRBY', KEYS[1], 'reserved', int(left - reserved))
 spent = redis.call('HINCRBY', KEYS[1], 'spent', ARGV[2])

@@ -88,7 +88,24 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
     if (usage === undefined) return Promise.resolve();
     const actual = usage.totalTokens || usage.inputTokens + usage.outputTokens;
     if (actual === estimate) return Promise.resolve();
-    return store.rateAdjust(tokensKey, actual - estimate, tpm, WINDOW_MS, ctx.services.now());
+    // The answer is given: a store that refuses the adjustment does not fail the call; the
+    // journal retries it in the background and reports it (`store.error`). Not idempotent:
+    // an adjustment that timed out after it applied may apply twice (see README).
+    const tokens = actual - estimate;
+    // The journal may keep `apply` for minutes: it holds the services, not the call's context.
+    const { services } = ctx;
+    return services.settlements
+      .settle({
+        kind: 'rateLimit',
+        key: tokensKey,
+        tenant: ctx.tenant,
+        requestId: ctx.requestId,
+        tokens,
+        apply: () => store.rateAdjust(tokensKey, tokens, tpm, WINDOW_MS, services.now()),
+      })
+      .then((settled) => {
+        if (!settled) ctx.charges.unsettled = true;
+      });
   };
 
   try {

@@ -3,9 +3,13 @@ import {
   CLOCK_STEP_MS,
   type RateResult,
   type ReserveResult,
+  SETTLEMENT_ID_TTL_MS,
   type SettleUsage,
   type Store,
 } from './types.js';
+
+/** The settlement ids a memory store remembers at most (see `SettleUsage.id`). */
+const MAX_SETTLED_IDS = 100_000;
 
 interface Entry extends BudgetState {
   expiresAt: number | undefined;
@@ -44,6 +48,8 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     } else rates.set(key, { tat, at: t });
   };
   let writes = 0;
+  /** Settlement ids applied, by `key + id`, with when they may be forgotten. */
+  const settledIds = new Map<string, number>();
 
   const entry = (key: string, ttlMs: number | undefined): Entry => {
     let e = budgets.get(key);
@@ -59,6 +65,11 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
   const sweep = () => {
     const t = now();
     for (const [key, e] of budgets) if (e.expiresAt !== undefined && e.expiresAt <= t) budgets.delete(key);
+    // In the order they were set, which is the order they expire.
+    for (const [id, until] of settledIds) {
+      if (until > t) break;
+      settledIds.delete(id);
+    }
   };
   const snapshot = (e: Entry | undefined): BudgetState =>
     e
@@ -79,6 +90,15 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       return { ok, state: snapshot(e) };
     },
     async settle(key, reservedAmount, actual: SettleUsage, ttlMs) {
+      if (actual.id !== undefined) {
+        const marker = `${key}\n${actual.id}`;
+        const until = settledIds.get(marker);
+        if (until !== undefined && until > now()) return snapshot(budgets.get(key));
+        settledIds.set(marker, now() + SETTLEMENT_ID_TTL_MS);
+        // Bounded: a memory store's settle cannot time out after applying, so old ids matter
+        // only to a wrapper that fails after the fact; keep the newest.
+        if (settledIds.size > MAX_SETTLED_IDS) settledIds.delete(settledIds.keys().next().value!);
+      }
       const e = entry(key, ttlMs);
       e.reserved = Math.max(0, e.reserved - reservedAmount);
       e.spent += actual.cost;

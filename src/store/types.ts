@@ -10,7 +10,12 @@ export interface Store {
    * whether it did and the state after. `ttlMs` keeps a period's key until it ends.
    */
   reserve(key: string, amount: number, limit: number, ttlMs: number | undefined): Promise<ReserveResult>;
-  /** Replaces a reservation by the actual cost and usage: `reserved -= reservedAmount; spent += cost`. */
+  /**
+   * Replaces a reservation by the actual cost and usage: `reserved -= reservedAmount; spent += cost`.
+   * With `actual.id`, idempotent: a settle whose id was already applied to `key` within
+   * `SETTLEMENT_ID_TTL_MS` changes nothing and returns the state as it is (the router
+   * retries a settle that failed or timed out, which may have applied).
+   */
   settle(
     key: string,
     reservedAmount: number,
@@ -68,7 +73,21 @@ export interface SettleUsage {
   cost: number;
   inputTokens: number;
   outputTokens: number;
+  /**
+   * The settlement's id (the router sends the call's `requestId`): a second settle of the
+   * same key with the same id is not counted again. Stores written before it ignore it.
+   */
+  id?: string;
 }
+
+/**
+ * How long a store remembers a settlement id (`SettleUsage.id`): longer than the router
+ * retries a settlement (`settleRetry`, about 2.5 minutes by default), short enough that
+ * the markers (one small Redis key per settled budget, `<prefix>settled:<key>:<id>`) stay
+ * few. A retry later than this (a `settleRetry` stretched past 10 minutes) could count a
+ * settle that had applied twice.
+ */
+export const SETTLEMENT_ID_TTL_MS = 600_000;
 
 export interface RateResult {
   ok: boolean;

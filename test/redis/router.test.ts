@@ -3,7 +3,7 @@ import { createRouter, RouterError } from 'routeplane';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/redis/index.js';
 import { toNano } from '../../src/store/types.js';
-import { collect, useEmulator, waitFor } from '../support/harness.js';
+import { collect, drain, textOf, useEmulator, waitFor } from '../support/harness.js';
 import { hasRedisServer, type RedisServer, startRedisServer } from './setup.js';
 
 const ask = [{ role: 'user' as const, content: 'x' }];
@@ -102,6 +102,62 @@ describe.skipIf(!hasRedisServer)('many router instances on one Redis', () => {
     expect(ok + refused).toBe(400);
     // Each instance served some: the limit is shared, not per instance.
     expect(fleet.filter((f) => f.audits.some((a) => a.outcome === 'success')).length).toBeGreaterThan(1);
+  });
+
+  it('Redis stopped after the provider answered: the answer is returned, audited unsettled, and settled when Redis is back', async () => {
+    const usage = { inputTokens: 10, outputTokens: 80 };
+    emu.respond('meter-up', { text: 'answered', usage });
+    // Each call's request reaches the provider, which holds its answer while Redis stops.
+    emu.fail('meter-up', { hangMs: 1_000 }, { hangMs: 1_000 });
+    const router = createRouter({
+      providers: emu.providers,
+      models,
+      tenants: { acme: { model: 'meter', budget: { limitUsd: 100, period: 'total' } } },
+      store: createRedisStore(clients[0]!, { onError: 'fail-closed' }),
+      settleRetry: { minDelayMs: 100, maxDelayMs: 500 },
+    });
+    const audits = collect(router, 'audit');
+    const storeErrors = collect(router, 'store.error');
+
+    const completed = router.complete({ tenant: 'acme', maxTokens: MAX_TOKENS, messages: ask });
+    const stream = router.stream({ tenant: 'acme', maxTokens: MAX_TOKENS, messages: ask });
+    const streamed = drain(stream);
+    await waitFor(() => emu.hits('meter-up') === 2, { what: 'both requests at the provider' });
+    await server.stop();
+
+    const result = await completed;
+    expect(result.text).toBe('answered');
+    const { parts, error } = await streamed;
+    expect(error).toBeUndefined();
+    expect(textOf(parts)).toBe('answered');
+    const streamResult = await stream.result;
+
+    expect(audits).toHaveLength(2);
+    for (const record of audits) {
+      expect(record).toMatchObject({ outcome: 'success', settled: false });
+      expect(record.costUsd).toBeCloseTo((10 * meter.inputPerMTok + 80 * meter.outputPerMTok) / 1e6, 12);
+    }
+    const unsettled = storeErrors.filter((e) => e.unsettled);
+    expect(unsettled.map((e) => e.requestId).sort()).toEqual([result.id, streamResult.id].sort());
+    for (const e of unsettled) {
+      expect(e).toMatchObject({
+        tenant: 'acme',
+        failOpen: false,
+        unsettled: { kind: 'budget', key: 'budget:{acme}:tenant:total', gaveUp: false },
+      });
+      expect(e.unsettled!.amountUsd).toBeCloseTo(audits[0]!.costUsd, 12);
+    }
+
+    // Redis back (empty): the journal settles both calls, once each.
+    await server.start();
+    const budget = 'routeplane:budget:{acme}:tenant:total';
+    await eventually(async () => Number(await clients[1]!.hget(budget, 'requests')) === 2, 10_000);
+    const hash = await clients[1]!.hgetall(budget);
+    expect(Number(hash.spent)).toBe(audits.reduce((sum, r) => sum + toNano(r.costUsd), 0));
+    expect(Number(hash.reserved)).toBe(0);
+    expect(Number(hash.inputTokens)).toBe(20);
+    expect(Number(hash.outputTokens)).toBe(160);
+    await router.close();
   });
 
   it('Redis stopped mid-run: fail-closed refuses, fail-open goes on locally, nothing crashes, both recover', async () => {

@@ -186,6 +186,21 @@ export function describeStoreContract(name: string, make: () => Store, options: 
         expect(await store.reserve(key, 1, 10_000, undefined)).toMatchObject({ ok: false });
       });
 
+      it('a settle with an id is applied once: a retry of the same id changes nothing', async () => {
+        const key = 'budget:{a}:tenant:x';
+        await store.reserve(key, 1_000, 10_000, undefined);
+        const usage = { cost: 300, inputTokens: 3, outputTokens: 4, id: 'req-1' };
+        const first = await store.settle(key, 1_000, usage, undefined);
+        expect(first).toEqual({ spent: 300, reserved: 0, inputTokens: 3, outputTokens: 4, requests: 1 });
+        expect(await store.settle(key, 1_000, usage, undefined)).toEqual(first);
+        expect(await store.read(key)).toEqual(first);
+        // Another id on the same key, or the same id on another key, is another settlement.
+        await store.settle(key, 0, { ...usage, id: 'req-2' }, undefined);
+        expect((await store.read(key)).spent).toBe(600);
+        await store.settle('budget:{a}:user:u', 0, usage, undefined);
+        expect((await store.read('budget:{a}:user:u')).spent).toBe(300);
+      });
+
       it('release gives a reservation back, never below zero, and leaves an unknown key unknown', async () => {
         const key = 'budget:{a}:tenant:x';
         await store.reserve(key, 700, 1_000, undefined);

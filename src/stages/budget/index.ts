@@ -5,7 +5,7 @@ import { onAnswer, settledUsage } from '../../pipeline/answer.js';
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
-import { fromNano, type Store, toNano, toNanoCeil } from '../../store/types.js';
+import { type BudgetState, fromNano, type Store, toNano, toNanoCeil } from '../../store/types.js';
 import type { Candidate } from '../../strategies/types.js';
 import type { Usage } from '../../types.js';
 import { Periods, periodOf } from './period.js';
@@ -218,28 +218,63 @@ async function settle(
   const cost =
     usage && served ? actualCostNano(served.candidate.model, usage) + ctx.charges.cancelledNano : held;
   ctx.charges.billedNano = cost;
+  const actual = {
+    cost,
+    inputTokens: usage?.inputTokens ?? 0,
+    outputTokens: usage?.outputTokens ?? 0,
+    // Idempotent retries: a settle that timed out after it applied is not counted twice.
+    id: ctx.requestId,
+  };
+  // The journal may keep `apply` for minutes: it holds the services, not the call's context.
+  const { services, requestId, tenant } = ctx;
+  const { store } = services;
   for (const account of accounts) {
-    const state = await ctx.services.store.settle(
-      account.key,
-      held,
-      { cost, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 },
-      account.ttlMs,
-    );
+    // The answer is given: a store that refuses the settlement does not fail the call. The
+    // journal retries it in the background and reports it (`store.error`); a retry that
+    // applies emits the thresholds it crossed, as the first attempt would have.
+    const settled = await services.settlements.settle({
+      kind: 'budget',
+      key: account.key,
+      tenant,
+      requestId,
+      amountUsd: fromNano(cost),
+      apply: async () => {
+        const state = await store.settle(account.key, held, actual, account.ttlMs);
+        emitThresholds(services, requestId, tenant, account, state, cost);
+      },
+      onSettled: () => b.waiters.wake(account.key),
+    });
     b.waiters.wake(account.key);
-    const spec = account.spec;
-    if (!spec?.alertAt) continue;
-    // A threshold crossed by this settle: exactly one settle crosses it per period.
-    const before = state.spent - cost;
-    for (const share of spec.alertAt) {
-      const mark = share * account.limit;
-      if (before < mark && state.spent >= mark) {
-        ctx.services.emit('budget.threshold', () => ({
-          ...eventBase(ctx, account),
-          threshold: share,
-          spentUsd: fromNano(state.spent),
-          limitUsd: spec.limitUsd,
-        }));
-      }
+    if (!settled) ctx.charges.unsettled = true;
+  }
+}
+
+/** The `alertAt` thresholds a settle of `cost` crossed: exactly one settle crosses each per period. */
+function emitThresholds(
+  services: RouteContext['services'],
+  requestId: string,
+  tenant: string,
+  account: Account,
+  state: BudgetState,
+  cost: number,
+): void {
+  const spec = account.spec;
+  if (!spec?.alertAt) return;
+  const before = state.spent - cost;
+  for (const share of spec.alertAt) {
+    const mark = share * account.limit;
+    if (before < mark && state.spent >= mark) {
+      services.emit('budget.threshold', () => ({
+        requestId,
+        tenant,
+        timestamp: services.now(),
+        scope: account.scope,
+        ...(account.subject !== undefined && { subject: account.subject }),
+        period: account.period,
+        threshold: share,
+        spentUsd: fromNano(state.spent),
+        limitUsd: spec.limitUsd,
+      }));
     }
   }
 }
