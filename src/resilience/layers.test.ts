@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { manualTimers } from '../../test/support/manual-timers.js';
 import { Attempt, type AttemptRecorder, type Step, wrap } from './attempt.js';
 import type { Run } from './chain.js';
 import { breaker, CircuitOpenError, deadline, limit, record } from './layers.js';
 import { Limiter } from './limiter.js';
-import type { Timers } from './timers.js';
-
-/** Timers that fire only when told to. */
-function manualTimers() {
-  const pending = new Map<unknown, () => void>();
-  let next = 0;
-  const timers: Timers = {
-    setTimeout: (callback) => {
-      pending.set(++next, callback);
-      return next;
-    },
-    clearTimeout: (handle) => {
-      pending.delete(handle);
-    },
-  };
-  const fire = () => {
-    for (const [id, callback] of [...pending]) {
-      pending.delete(id);
-      callback();
-    }
-  };
-  return { timers, pending, fire };
-}
 
 type Call = { log: string[] };
 type Candidate = { name: string };

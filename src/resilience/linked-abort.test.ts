@@ -1,8 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { manualTimers } from '../../test/support/manual-timers.js';
 import { Deadline } from './deadline.js';
 import { LinkedAbort } from './linked-abort.js';
-import type { Timers } from './timers.js';
 
 describe('LinkedAbort', () => {
   it("aborts with the parent's reason when the parent aborts, and leaves no listener on it", () => {
@@ -55,29 +55,6 @@ describe('LinkedAbort', () => {
     expect(child.signal.reason).toBe('own');
   });
 });
-
-/** Timers that fire only when told to. */
-function manualTimers() {
-  const pending = new Map<unknown, () => void>();
-  let next = 0;
-  const timers: Timers = {
-    setTimeout: (callback) => {
-      const id = ++next;
-      pending.set(id, callback);
-      return id;
-    },
-    clearTimeout: (handle) => {
-      pending.delete(handle);
-    },
-  };
-  const fire = () => {
-    for (const [id, callback] of [...pending]) {
-      pending.delete(id);
-      callback();
-    }
-  };
-  return { timers, pending, fire };
-}
 
 describe('Deadline', () => {
   it('aborts at its deadline with the reason it builds then, and unlinks from the parent', () => {
