@@ -33,9 +33,12 @@ const ops: [string, Op][] = [
   [
     'reserve+settle',
     async (store, i) => {
-      const key = `budget:{bench}:tenant:${i % 16}`;
-      await store.reserve(key, 1_000, Number.MAX_SAFE_INTEGER, 3_600_000);
-      await store.settle(key, 1_000, { cost: 800, inputTokens: 10, outputTokens: 80 }, 3_600_000);
+      const lines = [
+        { key: `budget:{bench}:tenant:${i % 16}`, limit: Number.MAX_SAFE_INTEGER, ttlMs: 3_600_000 },
+      ];
+      const lease = { id: `req-${i}`, ttlMs: 600_000 };
+      await store.reserve(lines, 1_000, lease, Date.now());
+      await store.settle(lines, lease, { cost: 800, inputTokens: 10, outputTokens: 80 }, Date.now());
     },
   ],
   ['rateTake', (store, i) => store.rateTake(`rate:{bench}:${i % 16}`, 1, 1e9, 60_000, Date.now())],

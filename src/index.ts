@@ -103,7 +103,15 @@ export {
   type SemanticIndex,
 } from './stages/cache/semantic.js';
 export { createMemoryStore } from './store/memory.js';
-export type { BudgetState, RateResult, ReserveResult, SettleUsage, Store } from './store/types.js';
+export type {
+  BudgetLine,
+  BudgetState,
+  Lease,
+  RateResult,
+  ReserveResult,
+  SettleUsage,
+  Store,
+} from './store/types.js';
 export type { BalancedWeights } from './strategies/types.js';
 export type { TenantAdmin, TenantSource } from './tenants/registry.js';
 export type {

@@ -92,7 +92,7 @@ function builtinStages(options: ResolvedOptions): (readonly [StageName, Middlewa
     ['cache', createCacheStage({ now: options.now })],
     ['ratelimit', ratelimitStage],
     ['strategy', strategyStage],
-    ['budget', createBudgetStage()],
+    ['budget', createBudgetStage({ leaseMs: options.leaseMs })],
     ['queue', createQueueStage(options)],
     ['execute', createExecuteStage(options)],
   ];

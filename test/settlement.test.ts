@@ -22,14 +22,14 @@ function flakyStore(failures: number, options: { applyThenFail?: boolean } = {})
   const state = { settleFailures: failures, adjustFailures: failures, settles: 0 };
   const store: Store = {
     ...inner,
-    async settle(key, reserved, actual, ttlMs) {
+    async settle(lines, lease, actual, now) {
       state.settles++;
       if (state.settleFailures > 0) {
         state.settleFailures--;
-        if (options.applyThenFail) await inner.settle(key, reserved, actual, ttlMs);
+        if (options.applyThenFail) await inner.settle(lines, lease, actual, now);
         throw new Error('store down (sk-proj-abcdefghijklmnopqrstuvwxyz0123456789)');
       }
-      return inner.settle(key, reserved, actual, ttlMs);
+      return inner.settle(lines, lease, actual, now);
     },
     async rateAdjust(key, delta, limit, windowMs, now) {
       if (state.adjustFailures > 0) {

@@ -13,6 +13,7 @@ export const DEFAULTS = {
   defaultMaxTokens: 4096,
   retry: { retries: 2, minDelayMs: 200, maxDelayMs: 4_000, maxRetryAfterMs: 5_000 },
   attemptTimeoutMs: 120_000,
+  leaseMs: 600_000,
   settleRetry: { retries: 10, minDelayMs: 500, maxDelayMs: 30_000, closeWaitMs: 5_000 },
   maxQueuePerTenant: 1_000,
   noisyNeighbor: { share: 0.5, rateFactor: 3, windowMs: 60_000 },
@@ -24,6 +25,7 @@ export interface ResolvedOptions {
   defaultMaxTokens: number;
   retry: { retries: number; minDelayMs: number; maxDelayMs: number; maxRetryAfterMs: number };
   attemptTimeoutMs: number;
+  leaseMs: number;
   settleRetry: { retries: number; minDelayMs: number; maxDelayMs: number; closeWaitMs: number };
   concurrency: { maxInFlight: number; maxQueuePerTenant: number } | undefined;
   perProvider: Record<string, number>;
@@ -72,6 +74,7 @@ export function resolveOptions(config: RouterConfig, providers: ReadonlySet<stri
     defaultMaxTokens: config.defaultMaxTokens ?? DEFAULTS.defaultMaxTokens,
     retry: { ...DEFAULTS.retry, ...config.retry },
     attemptTimeoutMs: config.attemptTimeoutMs ?? DEFAULTS.attemptTimeoutMs,
+    leaseMs: config.leaseMs ?? DEFAULTS.leaseMs,
     settleRetry: { ...DEFAULTS.settleRetry, ...config.settleRetry },
     concurrency:
       maxInFlight === undefined

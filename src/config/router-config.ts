@@ -80,6 +80,14 @@ export interface RouterConfig {
    * `{ retries: 10, minDelayMs: 500, maxDelayMs: 30000, closeWaitMs: 5000 }` (about 2.5
    * minutes of retries).
    */
+  /**
+   * How long a budget reservation lives unless its call renews it: a reservation is a lease
+   * that the call renews every `leaseMs / 2` while it runs (for up to 6 hours) and ends when
+   * it settles or fails, so one held by a process that died (or lost the store) is given
+   * back by the store after at most `leaseMs`. A call waiting for budget room waits at most
+   * `leaseMs` too, then is `budget_exceeded`. Default 600000 (10 minutes).
+   */
+  leaseMs?: number;
   settleRetry?: { retries?: number; minDelayMs?: number; maxDelayMs?: number; closeWaitMs?: number };
   /** When a deployment's circuit opens and how long it stays open. See `BreakerOptions`. */
   breaker?: Partial<BreakerOptions>;

@@ -258,6 +258,7 @@ export const RouterConfigSchema = z.strictObject({
     })
     .optional(),
   attemptTimeoutMs: timerMs.int().positive().optional(),
+  leaseMs: timerMs.int().min(100).optional(),
   settleRetry: z
     .strictObject({
       retries: z.number().int().min(0).max(100).optional(),

@@ -9,14 +9,16 @@ import type { Cluster, Redis } from 'ioredis';
 import { RouterError } from '../errors.js';
 import { createMemoryStore } from '../store/memory.js';
 import {
+  type BudgetLine,
   type BudgetState,
+  type Lease,
   type RateResult,
   type ReserveResult,
   SETTLEMENT_ID_TTL_MS,
   type SettleUsage,
   type Store,
 } from '../store/types.js';
-import { RATE_ADJUST, RATE_TAKE, READ_BUDGET, RELEASE, RESERVE, SETTLE } from './scripts.js';
+import { RATE_ADJUST, RATE_TAKE, READ_BUDGET, RELEASE, RENEW, RESERVE, SETTLE } from './scripts.js';
 
 export type { Store } from '../store/types.js';
 
@@ -39,36 +41,36 @@ export interface RedisStoreOptions {
    * (A command already sent may still run on Redis after that.)
    */
   timeoutMs?: number;
+  /**
+   * The clock of rate-limit windows and reservation leases. `'redis'` (default): the Redis
+   * server's `TIME`, read inside each script, so instances whose clocks disagree (or step)
+   * share exact windows; the store's `now()` follows it, and the router takes budget
+   * periods from it. `'caller'`: the `now` the router passes (its `now` option), for tests
+   * that drive time.
+   */
+  clock?: 'redis' | 'caller';
 }
 
 /** The scripts, as ioredis commands (defined with `defineCommand`: EVALSHA, EVAL on NOSCRIPT). */
 interface Scripts {
-  routeplaneReserve(key: string, amount: number, limit: string, ttl: string): Promise<number[]>;
-  routeplaneSettle(
-    key: string,
-    marker: string,
-    reserved: number,
-    cost: number,
-    inputTokens: number,
-    outputTokens: number,
-    ttl: string,
-    markerTtl: string,
-  ): Promise<number[]>;
-  routeplaneRelease(key: string, amount: number): Promise<number[]>;
-  routeplaneRead(key: string): Promise<number[]>;
+  routeplaneReserve(numKeys: number, ...args: (string | number)[]): Promise<number[]>;
+  routeplaneSettle(numKeys: number, ...args: (string | number)[]): Promise<number[]>;
+  routeplaneRelease(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  routeplaneRenew(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  routeplaneRead(budget: string, leases: string, now: string): Promise<number[]>;
   routeplaneRateTake(
     key: string,
+    now: string,
     cost: number,
     limit: number,
     windowMs: number,
-    now: number,
   ): Promise<number[]>;
   routeplaneRateAdjust(
     key: string,
+    now: string,
     delta: number,
     limit: number,
     windowMs: number,
-    now: number,
   ): Promise<number>;
 }
 
@@ -116,10 +118,20 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
   const fallback = failOpen ? (options.fallback ?? createMemoryStore()) : undefined;
   const timeoutMs = options.timeoutMs ?? 1_000;
 
-  redis.defineCommand('routeplaneReserve', { numberOfKeys: 1, lua: RESERVE });
-  redis.defineCommand('routeplaneSettle', { numberOfKeys: 2, lua: SETTLE });
-  redis.defineCommand('routeplaneRelease', { numberOfKeys: 1, lua: RELEASE });
-  redis.defineCommand('routeplaneRead', { numberOfKeys: 1, lua: READ_BUDGET, readOnly: true });
+  if (options.clock !== undefined && options.clock !== 'redis' && options.clock !== 'caller') {
+    throw new RouterError(
+      'invalid_config',
+      `createRedisStore: clock must be 'redis' or 'caller', got ${JSON.stringify(options.clock)}`,
+    );
+  }
+  const serverClock = options.clock !== 'caller';
+
+  // Budget scripts take their keys' count first (a call's budget lines vary).
+  redis.defineCommand('routeplaneReserve', { lua: RESERVE });
+  redis.defineCommand('routeplaneSettle', { lua: SETTLE });
+  redis.defineCommand('routeplaneRelease', { lua: RELEASE });
+  redis.defineCommand('routeplaneRenew', { lua: RENEW });
+  redis.defineCommand('routeplaneRead', { numberOfKeys: 2, lua: READ_BUDGET });
   redis.defineCommand('routeplaneRateTake', { numberOfKeys: 1, lua: RATE_TAKE });
   redis.defineCommand('routeplaneRateAdjust', { numberOfKeys: 1, lua: RATE_ADJUST });
   const scripts = redis as unknown as Scripts;
@@ -176,92 +188,187 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
     send: () => Promise<T>,
     local: (store: Store) => Promise<T>,
   ): Promise<T> => {
-    let result: T;
     try {
-      result = await call(send);
+      return await call(send);
     } catch (cause) {
-      const error = cause instanceof Error ? cause : new Error(String(cause));
-      report(error);
-      if (fallback) return local(fallback);
-      const tenant = /\{([^}]*)\}/.exec(key)?.[1];
-      throw new RouterError(
-        'store_unavailable',
-        `shared store unavailable (fail-closed): ${op} on '${key}' failed: ${error.message}; retry when Redis is reachable, or create the store with onError: 'fail-open'`,
-        { retryable: true, retryAfterMs: 1_000, cause: error, ...(tenant !== undefined && { tenant }) },
-      );
+      return fail(op, key, cause, local);
     }
-    return result;
+  };
+
+  /** A failed operation: reported, then run on the fallback (fail-open) or thrown (fail-closed). */
+  const fail = <T>(
+    op: string,
+    key: string,
+    cause: unknown,
+    local: (store: Store) => Promise<T>,
+  ): Promise<T> => {
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    report(error);
+    if (fallback) return local(fallback);
+    const tenant = /\{([^}]*)\}/.exec(key)?.[1];
+    throw new RouterError(
+      'store_unavailable',
+      `shared store unavailable (fail-closed): ${op} on '${key}' failed: ${error.message}; retry when Redis is reachable, or create the store with onError: 'fail-open'`,
+      { retryable: true, retryAfterMs: 1_000, cause: error, ...(tenant !== undefined && { tenant }) },
+    );
+  };
+
+  /** The Redis server's clock minus ours, from the last reply (server clock only). */
+  let offset = 0;
+  const clockArg = (now: number): string => (serverClock ? '' : String(now));
+  const heard = (serverNow: number | undefined): void => {
+    if (serverClock && serverNow !== undefined) offset = serverNow - Date.now();
+  };
+
+  /** The keys and arguments of a budget script's lines: `b, z` per line. */
+  const keysOf = (lines: readonly BudgetLine[]): string[] => {
+    const keys: string[] = [];
+    for (const line of lines) keys.push(prefix + line.key, `${prefix + line.key}:leases`);
+    return keys;
   };
 
   /*
-   * Fail-open bookkeeping: a reservation made on the fallback is settled or released there
-   * too (and one made on Redis, on Redis), so an outage neither leaks nor steals reservations
-   * across the two.
+   * Fail-open bookkeeping: a lease taken on the fallback is settled or released there too
+   * (and one taken on Redis, on Redis), so an outage neither leaks nor steals reservations
+   * across the two. A lease with parts on both sides (a dearer fallback reserved during an
+   * outage) is settled where it began and released on the other side.
    */
-  const heldLocally = new Map<string, number>();
-  const takeLocal = (key: string, amount: number): boolean => {
-    const held = heldLocally.get(key) ?? 0;
-    if (held <= 0 || amount <= 0) return false;
-    if (held <= amount) heldLocally.delete(key);
-    else heldLocally.set(key, held - amount);
-    return true;
+  const sides = new Map<string, 'redis' | 'local' | 'both'>();
+  const tookOn = (id: string, side: 'redis' | 'local'): void => {
+    const was = sides.get(id);
+    sides.set(id, was === undefined || was === side ? side : 'both');
   };
 
+  /*
+   * Compensation: a reserve that failed or timed out may still run on Redis later (the
+   * script was sent; ioredis resends unanswered commands after a reconnect). Its lease is
+   * released by id once Redis answers again, after it on the same connection, so a late
+   * script leaves nothing behind; the lease's expiry is the backstop.
+   */
+  const compensate = new Map<string, readonly BudgetLine[]>();
+  const flushCompensations = (): void => {
+    if (redis.status !== 'ready') return;
+    for (const [id, lines] of compensate) {
+      compensate.delete(id);
+      scripts.routeplaneRelease(lines.length * 2, ...keysOf(lines), '', id).catch(() => {
+        if (compensate.size < 10_000) compensate.set(id, lines);
+      });
+    }
+  };
+  redis.on('ready', flushCompensations);
+
+  const budgetArgs = (lines: readonly BudgetLine[]): string[] => keysOf(lines);
+
   return {
-    async reserve(key, amount, limit, ttlMs): Promise<ReserveResult> {
-      let local = false;
-      const result = await run(
-        'reserve',
-        key,
-        async () =>
-          toReserve(await scripts.routeplaneReserve(prefix + key, amount, limitArg(limit), ttlArg(ttlMs))),
-        async (store) => {
-          local = true;
-          return store.reserve(key, amount, limit, ttlMs);
-        },
-      );
-      if (local && result.ok) heldLocally.set(key, (heldLocally.get(key) ?? 0) + amount);
-      return result;
+    async reserve(lines, amount, lease, now): Promise<ReserveResult> {
+      try {
+        const reply = await call(() => {
+          const args: (string | number)[] = budgetArgs(lines);
+          args.push(clockArg(now), amount, lease.id, Math.max(1, Math.ceil(lease.ttlMs)));
+          for (const line of lines) args.push(limitArg(line.limit), ttlArg(line.ttlMs));
+          return scripts.routeplaneReserve(lines.length * 2, ...args);
+        });
+        heard(reply[7]);
+        const ok = reply[0] === 1;
+        if (ok) tookOn(lease.id, 'redis');
+        return { ok, index: reply[1] ?? 0, state: toState(reply.slice(2, 7)) };
+      } catch (cause) {
+        // The script may still run: give back whatever it takes, unless the lease holds
+        // more on Redis (then its settle or release, sent later, ends all of it).
+        if (!sides.has(lease.id)) {
+          if (compensate.size < 10_000) compensate.set(lease.id, lines);
+          flushCompensations();
+        }
+        const result = await fail('reserve', lines[0]?.key ?? '', cause, (store) =>
+          store.reserve(lines, amount, lease, now),
+        );
+        if (result.ok) tookOn(lease.id, 'local');
+        return result;
+      }
     },
-    settle(key, reservedAmount, actual: SettleUsage, ttlMs) {
-      if (fallback && takeLocal(key, reservedAmount))
-        return fallback.settle(key, reservedAmount, actual, ttlMs);
-      return run(
+    async settle(lines, lease, actual: SettleUsage, now) {
+      const side = sides.get(lease.id);
+      if (fallback && (side === 'local' || side === 'both')) {
+        sides.delete(lease.id);
+        const states = await fallback.settle(lines, lease, actual, now);
+        if (side === 'both') await this.release(lines, lease, now).catch(() => {});
+        return states;
+      }
+      const states = await run(
         'settle',
-        key,
+        lines[0]?.key ?? '',
+        async () => {
+          const args: (string | number)[] = [
+            // The settlement marker, apart from the budget keys; it keeps the first key's
+            // {tenant} hash tag (the first braces), so it is in the same Cluster slot.
+            `${prefix}settled:${lines[0]?.key ?? ''}:${lease.id}`,
+            ...budgetArgs(lines),
+            clockArg(now),
+            lease.id,
+            actual.cost,
+            actual.inputTokens,
+            actual.outputTokens,
+            SETTLEMENT_ID_TTL_MS,
+          ];
+          for (const line of lines) args.push(ttlArg(line.ttlMs));
+          const reply = await scripts.routeplaneSettle(1 + lines.length * 2, ...args);
+          heard(reply[0]);
+          const out: BudgetState[] = [];
+          for (let i = 0; i < lines.length; i++) out.push(toState(reply.slice(1 + 5 * i, 6 + 5 * i)));
+          return out;
+        },
+        (store) => store.settle(lines, lease, actual, now),
+      );
+      sides.delete(lease.id);
+      return states;
+    },
+    async release(lines, lease, now) {
+      const side = sides.get(lease.id);
+      sides.delete(lease.id);
+      if (fallback && (side === 'local' || side === 'both')) {
+        await fallback.release(lines, lease, now);
+        if (side === 'local') return;
+      }
+      await run(
+        'release',
+        lines[0]?.key ?? '',
         async () =>
-          toState(
-            await scripts.routeplaneSettle(
-              prefix + key,
-              // The settlement marker, apart from the budget keys; it keeps the key's
-              // {tenant} hash tag (the first braces), so it is in the same Cluster slot.
-              `${prefix}settled:${key}:${actual.id ?? ''}`,
-              reservedAmount,
-              actual.cost,
-              actual.inputTokens,
-              actual.outputTokens,
-              ttlArg(ttlMs),
-              actual.id === undefined ? '' : String(SETTLEMENT_ID_TTL_MS),
+          heard(
+            await scripts.routeplaneRelease(lines.length * 2, ...budgetArgs(lines), clockArg(now), lease.id),
+          ),
+        (store) => store.release(lines, lease, now),
+      );
+    },
+    async renew(lines, lease, now) {
+      const side = sides.get(lease.id);
+      if (fallback && (side === 'local' || side === 'both')) await fallback.renew(lines, lease, now);
+      if (side === 'local') return;
+      await run(
+        'renew',
+        lines[0]?.key ?? '',
+        async () =>
+          heard(
+            await scripts.routeplaneRenew(
+              lines.length * 2,
+              ...budgetArgs(lines),
+              clockArg(now),
+              lease.id,
+              Math.max(1, Math.ceil(lease.ttlMs)),
             ),
           ),
-        (store) => store.settle(key, reservedAmount, actual, ttlMs),
+        (store) => store.renew(lines, lease, now),
       );
     },
-    release(key, amount) {
-      if (fallback && takeLocal(key, amount)) return fallback.release(key, amount);
-      return run(
-        'release',
-        key,
-        async () => toState(await scripts.routeplaneRelease(prefix + key, amount)),
-        (store) => store.release(key, amount),
-      );
-    },
-    read(key) {
+    read(key, now) {
       return run(
         'read',
         key,
-        async () => toState(await scripts.routeplaneRead(prefix + key)),
-        (store) => store.read(key),
+        async () => {
+          const reply = await scripts.routeplaneRead(prefix + key, `${prefix + key}:leases`, clockArg(now));
+          heard(reply[5]);
+          return toState(reply);
+        },
+        (store) => store.read(key, now),
       );
     },
     rateTake(key, cost, limit, windowMs, now): Promise<RateResult> {
@@ -269,13 +376,14 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
         'rateTake',
         key,
         async () => {
-          const [ok, retryAfterMs] = await scripts.routeplaneRateTake(
+          const [ok, retryAfterMs, serverNow] = await scripts.routeplaneRateTake(
             prefix + key,
+            clockArg(now),
             cost,
             limit,
             windowMs,
-            now,
           );
+          heard(serverNow);
           return { ok: ok === 1, retryAfterMs: retryAfterMs ?? 0 };
         },
         (store) => store.rateTake(key, cost, limit, windowMs, now),
@@ -285,13 +393,14 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
       await run(
         'rateAdjust',
         key,
-        async () => {
-          await scripts.routeplaneRateAdjust(prefix + key, delta, limit, windowMs, now);
-        },
+        async () =>
+          heard(await scripts.routeplaneRateAdjust(prefix + key, clockArg(now), delta, limit, windowMs)),
         (store) => store.rateAdjust(key, delta, limit, windowMs, now),
       );
     },
+    ...(serverClock && { now: () => Date.now() + offset }),
     async close() {
+      redis.off('ready', flushCompensations);
       await fallback?.close?.();
     },
     onError(listener) {
@@ -311,10 +420,6 @@ function ttlArg(ttlMs: number | undefined): string {
 function toState(reply: number[]): BudgetState {
   const [spent = 0, reserved = 0, inputTokens = 0, outputTokens = 0, requests = 0] = reply;
   return { spent, reserved, inputTokens, outputTokens, requests };
-}
-
-function toReserve(reply: number[]): ReserveResult {
-  return { ok: reply[0] === 1, state: toState(reply.slice(1)) };
 }
 
 /** `promise`, or a rejection after `ms`; the promise's own later failure is swallowed. */

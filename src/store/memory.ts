@@ -1,6 +1,8 @@
 import {
+  type BudgetLine,
   type BudgetState,
   CLOCK_STEP_MS,
+  type Lease,
   type RateResult,
   type ReserveResult,
   SETTLEMENT_ID_TTL_MS,
@@ -13,6 +15,10 @@ const MAX_SETTLED_IDS = 100_000;
 
 interface Entry extends BudgetState {
   expiresAt: number | undefined;
+  /** Reservations by lease id: the amount held and when it lapses. */
+  leases: Map<string, { amount: number; until: number }> | undefined;
+  /** No lease lapses before this (a lower bound): the next reap. */
+  nextLapse: number;
 }
 
 /**
@@ -55,7 +61,16 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     let e = budgets.get(key);
     if (e && e.expiresAt !== undefined && e.expiresAt <= now()) e = undefined;
     if (!e) {
-      e = { spent: 0, reserved: 0, inputTokens: 0, outputTokens: 0, requests: 0, expiresAt: undefined };
+      e = {
+        spent: 0,
+        reserved: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        requests: 0,
+        expiresAt: undefined,
+        leases: undefined,
+        nextLapse: Number.POSITIVE_INFINITY,
+      };
       budgets.set(key, e);
     }
     if (ttlMs !== undefined) e.expiresAt = now() + ttlMs;
@@ -71,6 +86,29 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       settledIds.delete(id);
     }
   };
+  /** The key's entry if it has not expired, its lapsed leases reaped at `t`. */
+  const live = (key: string, t: number): Entry | undefined => {
+    const e = budgets.get(key);
+    if (!e || (e.expiresAt !== undefined && e.expiresAt <= now())) return undefined;
+    if (e.leases && e.nextLapse <= t) {
+      let next = Number.POSITIVE_INFINITY;
+      for (const [id, held] of e.leases) {
+        if (held.until <= t) {
+          e.leases.delete(id);
+          e.reserved = Math.max(0, e.reserved - held.amount);
+        } else if (held.until < next) next = held.until;
+      }
+      e.nextLapse = next;
+    }
+    return e;
+  };
+  /** Ends a lease: what it holds is no longer reserved. */
+  const end = (e: Entry, id: string): void => {
+    const held = e.leases?.get(id);
+    if (!held) return;
+    e.leases!.delete(id);
+    e.reserved = Math.max(0, e.reserved - held.amount);
+  };
   const snapshot = (e: Entry | undefined): BudgetState =>
     e
       ? {
@@ -83,38 +121,61 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       : { spent: 0, reserved: 0, inputTokens: 0, outputTokens: 0, requests: 0 };
 
   return {
-    async reserve(key, amount, limit, ttlMs): Promise<ReserveResult> {
-      const e = entry(key, ttlMs);
-      const ok = e.spent + e.reserved + amount <= limit;
-      if (ok) e.reserved += amount;
-      return { ok, state: snapshot(e) };
-    },
-    async settle(key, reservedAmount, actual: SettleUsage, ttlMs) {
-      if (actual.id !== undefined) {
-        const marker = `${key}\n${actual.id}`;
-        const until = settledIds.get(marker);
-        if (until !== undefined && until > now()) return snapshot(budgets.get(key));
-        settledIds.set(marker, now() + SETTLEMENT_ID_TTL_MS);
-        // Bounded: a memory store's settle cannot time out after applying, so old ids matter
-        // only to a wrapper that fails after the fact; keep the newest.
-        if (settledIds.size > MAX_SETTLED_IDS) settledIds.delete(settledIds.keys().next().value!);
+    async reserve(lines, amount, lease, t): Promise<ReserveResult> {
+      for (let index = 0; index < lines.length; index++) {
+        const line = lines[index]!;
+        const e = live(line.key, t);
+        if ((e ? e.spent + e.reserved : 0) + amount > line.limit) return { ok: false, index, state: snapshot(e) };
       }
-      const e = entry(key, ttlMs);
-      e.reserved = Math.max(0, e.reserved - reservedAmount);
-      e.spent += actual.cost;
-      e.inputTokens += actual.inputTokens;
-      e.outputTokens += actual.outputTokens;
-      e.requests += 1;
-      return snapshot(e);
+      let first: Entry | undefined;
+      for (const line of lines) {
+        const e = entry(line.key, line.ttlMs);
+        first ??= e;
+        e.reserved += amount;
+        e.leases ??= new Map();
+        const held = e.leases.get(lease.id);
+        const until = t + lease.ttlMs;
+        if (held) {
+          held.amount += amount;
+          held.until = until;
+        } else e.leases.set(lease.id, { amount, until });
+        if (until < e.nextLapse) e.nextLapse = until;
+      }
+      return { ok: true, index: 0, state: snapshot(first) };
     },
-    async release(key, amount) {
-      const e = budgets.get(key);
-      if (e) e.reserved = Math.max(0, e.reserved - amount);
-      return snapshot(e);
+    async settle(lines, lease, actual: SettleUsage, t) {
+      const marker = `${lines[0]?.key}\n${lease.id}`;
+      const until = settledIds.get(marker);
+      if (until !== undefined && until > now()) return lines.map((line) => snapshot(live(line.key, t)));
+      settledIds.set(marker, now() + SETTLEMENT_ID_TTL_MS);
+      // Bounded: a memory store's settle cannot time out after applying, so old ids matter
+      // only to a wrapper that fails after the fact; keep the newest.
+      if (settledIds.size > MAX_SETTLED_IDS) settledIds.delete(settledIds.keys().next().value!);
+      return lines.map((line) => {
+        live(line.key, t);
+        const e = entry(line.key, line.ttlMs);
+        end(e, lease.id);
+        e.spent += actual.cost;
+        e.inputTokens += actual.inputTokens;
+        e.outputTokens += actual.outputTokens;
+        e.requests += 1;
+        return snapshot(e);
+      });
     },
-    async read(key) {
-      const e = budgets.get(key);
-      return snapshot(e && (e.expiresAt === undefined || e.expiresAt > now()) ? e : undefined);
+    async release(lines, lease, t) {
+      for (const line of lines) {
+        const e = live(line.key, t);
+        if (e) end(e, lease.id);
+      }
+    },
+    async renew(lines, lease, t) {
+      for (const line of lines) {
+        const held = live(line.key, t)?.leases?.get(lease.id);
+        if (held) held.until = t + lease.ttlMs;
+      }
+    },
+    async read(key, t) {
+      return snapshot(live(key, t));
     },
     async rateTake(key, cost, limit, windowMs, t): Promise<RateResult> {
       const interval = windowMs / limit;

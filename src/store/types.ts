@@ -6,30 +6,40 @@
  */
 export interface Store {
   /**
-   * Reserves `amount` in the budget `key` if `spent + reserved + amount ≤ limit`; returns
-   * whether it did and the state after. `ttlMs` keeps a period's key until it ends.
+   * Reserves `amount` in every budget of `lines`, or in none: all-or-nothing, one atomic
+   * step, so `spent + reserved + amount ≤ limit` holds in each. The reservation is held by
+   * `lease`: a second reserve with the same lease id adds to what it holds; it ends with
+   * `settle` or `release` of that id, or by itself `lease.ttlMs` after it was last taken or
+   * renewed (its holder died, or was cut off from the store), so nothing a dead process held
+   * stays reserved. Refused: `index` is the first line that did not fit and `state` its
+   * state; taken: `index` 0 and the first line's state after. `now` is the caller's clock
+   * (epoch ms); a store with a clock of its own (the Redis server's) uses that instead.
    */
-  reserve(key: string, amount: number, limit: number, ttlMs: number | undefined): Promise<ReserveResult>;
+  reserve(lines: readonly BudgetLine[], amount: number, lease: Lease, now: number): Promise<ReserveResult>;
   /**
-   * Replaces a reservation by the actual cost and usage: `reserved -= reservedAmount; spent += cost`.
-   * With `actual.id`, idempotent: a settle whose id was already applied to `key` within
-   * `SETTLEMENT_ID_TTL_MS` changes nothing and returns the state as it is (the router
-   * retries a settle that failed or timed out, which may have applied).
+   * Ends the lease in every line and counts the call: each line's `reserved` loses what the
+   * lease held there (nothing, if it expired), `spent` gains `actual.cost`, and the token
+   * counts and `requests` grow. Idempotent by lease id: a settle of an id already applied
+   * (within `SETTLEMENT_ID_TTL_MS`) changes nothing and returns the states as they are (the
+   * router retries a settle that failed or timed out, which may have applied). Returns each
+   * line's state after, in order.
    */
   settle(
-    key: string,
-    reservedAmount: number,
+    lines: readonly BudgetLine[],
+    lease: Lease,
     actual: SettleUsage,
-    ttlMs: number | undefined,
-  ): Promise<BudgetState>;
-  /** Gives a reservation back: `reserved -= amount`. */
-  release(key: string, amount: number): Promise<BudgetState>;
-  /** The budget's state (zeros for an unknown key). */
-  read(key: string): Promise<BudgetState>;
+    now: number,
+  ): Promise<BudgetState[]>;
+  /** Ends the lease in every line without a charge: what it held is given back. Idempotent. */
+  release(lines: readonly BudgetLine[], lease: Lease, now: number): Promise<void>;
+  /** Extends the lease in every line to `lease.ttlMs` from now; a lease already ended stays ended. */
+  renew(lines: readonly BudgetLine[], lease: Lease, now: number): Promise<void>;
+  /** The budget's state (zeros for an unknown key); expired leases no longer count as reserved. */
+  read(key: string, now: number): Promise<BudgetState>;
   /**
    * Generic cell rate algorithm: takes `cost` units from a limit of `limit` units per
-   * `windowMs` (bursts up to `limit`). `now` is the caller's clock. Refused: how long
-   * until it would fit.
+   * `windowMs` (bursts up to `limit`). `now` is the caller's clock (a store with its own
+   * clock uses that instead). Refused: how long until it would fit.
    *
    * Clock steps: a `now` more than `CLOCK_STEP_MS` (1 s) before the key's last write is a
    * clock stepped back, and the key is taken as it was at that write (its arrival time moved
@@ -42,10 +52,35 @@ export interface Store {
    * settled. Never below an empty bucket; clock steps as in `rateTake`.
    */
   rateAdjust(key: string, delta: number, limit: number, windowMs: number, now: number): Promise<void>;
+  /**
+   * The store's own clock, when it has one (epoch ms): the Redis store's estimate of the
+   * Redis server's time. The router takes budget periods from it, so every instance
+   * changes day (or month) at the same moment whatever its own clock says.
+   */
+  now?(): number;
   /** Releases connections and timers. */
   close?(): Promise<void>;
   /** Subscribes to failures the store handled itself (fail-open), for the router's `store.error` event. */
   onError?(listener: (error: Error, failOpen: boolean) => void): void;
+}
+
+/**
+ * A budget a call counts against: its store key, its cap in nano-USD (`Infinity` for none)
+ * and, for a budget with periods, how long the key must live (until its period ends).
+ */
+export interface BudgetLine {
+  readonly key: string;
+  readonly limit: number;
+  readonly ttlMs?: number | undefined;
+}
+
+/**
+ * Who holds a reservation: an id (the router uses the call's `requestId`, which is also the
+ * settlement id) and how long the reservation lives unless renewed.
+ */
+export interface Lease {
+  readonly id: string;
+  readonly ttlMs: number;
 }
 
 /**
@@ -66,6 +101,9 @@ export interface BudgetState {
 
 export interface ReserveResult {
   ok: boolean;
+  /** The first line that refused; 0 when taken. */
+  index: number;
+  /** That line's state (after the reservation, when taken). */
   state: BudgetState;
 }
 
@@ -73,17 +111,12 @@ export interface SettleUsage {
   cost: number;
   inputTokens: number;
   outputTokens: number;
-  /**
-   * The settlement's id (the router sends the call's `requestId`): a second settle of the
-   * same key with the same id is not counted again. Stores written before it ignore it.
-   */
-  id?: string;
 }
 
 /**
- * How long a store remembers a settlement id (`SettleUsage.id`): longer than the router
+ * How long a store remembers a settled lease id (see `Store.settle`): longer than the router
  * retries a settlement (`settleRetry`, about 2.5 minutes by default), short enough that
- * the markers (one small Redis key per settled budget, `<prefix>settled:<key>:<id>`) stay
+ * the markers (one small Redis key per settled call, `<prefix>settled:<first key>:<id>`) stay
  * few. A retry later than this (a `settleRetry` stretched past 10 minutes) could count a
  * settle that had applied twice.
  */

@@ -22,6 +22,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** Stalls it (SIGSTOP): connections stay open, nothing answers. */
+  pause(): void;
+  /** Lets a stalled server go on (SIGCONT). */
+  resume(): void;
   /** A client that fails fast while disconnected, as the README recommends. */
   client(): Promise<Redis>;
   /** Quits every client made by `client()` and stops the server. */
@@ -65,6 +69,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     const proc = child;
     child = undefined;
     if (!proc || proc.exitCode !== null) return;
+    proc.kill('SIGCONT');
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
       proc.kill('SIGTERM');
@@ -81,6 +86,8 @@ export async function startRedisServer(): Promise<RedisServer> {
     },
     start,
     stop,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async client() {
       const redis = new Redis({
         port,

@@ -132,95 +132,137 @@ export function describeStoreContract(name: string, make: () => Store, options: 
       });
     });
 
-    describe('reserve / settle / release / read (nano-USD)', () => {
+    describe('reserve / settle / release / renew / read (nano-USD, leases)', () => {
       const zero = { spent: 0, reserved: 0, inputTokens: 0, outputTokens: 0, requests: 0 };
+      const T = 1_763_900_000_000;
+      const line = (key: string, limit: number, ttlMs?: number) => ({ key, limit, ...(ttlMs && { ttlMs }) });
+      const lease = (id: string, ttlMs = 60_000) => ({ id, ttlMs });
+      const X = 'budget:{a}:tenant:x';
+      const usage = { cost: 300, inputTokens: 3, outputTokens: 4 };
 
-      it('reads zeros for an unknown key', async () => {
-        expect(await store.read('budget:{a}:tenant:x')).toEqual(zero);
+      it('reads zeros for an unknown key, and refuses more than the limit on it', async () => {
+        expect(await store.read(X, T)).toEqual(zero);
+        expect(await store.reserve([line(X, 100)], 101, lease('r1'), T)).toEqual({
+          ok: false,
+          index: 0,
+          state: zero,
+        });
+        expect(await store.read(X, T)).toEqual(zero);
       });
 
       it('reserves while spent + reserved + amount ≤ limit, and a refusal changes nothing', async () => {
-        const key = 'budget:{a}:tenant:x';
-        expect(await store.reserve(key, 600, 1_000, undefined)).toEqual({
+        expect(await store.reserve([line(X, 1_000)], 600, lease('r1'), T)).toEqual({
           ok: true,
+          index: 0,
           state: { ...zero, reserved: 600 },
         });
-        expect(await store.reserve(key, 401, 1_000, undefined)).toEqual({
+        expect(await store.reserve([line(X, 1_000)], 401, lease('r2'), T)).toEqual({
           ok: false,
+          index: 0,
           state: { ...zero, reserved: 600 },
         });
-        expect(await store.reserve(key, 400, 1_000, undefined)).toEqual({
+        expect(await store.reserve([line(X, 1_000)], 400, lease('r3'), T)).toEqual({
           ok: true,
+          index: 0,
           state: { ...zero, reserved: 1_000 },
         });
-        expect(await store.read(key)).toEqual({ ...zero, reserved: 1_000 });
+        expect(await store.read(X, T)).toEqual({ ...zero, reserved: 1_000 });
+      });
+
+      it('reserves in every line or none, and names the line that refused', async () => {
+        const U = 'budget:{a}:user:u';
+        await store.reserve([line(U, 500)], 400, lease('other'), T);
+        const refused = await store.reserve([line(X, 10_000), line(U, 500)], 200, lease('r1'), T);
+        expect(refused).toEqual({ ok: false, index: 1, state: { ...zero, reserved: 400 } });
+        expect(await store.read(X, T)).toEqual(zero);
+        expect((await store.reserve([line(X, 10_000), line(U, 500)], 100, lease('r1'), T)).ok).toBe(true);
+        expect((await store.read(X, T)).reserved).toBe(100);
+        expect((await store.read(U, T)).reserved).toBe(500);
       });
 
       it('an infinite limit never refuses', async () => {
-        const key = 'budget:{a}:tenant:x';
-        const r = await store.reserve(key, 9_000_000_000_000, Number.POSITIVE_INFINITY, undefined);
-        expect(r).toEqual({ ok: true, state: { ...zero, reserved: 9_000_000_000_000 } });
+        const r = await store.reserve([line(X, Number.POSITIVE_INFINITY)], 9_000_000_000_000, lease('r'), T);
+        expect(r).toEqual({ ok: true, index: 0, state: { ...zero, reserved: 9_000_000_000_000 } });
       });
 
-      it('settle replaces the reservation by the cost and counts usage, exactly', async () => {
-        const key = 'budget:{a}:tenant:x';
-        await store.reserve(key, 1_000, 10_000, undefined);
-        await store.reserve(key, 1_000, 10_000, undefined);
-        const state = await store.settle(
-          key,
-          1_000,
-          { cost: 333, inputTokens: 10, outputTokens: 20 },
-          undefined,
-        );
-        expect(state).toEqual({
-          spent: 333,
-          reserved: 1_000,
-          inputTokens: 10,
-          outputTokens: 20,
-          requests: 1,
-        });
-        // A settle never leaves a negative reservation.
-        const again = await store.settle(key, 5_000, { cost: 1, inputTokens: 1, outputTokens: 2 }, undefined);
-        expect(again).toEqual({ spent: 334, reserved: 0, inputTokens: 11, outputTokens: 22, requests: 2 });
-        expect(await store.reserve(key, 9_666, 10_000, undefined)).toMatchObject({ ok: true });
-        expect(await store.reserve(key, 1, 10_000, undefined)).toMatchObject({ ok: false });
+      it('settle ends the lease (all it holds) and counts the cost and usage, exactly', async () => {
+        await store.reserve([line(X, 10_000)], 1_000, lease('r1'), T);
+        await store.reserve([line(X, 10_000)], 1_000, lease('r2'), T);
+        // A second reserve on the same lease adds to it (a dearer fallback).
+        await store.reserve([line(X, 10_000)], 500, lease('r1'), T);
+        const states = await store.settle([line(X, 10_000)], lease('r1'), { ...usage, cost: 333 }, T);
+        expect(states).toEqual([
+          { spent: 333, reserved: 1_000, inputTokens: 3, outputTokens: 4, requests: 1 },
+        ]);
+        expect((await store.reserve([line(X, 10_000)], 8_667, lease('r3'), T)).ok).toBe(true);
+        expect((await store.reserve([line(X, 10_000)], 1, lease('r4'), T)).ok).toBe(false);
       });
 
-      it('a settle with an id is applied once: a retry of the same id changes nothing', async () => {
-        const key = 'budget:{a}:tenant:x';
-        await store.reserve(key, 1_000, 10_000, undefined);
-        const usage = { cost: 300, inputTokens: 3, outputTokens: 4, id: 'req-1' };
-        const first = await store.settle(key, 1_000, usage, undefined);
-        expect(first).toEqual({ spent: 300, reserved: 0, inputTokens: 3, outputTokens: 4, requests: 1 });
-        expect(await store.settle(key, 1_000, usage, undefined)).toEqual(first);
-        expect(await store.read(key)).toEqual(first);
-        // Another id on the same key, or the same id on another key, is another settlement.
-        await store.settle(key, 0, { ...usage, id: 'req-2' }, undefined);
-        expect((await store.read(key)).spent).toBe(600);
-        await store.settle('budget:{a}:user:u', 0, usage, undefined);
-        expect((await store.read('budget:{a}:user:u')).spent).toBe(300);
+      it('a settle is applied once per lease id: a retry changes nothing', async () => {
+        await store.reserve([line(X, 10_000)], 1_000, lease('req-1'), T);
+        const first = await store.settle([line(X, 10_000)], lease('req-1'), usage, T);
+        expect(first).toEqual([{ spent: 300, reserved: 0, inputTokens: 3, outputTokens: 4, requests: 1 }]);
+        expect(await store.settle([line(X, 10_000)], lease('req-1'), usage, T)).toEqual(first);
+        expect(await store.read(X, T)).toEqual(first[0]);
+        // Another id is another settlement; a settle without a reservation still counts.
+        await store.settle([line(X, 10_000)], lease('req-2'), usage, T);
+        expect((await store.read(X, T)).spent).toBe(600);
       });
 
-      it('release gives a reservation back, never below zero, and leaves an unknown key unknown', async () => {
-        const key = 'budget:{a}:tenant:x';
-        await store.reserve(key, 700, 1_000, undefined);
-        expect(await store.release(key, 300)).toEqual({ ...zero, reserved: 400 });
-        expect(await store.release(key, 1_000)).toEqual(zero);
-        expect(await store.release('budget:{a}:tenant:none', 5)).toEqual(zero);
-        expect(await store.read('budget:{a}:tenant:none')).toEqual(zero);
+      it('settles every line in one step, each with its own state', async () => {
+        const U = 'budget:{a}:user:u';
+        await store.reserve([line(X, 10_000), line(U, 5_000)], 1_000, lease('r1'), T);
+        await store.reserve([line(U, 5_000)], 700, lease('r0'), T);
+        const states = await store.settle([line(X, 10_000), line(U, 5_000)], lease('r1'), usage, T);
+        expect(states).toEqual([
+          { spent: 300, reserved: 0, inputTokens: 3, outputTokens: 4, requests: 1 },
+          { spent: 300, reserved: 700, inputTokens: 3, outputTokens: 4, requests: 1 },
+        ]);
+      });
+
+      it('release gives back what the lease holds, once, and leaves an unknown key unknown', async () => {
+        await store.reserve([line(X, 1_000)], 700, lease('r1'), T);
+        await store.reserve([line(X, 1_000)], 200, lease('r2'), T);
+        await store.release([line(X, 1_000)], lease('r1'), T);
+        expect(await store.read(X, T)).toEqual({ ...zero, reserved: 200 });
+        await store.release([line(X, 1_000)], lease('r1'), T);
+        expect(await store.read(X, T)).toEqual({ ...zero, reserved: 200 });
+        const none = 'budget:{a}:tenant:none';
+        await store.release([line(none, 1_000)], lease('r1'), T);
+        expect(await store.read(none, T)).toEqual(zero);
+      });
+
+      it('a lease nobody ends lapses after its ttl, and what it held is free again', async () => {
+        await store.reserve([line(X, 1_000)], 800, lease('dead', 5_000), T);
+        await store.reserve([line(X, 1_000)], 100, lease('live', 60_000), T);
+        expect((await store.reserve([line(X, 1_000)], 500, lease('new'), T + 4_999)).ok).toBe(false);
+        expect(await store.read(X, T + 5_000)).toEqual({ ...zero, reserved: 100 });
+        expect((await store.reserve([line(X, 1_000)], 500, lease('new'), T + 5_000)).ok).toBe(true);
+        // The holder that comes back late settles: its cost counts, nothing is given back twice.
+        const [state] = await store.settle([line(X, 1_000)], lease('dead', 5_000), usage, T + 6_000);
+        expect(state).toEqual({ spent: 300, reserved: 600, inputTokens: 3, outputTokens: 4, requests: 1 });
+      });
+
+      it('renew keeps a lease alive; an ended lease stays ended', async () => {
+        await store.reserve([line(X, 1_000)], 800, lease('r1', 5_000), T);
+        await store.renew([line(X, 1_000)], lease('r1', 5_000), T + 4_000);
+        expect((await store.read(X, T + 8_000)).reserved).toBe(800);
+        expect((await store.read(X, T + 9_000)).reserved).toBe(0);
+        await store.renew([line(X, 1_000)], lease('r1', 5_000), T + 9_500);
+        expect((await store.read(X, T + 9_600)).reserved).toBe(0);
       });
 
       it('a period key expires after ttlMs', async () => {
         const key = 'budget:{a}:tenant:short';
-        await store.reserve(key, 5, 1_000, 60_000);
-        await store.settle(key, 5, { cost: 5, inputTokens: 1, outputTokens: 1 }, 60_000);
-        expect((await store.read(key)).spent).toBe(5);
+        await store.reserve([line(key, 1_000, 60_000)], 5, lease('r1'), T);
+        await store.settle([line(key, 1_000, 60_000)], lease('r1'), { ...usage, cost: 5 }, T);
+        expect((await store.read(key, T)).spent).toBe(5);
         await options.checkExpiry?.(key, 60_000);
       });
 
       it('keeps keys apart', async () => {
-        await store.reserve('budget:{a}:tenant:x', 10, 100, undefined);
-        expect(await store.read('budget:{b}:tenant:x')).toEqual(zero);
+        await store.reserve([line(X, 100)], 10, lease('r1'), T);
+        expect(await store.read('budget:{b}:tenant:x', T)).toEqual(zero);
       });
     });
   });

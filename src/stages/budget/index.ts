@@ -5,9 +5,10 @@ import { onAnswer, settledUsage } from '../../pipeline/answer.js';
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
-import { type BudgetState, fromNano, type Store, toNano, toNanoCeil } from '../../store/types.js';
+import { type BudgetState, fromNano, type Lease, type Store, toNano, toNanoCeil } from '../../store/types.js';
 import type { Candidate } from '../../strategies/types.js';
 import type { Usage } from '../../types.js';
+import { LeaseRenewals } from './leases.js';
 import { Periods, periodOf } from './period.js';
 import { RoomWaiters } from './waiters.js';
 
@@ -31,31 +32,45 @@ interface Account {
  * before any answer releases it; a stream that fails after its first part is charged its
  * whole reservation (the provider bills what it sent, and the router cannot know how much).
  *
+ * Every reservation is a lease held by the call (its id is the `requestId`): all the call's
+ * budgets are reserved, settled or released together in one store operation, the call
+ * renews the lease while it runs, and a lease whose holder died lapses by itself after
+ * `leaseMs`.
+ *
  * A call that does not fit waits, in order, while the tenant has calls in flight (they may
- * settle below their reservations), within its deadline and signal; with nothing in
- * flight it is `budget_exceeded`, or with `onExceeded: 'downgrade'` goes to the ranked
- * candidates that still fit.
+ * settle below their reservations), within its deadline and signal and for at most
+ * `leaseMs`; with nothing in flight (or after that wait) it is `budget_exceeded`, or with
+ * `onExceeded: 'downgrade'` goes to the ranked candidates that still fit.
  */
-export function createBudgetStage(): Middleware<RouteContext> {
-  const budgets: Budgets = { periods: new Periods(), waiters: new RoomWaiters() };
+export function createBudgetStage(options: { leaseMs: number }): Middleware<RouteContext> {
+  const budgets: Budgets = {
+    periods: new Periods(),
+    waiters: new RoomWaiters(),
+    leaseMs: options.leaseMs,
+    renewals: new LeaseRenewals(options.leaseMs),
+  };
   return (ctx, next) => budgeted(budgets, ctx, next);
 }
 
-/** One router's budget state: its period memo and the calls waiting for room, by key. */
+/** One router's budget state: its period memo, the calls waiting for room, the leases it renews. */
 interface Budgets {
   periods: Periods;
   waiters: RoomWaiters;
+  leaseMs: number;
+  renewals: LeaseRenewals;
 }
 
 async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>): Promise<void> {
   const accounts = accountsOf(b, ctx);
-  let held = await reserveFirst(b, ctx, accounts);
+  const lease: Lease = { id: ctx.requestId, ttlMs: b.leaseMs };
+  let held = await reserveFirst(b, ctx, accounts, lease);
+  b.renewals.add(ctx.services, accounts, lease);
 
   const admit = async (candidate: Candidate, concurrent?: boolean): Promise<boolean> => {
     // A hedge runs beside the attempt already held for: it needs its own reservation.
     const need = concurrent ? held + toNanoCeil(candidate.estCostUsd) : toNanoCeil(candidate.estCostUsd);
     if (need <= held) return true;
-    if ((await reserveAll(b, ctx, accounts, need - held)) !== true) return false;
+    if ((await reserveAll(ctx, accounts, need - held, lease)) !== true) return false;
     held = need;
     return true;
   };
@@ -64,11 +79,17 @@ async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>
   try {
     await next();
   } catch (error) {
-    await release(b, ctx, accounts, held);
+    b.renewals.delete(lease.id);
+    await release(b, ctx, accounts, lease);
     throw error;
   }
 
-  await onAnswer(ctx, { end: (answer) => settle(b, ctx, accounts, held, settledUsage(answer)) });
+  await onAnswer(ctx, {
+    end: (answer) => {
+      b.renewals.delete(lease.id);
+      return settle(b, ctx, accounts, lease, held, settledUsage(answer));
+    },
+  });
 }
 
 /** The store key of a budget. `{tenant}` is a Redis Cluster hash tag: a tenant's keys share a slot. */
@@ -86,8 +107,8 @@ export async function tenantUsage(
   spec: BudgetSpec | undefined,
   now: number,
 ): Promise<TenantUsage> {
-  const period = periodOf(spec?.period ?? 'total', now);
-  const state = await store.read(budgetKey(tenant, 'tenant', period.id));
+  const period = periodOf(spec?.period ?? 'total', store.now?.() ?? now);
+  const state = await store.read(budgetKey(tenant, 'tenant', period.id), now);
   return {
     tenant,
     period: period.id,
@@ -117,7 +138,9 @@ export interface TenantUsage {
 
 function accountsOf(b: Budgets, ctx: RouteContext): Account[] {
   const policy = ctx.policy!;
-  const now = ctx.services.now();
+  // Periods on the store's clock (the Redis server's) when it has one: every instance
+  // changes period at the same moment.
+  const now = ctx.services.store.now?.() ?? ctx.services.now();
   const tenant = ctx.tenant;
   const make = (scope: BudgetScope, spec: BudgetSpec | undefined, subject?: string): Account => {
     const period = b.periods.of(spec?.period ?? 'total', now);
@@ -143,20 +166,29 @@ function accountsOf(b: Budgets, ctx: RouteContext): Account[] {
 }
 
 /** Reserves the first candidate's estimate, waiting or downgrading as the budgets say. */
-async function reserveFirst(b: Budgets, ctx: RouteContext, accounts: Account[]): Promise<number> {
+async function reserveFirst(
+  b: Budgets,
+  ctx: RouteContext,
+  accounts: Account[],
+  lease: Lease,
+): Promise<number> {
   let waited = false;
+  let waitingSince = 0;
   for (;;) {
     const need = toNanoCeil(ctx.ranked[0]!.candidate.estCostUsd);
-    const refused = await reserveAll(b, ctx, accounts, need);
+    const refused = await reserveAll(ctx, accounts, need, lease);
     if (refused === true) {
       // Pass the turn on: the next waiter may fit too.
       if (waited) for (const account of accounts) b.waiters.wake(account.key);
       return need;
     }
     const { account, state } = refused;
-    if (state.reserved > 0) {
+    if (!waited) waitingSince = ctx.services.now();
+    const waitedMs = ctx.services.now() - waitingSince;
+    if (state.reserved > 0 && waitedMs < b.leaseMs) {
       // Calls in flight may settle below their reservations: wait for room, in order
-      // (a waiter that still does not fit keeps its place at the front).
+      // (a waiter that still does not fit keeps its place at the front). At most one
+      // lease long: by then every reservation waited on has ended, lapsed or been renewed.
       await b.waiters.wait(ctx, account.key, waited);
       waited = true;
       continue;
@@ -168,9 +200,13 @@ async function reserveFirst(b: Budgets, ctx: RouteContext, accounts: Account[]):
       : [];
     emitExceeded(ctx, account, state.spent, state.reserved, need, fitting.length > 0 ? 'downgrade' : 'deny');
     if (fitting.length === 0) {
+      const inFlight =
+        state.reserved > 0
+          ? ` after waiting ${Math.round(waitedMs)} ms (leaseMs) for $${round(fromNano(state.reserved))} held by calls in flight`
+          : '';
       throw new RouterError(
         'budget_exceeded',
-        `tenant '${ctx.tenant}' ${describe(account)} budget of $${account.spec!.limitUsd} per ${account.spec!.period} has $${round(fromNano(Math.max(0, remaining)))} left; this call may cost up to $${round(fromNano(need))}${downgrade ? ' and no eligible model fits' : ''}`,
+        `tenant '${ctx.tenant}' ${describe(account)} budget of $${account.spec!.limitUsd} per ${account.spec!.period} has $${round(fromNano(Math.max(0, remaining)))} left; this call may cost up to $${round(fromNano(need))}${downgrade ? ' and no eligible model fits' : ''}${inFlight}`,
         { tenant: ctx.tenant, requestId: ctx.requestId, retryable: account.spec!.period !== 'total' },
       );
     }
@@ -178,32 +214,28 @@ async function reserveFirst(b: Budgets, ctx: RouteContext, accounts: Account[]):
   }
 }
 
-/** Reserves `amount` in every account, or none: the refusing account and its state otherwise. */
+/** Reserves `amount` in every account, or none (one store operation): the refusing account and its state otherwise. */
 async function reserveAll(
-  b: Budgets,
   ctx: RouteContext,
   accounts: Account[],
   amount: number,
-): Promise<true | { account: Account; state: { spent: number; reserved: number } }> {
-  const store = ctx.services.store;
-  const done: Account[] = [];
-  for (const account of accounts) {
-    const { ok, state } = await store.reserve(account.key, amount, account.limit, account.ttlMs);
-    if (!ok) {
-      for (const d of done) await store.release(d.key, amount);
-      if (done.length > 0) b.waiters.wake(done[0]!.key);
-      return { account, state };
-    }
-    done.push(account);
-  }
-  return true;
+  lease: Lease,
+): Promise<true | { account: Account; state: BudgetState }> {
+  const { ok, index, state } = await ctx.services.store.reserve(accounts, amount, lease, ctx.services.now());
+  return ok ? true : { account: accounts[index] ?? accounts[0]!, state };
 }
 
-async function release(b: Budgets, ctx: RouteContext, accounts: Account[], held: number): Promise<void> {
-  for (const account of accounts) {
-    await ctx.services.store.release(account.key, held);
-    b.waiters.wake(account.key);
+/**
+ * Gives the reservation back. Best effort: a store that fails here is already reported
+ * (`store.error`), and the lease lapses by itself; the call's own error is what it throws.
+ */
+async function release(b: Budgets, ctx: RouteContext, accounts: Account[], lease: Lease): Promise<void> {
+  try {
+    await ctx.services.store.release(accounts, lease, ctx.services.now());
+  } catch {
+    // The lease lapses after `leaseMs`.
   }
+  for (const account of accounts) b.waiters.wake(account.key);
 }
 
 /** Replaces the reservation by the actual cost (the whole reservation when the usage is unknown). */
@@ -211,6 +243,7 @@ async function settle(
   b: Budgets,
   ctx: RouteContext,
   accounts: Account[],
+  lease: Lease,
   held: number,
   usage: Usage | undefined,
 ): Promise<void> {
@@ -218,35 +251,31 @@ async function settle(
   const cost =
     usage && served ? actualCostNano(served.candidate.model, usage) + ctx.charges.cancelledNano : held;
   ctx.charges.billedNano = cost;
-  const actual = {
-    cost,
-    inputTokens: usage?.inputTokens ?? 0,
-    outputTokens: usage?.outputTokens ?? 0,
-    // Idempotent retries: a settle that timed out after it applied is not counted twice.
-    id: ctx.requestId,
-  };
+  const actual = { cost, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
   // The journal may keep `apply` for minutes: it holds the services, not the call's context.
   const { services, requestId, tenant } = ctx;
-  const { store } = services;
-  for (const account of accounts) {
-    // The answer is given: a store that refuses the settlement does not fail the call. The
-    // journal retries it in the background and reports it (`store.error`); a retry that
-    // applies emits the thresholds it crossed, as the first attempt would have.
-    const settled = await services.settlements.settle({
-      kind: 'budget',
-      key: account.key,
-      tenant,
-      requestId,
-      amountUsd: fromNano(cost),
-      apply: async () => {
-        const state = await store.settle(account.key, held, actual, account.ttlMs);
-        emitThresholds(services, requestId, tenant, account, state, cost);
-      },
-      onSettled: () => b.waiters.wake(account.key),
-    });
-    b.waiters.wake(account.key);
-    if (!settled) ctx.charges.unsettled = true;
-  }
+  const wakeAll = () => {
+    for (const account of accounts) b.waiters.wake(account.key);
+  };
+  // The answer is given: a store that refuses the settlement does not fail the call. The
+  // journal retries it in the background (idempotent by lease id) and reports it
+  // (`store.error`); a retry that applies emits the thresholds it crossed, as the first
+  // attempt would have.
+  const settled = await services.settlements.settle({
+    kind: 'budget',
+    key: accounts[0]!.key,
+    tenant,
+    requestId,
+    amountUsd: fromNano(cost),
+    apply: async () => {
+      const states = await services.store.settle(accounts, lease, actual, services.now());
+      for (let i = 0; i < accounts.length; i++)
+        emitThresholds(services, requestId, tenant, accounts[i]!, states[i]!, cost);
+    },
+    onSettled: wakeAll,
+  });
+  wakeAll();
+  if (!settled) ctx.charges.unsettled = true;
 }
 
 /** The `alertAt` thresholds a settle of `cost` crossed: exactly one settle crosses each per period. */
