@@ -41,6 +41,20 @@ const ops: [string, Op][] = [
       await store.settle(lines, lease, { cost: 800, inputTokens: 10, outputTokens: 80 }, Date.now());
     },
   ],
+  [
+    'reserve+settle, 3 budgets',
+    async (store, i) => {
+      // Tenant, user and tag budgets of one call: still one script per phase.
+      const lines = [
+        { key: `budget:{bench}:tenant:${i % 16}`, limit: Number.MAX_SAFE_INTEGER, ttlMs: 3_600_000 },
+        { key: `budget:{bench}:user:u${i % 16}`, limit: Number.MAX_SAFE_INTEGER, ttlMs: 3_600_000 },
+        { key: `budget:{bench}:tag:team=${i % 4}`, limit: Number.MAX_SAFE_INTEGER, ttlMs: 3_600_000 },
+      ];
+      const lease = { id: `req3-${i}`, ttlMs: 600_000 };
+      await store.reserve(lines, 1_000, lease, Date.now());
+      await store.settle(lines, lease, { cost: 800, inputTokens: 10, outputTokens: 80 }, Date.now());
+    },
+  ],
   ['rateTake', (store, i) => store.rateTake(`rate:{bench}:${i % 16}`, 1, 1e9, 60_000, Date.now())],
 ];
 
