@@ -32,7 +32,8 @@ return {value, redis.call('PTTL', KEYS[1])}
 
 /**
  * KEYS[1] the tenant's index: a sorted set of its entries' keys (the part after the index
- * key and ':'), scored by when they expire on the Redis clock; entry key = index .. ':' .. member.
+ * key and ':'), scored by when they expire on the Redis clock, in microseconds (so entries
+ * written in one millisecond keep their order); entry key = index .. ':' .. member.
  * ARGV: member, value, ttl ms, max entries, max bytes. Returns 1 if kept, 0 if too large.
  *
  * Drops the members whose entries expired (their keys went by PX), keeps the entry, then
@@ -45,10 +46,11 @@ local member, value = ARGV[1], ARGV[2]
 local ttl, max, maxBytes = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 if #value > maxBytes then return 0 end
 local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', index, '-inf', now)
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local expires = now + ttl * 1000
+redis.call('ZREMRANGEBYSCORE', index, '-inf', string.format('%.0f', now))
 redis.call('SET', index .. ':' .. member, value, 'PX', ttl)
-redis.call('ZADD', index, now + ttl, member)
+redis.call('ZADD', index, string.format('%.0f', expires), member)
 local over = redis.call('ZCARD', index) - max
 if over > 0 then
   local evicted = redis.call('ZRANGE', index, 0, over - 1)
@@ -56,7 +58,7 @@ if over > 0 then
   redis.call('ZREMRANGEBYRANK', index, 0, over - 1)
 end
 local last = redis.call('ZRANGE', index, -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', index, last[2])
+redis.call('PEXPIREAT', index, string.format('%.0f', math.ceil(tonumber(last[2]) / 1000)))
 return 1
 `;
 

@@ -9,9 +9,9 @@
  * The cache is an optimization, never a dependency: the router reads a `get` that rejects
  * or takes too long as a miss, and never waits for a `set`. An implementation should report
  * its own failures (the store's `onError` listeners, the router's `store.error` event) and
- * resolve: `get` to undefined, `set` to nothing. A rejection is reported by the router as a
- * `store.error`, once per call, so it suits a store that has no rate limit of its own only
- * while it is healthy.
+ * resolve: `get` to undefined, `set` to nothing. A rejection is also a miss, which the router
+ * reports as a `store.error` on every call that meets it (no rate limit), and `get` must
+ * bound its own latency (the router does not time it out).
  *
  * @example
  * ```ts
