@@ -102,6 +102,7 @@ export {
   type SemanticCacheOptions,
   type SemanticIndex,
 } from './stages/cache/semantic.js';
+export type { SharedAnswerCache, SharedCacheEntry } from './store/cache.js';
 export { createMemoryStore } from './store/memory.js';
 export type {
   BudgetLine,

@@ -2,6 +2,7 @@ import type { ModelSpec, ResolvedModel } from '../catalog/types.js';
 import { compileBlockedTerms, type TermMatcher } from '../stages/guardrails/blocked-terms.js';
 import { compileOutputSchema, type SafeParser } from '../stages/guardrails/output-schema.js';
 import type { JSONSchema, Message, ResponseFormat, StrategyName } from '../types.js';
+import { policyFingerprint } from './policy-fingerprint.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
 
 /**
@@ -200,6 +201,11 @@ export interface EffectivePolicy extends Omit<TenantPolicy, 'strategy' | 'system
   readonly catalog: ReadonlyMap<string, ResolvedModel> | undefined;
   /** Unique per compiled policy: changes whenever the policy (or its defaults or tier) changes. */
   readonly version: number;
+  /**
+   * The same for the same merged policy on every instance (see `policyFingerprint`):
+   * part of the answer cache's key, so a shared cache is shared.
+   */
+  readonly fingerprint: string;
   /** `guardrails.blockedTerms`, compiled; undefined without terms. */
   readonly termMatcher: TermMatcher | undefined;
   /** `guardrails.outputSchema` as a validator; undefined without a schema. */
@@ -262,6 +268,7 @@ export function compilePolicy(
     roleAllows,
     catalog: policy.models && catalogFor ? catalogFor(policy.models) : undefined,
     version,
+    fingerprint: policyFingerprint(policy),
     termMatcher: blockedTerms ? compileBlockedTerms(blockedTerms) : undefined,
     outputParser: outputSchema === undefined ? undefined : compileOutputSchema(outputSchema),
   };

@@ -18,9 +18,12 @@ import {
   type SettleUsage,
   type Store,
 } from '../store/types.js';
+import { createRedisAnswerCache, type RedisCacheOptions } from './cache.js';
 import { RATE_ADJUST, RATE_TAKE, READ_BUDGET, RELEASE, RENEW, RESERVE, SETTLE } from './scripts.js';
 
+export type { SharedAnswerCache, SharedCacheEntry } from '../store/cache.js';
 export type { Store } from '../store/types.js';
+export type { RedisCacheOptions } from './cache.js';
 
 /** Options of `createRedisStore`. */
 export interface RedisStoreOptions {
@@ -49,6 +52,13 @@ export interface RedisStoreOptions {
    * that drive time.
    */
   clock?: 'redis' | 'caller';
+  /**
+   * The exact-match answer cache shared by every router on this Redis (`Store.answers`):
+   * bounds per tenant, or `false` for none (each router then caches in its own memory
+   * only). Its failures are always fail-open: a cache that cannot be read is a miss.
+   * Default `{}`: 1000 entries per tenant, answers up to 256 KiB.
+   */
+  cache?: RedisCacheOptions | false;
 }
 
 /** The scripts, as ioredis commands (defined with `defineCommand`: EVALSHA, EVAL on NOSCRIPT). */
@@ -149,7 +159,7 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
 
   const listeners: ((error: Error, failOpen: boolean) => void)[] = [];
   const lastReported = new Map<string, number>();
-  const report = (error: Error) => {
+  const report = (error: Error, open = failOpen) => {
     const kind = `${error.name}:${error.message.replace(/'[^']*'|\d+/g, '#').slice(0, 80)}`;
     const t = Date.now();
     const last = lastReported.get(kind);
@@ -158,7 +168,7 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
     if (lastReported.size > 100) for (const k of lastReported.keys()) if (k !== kind) lastReported.delete(k);
     for (const listener of listeners) {
       try {
-        listener(error, failOpen);
+        listener(error, open);
       } catch {
         // A listener's failure is its own.
       }
@@ -259,7 +269,17 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
 
   const budgetArgs = (lines: readonly BudgetLine[]): string[] => keysOf(lines);
 
+  const answers =
+    options.cache === false
+      ? undefined
+      : createRedisAnswerCache(
+          redis,
+          { prefix, call, report: (error) => report(error, true) },
+          options.cache,
+        );
+
   return {
+    ...(answers && { answers }),
     async reserve(lines, amount, lease, now): Promise<ReserveResult> {
       try {
         const reply = await call(() => {

@@ -125,7 +125,8 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       for (let index = 0; index < lines.length; index++) {
         const line = lines[index]!;
         const e = live(line.key, t);
-        if ((e ? e.spent + e.reserved : 0) + amount > line.limit) return { ok: false, index, state: snapshot(e) };
+        if ((e ? e.spent + e.reserved : 0) + amount > line.limit)
+          return { ok: false, index, state: snapshot(e) };
       }
       let first: Entry | undefined;
       for (const line of lines) {

@@ -1,3 +1,5 @@
+import type { SharedAnswerCache } from './cache.js';
+
 /**
  * Shared state behind budgets, rate limits and the cache. Every method is one atomic step
  * (one Lua script on Redis), so concurrent calls, in one process or many, cannot
@@ -58,6 +60,13 @@ export interface Store {
    * changes day (or month) at the same moment whatever its own clock says.
    */
   now?(): number;
+  /**
+   * The exact-match answer cache shared by every router on this store, if it has one
+   * (`createRedisStore` does; the memory store does not: each router's own cache is
+   * enough in one process). The router's cache stage looks in its own memory first, then
+   * here, and writes every new answer to both. See `SharedAnswerCache`.
+   */
+  answers?: SharedAnswerCache;
   /** Releases connections and timers. */
   close?(): Promise<void>;
   /** Subscribes to failures the store handled itself (fail-open), for the router's `store.error` event. */

@@ -3,6 +3,7 @@ import type { RouteContext } from '../../pipeline/context.js';
 import { captureAnswer, serveCached } from './answer.js';
 import { cacheKey } from './key.js';
 import { type AnswerCache, createMemoryCache } from './memory-cache.js';
+import { readShared, writeShared } from './shared.js';
 
 /**
  * The exact-match answer cache, for tenants whose policy sets `cache: { ttlMs }`. The key
@@ -10,8 +11,15 @@ import { type AnswerCache, createMemoryCache } from './memory-cache.js';
  * every parameter that changes the answer (see `scopeTuple` in src/cache/key.ts). Entries live in this
  * router's memory: an LRU of at most 10 000 entries and 64 MiB, each kept `ttlMs`.
  *
+ * With a store that shares a cache (`Store.answers`, as `createRedisStore` does), the
+ * router's memory is looked in first, then the shared cache; a shared hit is kept in memory
+ * too (no longer than it has left), and a new answer is written to both. The shared write
+ * is not awaited, and a shared cache that fails or times out is a miss, reported as
+ * `store.error`: the shared cache never fails nor delays a call beyond its own timeout.
+ *
  * A hit answers at once: `cached: true`, cost 0, a `cache.hit` event, and for a stream the
- * answer replayed as parts; no later stage runs (no rate limit, budget or provider). A
+ * answer replayed as parts; no later stage runs (no rate limit, budget or provider). A hit
+ * is served only if the model that made it is still one the call may use. A
  * miss runs the rest of the pipeline and keeps the answer if it is complete and
  * successful (`stop` or `tool_calls`); a stream's answer is kept when it ended normally.
  * `explain()` never uses the cache. One per router: it owns the router's cache, on the
@@ -25,7 +33,21 @@ export function createCacheStage(options: { now: () => number }): Middleware<Rou
     const key = cacheKey(ctx);
     const hit = cache.get(key);
     if (hit && serveCached(ctx, hit)) return;
+    const shared = ctx.services.store.answers;
+    if (!shared) {
+      await next();
+      captureAnswer(ctx, (answer) => cache.set(key, answer, ttlMs));
+      return;
+    }
+    const sharedHit = await readShared(ctx, shared, key, ttlMs);
+    if (sharedHit) {
+      cache.set(key, sharedHit.answer, sharedHit.ttlMs);
+      if (serveCached(ctx, sharedHit.answer)) return;
+    }
     await next();
-    captureAnswer(ctx, (answer) => cache.set(key, answer, ttlMs));
+    captureAnswer(ctx, (answer) => {
+      cache.set(key, answer, ttlMs);
+      writeShared(ctx, shared, key, answer, ttlMs);
+    });
   };
 }

@@ -15,7 +15,7 @@ function ctx(
   const messages = over.messages ?? [{ role: 'user', content: 'hi' }];
   return {
     tenant: over.tenant ?? 't',
-    policy: { version: over.version ?? 1 },
+    policy: { fingerprint: String(over.version ?? 1) },
     request: { tenant: over.tenant ?? 't', messages, ...over.request },
     messages,
     responseFormat: over.responseFormat,

@@ -6,9 +6,10 @@ import type { RouteContext } from '../../pipeline/context.js';
  *
  * - `tenant`: the tenant the call is accounted to (after `resolveTenant`): no answer is
  *   ever shared between tenants.
- * - `policyVersion`: the effective policy's version, so any policy change (the tenant's, its
- *   tier's or the defaults') invalidates the tenant's entries: allowed models, system
- *   prompt, strategy, split, default response format…
+ * - `policyFingerprint`: a digest of the effective policy, so any policy change (the tenant's,
+ *   its tier's or the defaults') invalidates the tenant's entries: allowed models, system
+ *   prompt, strategy, split, default response format…; the same on every instance, so a
+ *   shared cache (`Store.answers`) is shared (a per-process version number would not be).
  * - the request's `strategy`, `forceModel`, `maxCost` and `role`: they change which model
  *   may answer.
  * - the request's `user`: traffic splits are sticky per (tenant, user), so two users of one
@@ -26,9 +27,9 @@ import type { RouteContext } from '../../pipeline/context.js';
 function scopeTuple(ctx: RouteContext): unknown[] {
   const { request } = ctx;
   return [
-    1,
+    2,
     ctx.tenant,
-    ctx.policy?.version,
+    ctx.policy?.fingerprint,
     request.strategy,
     request.forceModel,
     request.maxCost,
