@@ -1,4 +1,4 @@
-import { createRouter, type Router, RouterError } from 'routeplane';
+import { createMemoryStore, createRouter, type Router, RouterError, type Store } from 'routeplane';
 import { describe, expect, it } from 'vitest';
 import { collect, useEmulator } from './support/harness.js';
 
@@ -387,5 +387,40 @@ describe('hedged calls', () => {
     const usage = await router.usage('bank');
     expect(usage.spentUsd).toBeCloseTo(result.costUsd, 9);
     expect(usage.reservedUsd).toBe(0);
+  });
+});
+
+describe('budget keys', () => {
+  it('a tenant, user or tag id cannot carry key delimiters: one hash tag, the whole tenant id', async () => {
+    emu.respond('meter-up', { text: 'ok', usage: { inputTokens: 1, outputTokens: 1 } });
+    const inner = createMemoryStore();
+    const keys = new Set<string>();
+    const store: Store = {
+      ...inner,
+      reserve: (lines, ...rest) => {
+        for (const l of lines) keys.add(l.key);
+        return inner.reserve(lines, ...rest);
+      },
+    };
+    const spec = { limitUsd: 1, period: 'total' as const };
+    const router = createRouter({
+      providers: emu.providers,
+      models,
+      store,
+      tenants: { 'a}:x{': { model: 'meter', budget: spec, userBudget: spec, tagBudgets: { 't}': spec } } },
+    });
+    await router.complete({
+      tenant: 'a}:x{',
+      user: 'u}:1',
+      tags: { 't}': 'v:{' },
+      maxTokens: MAX_TOKENS,
+      messages: ask,
+    });
+    expect([...keys].sort()).toEqual([
+      'budget:{a%7D%3Ax%7B}:tag:t%7D=v%3A%7B:total',
+      'budget:{a%7D%3Ax%7B}:tenant:total',
+      'budget:{a%7D%3Ax%7B}:user:u%7D%3A1:total',
+    ]);
+    expect((await router.usage('a}:x{')).requests).toBe(1);
   });
 });

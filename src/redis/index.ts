@@ -215,7 +215,8 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
     const error = cause instanceof Error ? cause : new Error(String(cause));
     report(error);
     if (fallback) return local(fallback);
-    const tenant = /\{([^}]*)\}/.exec(key)?.[1];
+    const tag = /\{([^}]*)\}/.exec(key)?.[1];
+    const tenant = tag === undefined ? undefined : safeDecode(tag);
     throw new RouterError(
       'store_unavailable',
       `shared store unavailable (fail-closed): ${op} on '${key}' failed: ${error.message}; retry when Redis is reachable, or create the store with onError: 'fail-open'`,
@@ -457,4 +458,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
+}
+
+/** A key's hash tag back to the tenant id (see `keyPart`). */
+function safeDecode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }

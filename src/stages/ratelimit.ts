@@ -4,6 +4,7 @@ import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
 import { inputTokensOf } from '../pipeline/estimate.js';
 import type { RateLimitSpec } from '../pipeline/policy.js';
+import { keyPart } from '../store/keys.js';
 import type { Usage } from '../types.js';
 
 /** Rate limits are per minute. */
@@ -49,8 +50,9 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
   const rpm = spec.requestsPerMinute;
   const tpm = spec.tokensPerMinute;
   // {tenant} is a Redis Cluster hash tag: a tenant's keys share a slot.
-  const requestsKey = `rate:{${ctx.tenant}}:requests`;
-  const tokensKey = `rate:{${ctx.tenant}}:tokens`;
+  const tenant = keyPart(ctx.tenant);
+  const requestsKey = `rate:{${tenant}}:requests`;
+  const tokensKey = `rate:{${tenant}}:tokens`;
   const estimate =
     tpm === undefined ? 0 : inputTokensOf(ctx) + (ctx.request.maxTokens ?? ctx.services.defaultMaxTokens);
 

@@ -5,6 +5,7 @@ import { onAnswer, settledUsage } from '../../pipeline/answer.js';
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
+import { keyPart } from '../../store/keys.js';
 import { type BudgetState, fromNano, type Lease, type Store, toNano, toNanoCeil } from '../../store/types.js';
 import type { Candidate } from '../../strategies/types.js';
 import type { Usage } from '../../types.js';
@@ -94,7 +95,7 @@ async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>
 
 /** The store key of a budget. `{tenant}` is a Redis Cluster hash tag: a tenant's keys share a slot. */
 function budgetKey(tenant: string, who: string, period: string): string {
-  return `budget:{${tenant}}:${who}:${period}`;
+  return `budget:{${keyPart(tenant)}}:${who}:${period}`;
 }
 
 /**
@@ -142,9 +143,15 @@ function accountsOf(b: Budgets, ctx: RouteContext): Account[] {
   // changes period at the same moment.
   const now = ctx.services.store.now?.() ?? ctx.services.now();
   const tenant = ctx.tenant;
-  const make = (scope: BudgetScope, spec: BudgetSpec | undefined, subject?: string): Account => {
+  /** `part`: the subject as a key part (its ids encoded, see `keyPart`). */
+  const make = (
+    scope: BudgetScope,
+    spec: BudgetSpec | undefined,
+    subject?: string,
+    part?: string,
+  ): Account => {
     const period = b.periods.of(spec?.period ?? 'total', now);
-    const who = subject === undefined ? scope : `${scope}:${subject}`;
+    const who = part === undefined ? scope : `${scope}:${part}`;
     return {
       scope,
       ...(subject !== undefined && { subject }),
@@ -157,10 +164,12 @@ function accountsOf(b: Budgets, ctx: RouteContext): Account[] {
   };
   const accounts = [make('tenant', policy.budget)];
   const user = ctx.request.user;
-  if (policy.userBudget && user !== undefined) accounts.push(make('user', policy.userBudget, user));
+  if (policy.userBudget && user !== undefined)
+    accounts.push(make('user', policy.userBudget, user, keyPart(user)));
   for (const [tag, spec] of Object.entries(policy.tagBudgets ?? {})) {
     const value = ctx.request.tags?.[tag];
-    if (value !== undefined) accounts.push(make('tag', spec, `${tag}=${value}`));
+    if (value !== undefined)
+      accounts.push(make('tag', spec, `${tag}=${value}`, `${keyPart(tag)}=${keyPart(value)}`));
   }
   return accounts;
 }
