@@ -16,6 +16,7 @@ import {
   type SettleUsage,
   type Store,
 } from '../store/types.js';
+import { createRedisAuditChain } from './audit.js';
 import { RATE_ADJUST, RATE_TAKE, READ_BUDGET, RELEASE, RESERVE, SETTLE } from './scripts.js';
 
 export type { Store } from '../store/types.js';
@@ -291,6 +292,8 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
         (store) => store.rateAdjust(key, delta, limit, windowMs, now),
       );
     },
+    // Audit chain heads: a failure rejects (never the fallback), and the router reports it.
+    auditChain: createRedisAuditChain(redis, prefix, call),
     async close() {
       await fallback?.close?.();
     },

@@ -1,3 +1,5 @@
+import type { AuditChainStore } from './audit.js';
+
 /**
  * Shared state behind budgets, rate limits and the cache. Every method is one atomic step
  * (one Lua script on Redis), so concurrent calls, in one process or many, cannot
@@ -42,6 +44,12 @@ export interface Store {
    * settled. Never below an empty bucket; clock steps as in `rateTake`.
    */
   rateAdjust(key: string, delta: number, limit: number, windowMs: number, now: number): Promise<void>;
+  /**
+   * Shared audit chain heads, so every router on this store links a tenant's audit records
+   * into one chain (`audit: { chain: true }`). Without it (the memory store) each router
+   * links its own records in memory.
+   */
+  auditChain?: AuditChainStore;
   /** Releases connections and timers. */
   close?(): Promise<void>;
   /** Subscribes to failures the store handled itself (fail-open), for the router's `store.error` event. */
