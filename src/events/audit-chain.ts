@@ -148,9 +148,10 @@ function verifyTenant(
   }
 
   let fork: Problem | undefined;
+  const lengths = new Map<number, number>();
   for (const [prev, siblings] of after) {
     if (siblings.length < 2) continue;
-    const problem = forkAt(records, tenant, prev, siblings, after, byHash, start);
+    const problem = forkAt(records, tenant, prev, siblings, after, byHash, start, lengths);
     if (!fork || problem.index < fork.index) fork = problem;
   }
   if (fork) return fork;
@@ -198,17 +199,12 @@ function forkAt(
   after: ReadonlyMap<string, number[]>,
   byHash: ReadonlyMap<string, number>,
   start: string,
+  lengths: Map<number, number>,
 ): Problem {
   let suspect = siblings[0]!;
   let shortest = Number.POSITIVE_INFINITY;
   for (const index of siblings) {
-    let length = 1;
-    for (
-      let next = after.get(records[index]!.hash!);
-      next !== undefined;
-      next = after.get(records[next[0]!]!.hash!)
-    )
-      if (++length > records.length) break;
+    const length = branchLength(records, index, after, lengths);
     if (length <= shortest) {
       shortest = length;
       suspect = index;
@@ -226,4 +222,31 @@ function forkAt(
     index: suspect,
     reason: `tenant '${tenant}' chain forks after ${what}: records ${names} all follow it; a record was inserted, or a router linked records while the shared store was unavailable (see its store.error events)`,
   };
+}
+
+/**
+ * How many records follow `index` along first children, itself included; memoized in
+ * `lengths`, so the branches of many forks cost one pass over the records.
+ */
+function branchLength(
+  records: readonly AuditRecord[],
+  index: number,
+  after: ReadonlyMap<string, number[]>,
+  lengths: Map<number, number>,
+): number {
+  const path: number[] = [];
+  let at: number | undefined = index;
+  let tail = 0;
+  while (at !== undefined) {
+    const known = lengths.get(at);
+    if (known !== undefined) {
+      tail = known;
+      break;
+    }
+    path.push(at);
+    if (path.length > records.length) break;
+    at = after.get(records[at]!.hash!)?.[0];
+  }
+  for (let i = path.length - 1; i >= 0; i--) lengths.set(path[i]!, ++tail);
+  return lengths.get(index)!;
 }
