@@ -8,8 +8,9 @@ import { type ResolvedOptions, resolveOptions } from './config/resolve.js';
 import type { RouterConfig } from './config/router-config.js';
 import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
 import { RouterError } from './errors.js';
-import { AuditChain } from './events/audit-chain.js';
+import { AuditChain, type AuditLinker } from './events/audit-chain.js';
 import { CallRecorder, eventEmitterOf } from './events/recorder.js';
+import { SharedAuditChain } from './events/shared-audit-chain.js';
 import type { RouteDecision, RouterEvents } from './events/types.js';
 import { HealthTracker } from './health/tracker.js';
 import { AnswerBuilder } from './pipeline/answer.js';
@@ -75,7 +76,8 @@ export interface Router {
    */
   ready(): Promise<void>;
   /**
-   * Refuses new calls, waits for calls in flight, retries the settlements the store refused
+   * Refuses new calls, waits for calls in flight and for their audit records still being
+   * linked in a shared audit chain, retries the settlements the store refused
    * (for up to `settleRetry.closeWaitMs`; what is left is reported as `store.error` with
    * `unsettled.gaveUp`), and drops every listener.
    */
@@ -96,6 +98,24 @@ function builtinStages(options: ResolvedOptions): (readonly [StageName, Middlewa
     ['queue', createQueueStage(options)],
     ['execute', createExecuteStage(options)],
   ];
+}
+
+/**
+ * The audit chain of `audit: { chain: true }`: shared through the store when it has
+ * `auditChain` (Redis), else in this process. A record the store could not link is
+ * reported as `store.error` with its tenant and `requestId`.
+ */
+function auditLinker(store: Store, emitOf: () => RouterServices['emit'], now: () => number): AuditLinker {
+  if (!store.auditChain) return new AuditChain();
+  return new SharedAuditChain(store.auditChain, (record, error) =>
+    emitOf()('store.error', () => ({
+      timestamp: now(),
+      message: `audit chain: the store could not link record ${record.requestId} of tenant '${record.tenant}' (${error.message}); it was emitted after the head this router last knew (seq ${record.seq}), and verifyAuditChain reports a fork there unless the store applied the link after all`,
+      failOpen: true,
+      tenant: record.tenant,
+      requestId: record.requestId,
+    })),
+  );
 }
 
 /**
@@ -137,6 +157,7 @@ class RouterImpl implements Router {
   private readonly pipelineNames: readonly Omit<PlacedMiddleware, 'handle'>[];
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly settlements: SettlementJournal;
+  private readonly auditChain: AuditLinker | undefined;
   private closed = false;
   /** Until every adapter is ready: calls wait for it, so no SDK import is timed as an attempt. */
   private loading: Promise<void> | undefined;
@@ -169,14 +190,16 @@ class RouterImpl implements Router {
       },
     });
     const { now } = options;
-    const emit = eventEmitterOf(this.events, config.audit?.chain ? new AuditChain() : undefined);
+    const store = (config.store as Store | undefined) ?? createMemoryStore({ now });
+    this.auditChain = config.audit?.chain ? auditLinker(store, () => emit, now) : undefined;
+    const emit = eventEmitterOf(this.events, this.auditChain);
     this.settlements = new SettlementJournal(emit, now, options.settleRetry);
     this.services = {
       settlements: this.settlements,
       catalog,
       adapters,
       health: new HealthTracker(now, options.breaker),
-      store: (config.store as Store | undefined) ?? createMemoryStore({ now }),
+      store,
       resolvePolicy: (tenant) => this.tenants.resolve(tenant),
       resolveTenant: config.resolveTenant,
       random: Math.random,
@@ -232,6 +255,8 @@ class RouterImpl implements Router {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
+    // Audit records still being linked in the shared store are emitted before listeners go.
+    await this.auditChain?.drain();
     // Settlements the store refused: retried once more for up to `settleRetry.closeWaitMs`.
     await this.settlements.drain();
     this.events.removeAllListeners();

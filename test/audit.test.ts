@@ -92,6 +92,7 @@ describe('audit records', () => {
     const acme = records.filter((r) => r.tenant === 'acme');
     expect(acme[0]!.prevHash).toBe('0'.repeat(64));
     expect(acme[1]!.prevHash).toBe(acme[0]!.hash);
+    expect(acme.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
   });
 
   it('catch a changed record', async () => {
@@ -114,10 +115,21 @@ describe('audit records', () => {
     });
   });
 
-  it('catch two swapped records of one tenant', async () => {
+  it('verify in any stored order (the chain gives the order), but catch a record moved in the chain', async () => {
     const records = await everyOutcome();
     [records[5], records[6]] = [records[6]!, records[5]!];
-    expect(verifyAuditChain(records)).toMatchObject({ ok: false, index: 5 });
+    expect(verifyAuditChain(records)).toEqual({ ok: true });
+    expect(verifyAuditChain([...records].reverse())).toEqual({ ok: true });
+    // Record 6 (now at 5) rehashed to follow acme's first record instead of its own predecessor.
+    const { hashRecord } = await import('../src/events/audit-chain.js');
+    const moved = { ...records[5]!, prevHash: records[0]!.hash };
+    moved.hash = hashRecord(moved);
+    records[5] = moved;
+    expect(verifyAuditChain(records)).toMatchObject({
+      ok: false,
+      index: 5,
+      reason: expect.stringContaining('fork'),
+    });
   });
 
   it('catch an inserted record, even one with a valid hash of its own', async () => {

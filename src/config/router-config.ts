@@ -95,8 +95,14 @@ export interface RouterConfig {
   clock?: () => number;
   /**
    * `chain: true` links each tenant's audit records into a hash chain: every record gets
-   * `prevHash` and `hash` (SHA-256 over its canonical JSON); check stored records with
-   * `verifyAuditChain()`. The chain is per router instance.
+   * `seq`, `prevHash` and `hash` (SHA-256 over its canonical JSON); check stored records
+   * with `verifyAuditChain()`. With the memory store the chain is this router's, and each
+   * record is emitted at once. With a store that shares chain heads (`createRedisStore`)
+   * every router on it links into one chain per tenant: a record is emitted when the store
+   * has linked it (one compare-and-set per batch of a tenant's records, after the call has
+   * returned), a tenant's records from one router in chain order, and `close()` waits for
+   * them. A record the store could not link is emitted anyway and reported as `store.error`
+   * (see `verifyAuditChain` for the fork it may leave).
    */
   audit?: { chain?: boolean };
   /** Where budgets, rate limits and usage live. Default: this process's memory (`createMemoryStore()`). */

@@ -6,7 +6,7 @@ import type { RouteContext, RouterServices } from '../pipeline/context.js';
 import type { ProviderResponse } from '../providers/types.js';
 import { fromNano } from '../store/types.js';
 import type { ChatResult } from '../types.js';
-import type { AuditChain } from './audit-chain.js';
+import type { AuditLinker } from './audit-chain.js';
 import type { AuditOutcome, AuditRecord, RouterEvents } from './types.js';
 
 /** Codes of calls the router refused before any provider answered: audited as `denied`. */
@@ -22,17 +22,19 @@ const DENIAL_CODES: ReadonlySet<RouterErrorCode> = new Set([
 
 /**
  * The router's `emit`: builds a payload only when the event has a listener, links audit
- * records into the chain when it is on, and keeps a throwing listener from failing the call.
+ * records into the chain when it is on (and emits them when linked: later, with a shared
+ * chain), and keeps a throwing listener from failing the call.
  */
 export function eventEmitterOf(
   events: EventEmitter<RouterEvents>,
-  chain: AuditChain | undefined,
+  chain: AuditLinker | undefined,
 ): RouterServices['emit'] {
+  const deliver = (record: AuditRecord) => safeEmit(events, 'audit', record);
   return (event, build) => {
     if (events.listenerCount(event) === 0) return;
     const payload = build();
-    if (chain && event === 'audit') chain.link(payload as AuditRecord);
-    safeEmit(events, event, payload);
+    if (chain && event === 'audit') chain.link(payload as AuditRecord, deliver);
+    else safeEmit(events, event, payload);
   };
 }
 

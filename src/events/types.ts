@@ -273,7 +273,15 @@ export interface AuditRecord {
   /** The prompt and the answer, after redaction: only when the tenant's `captureContent` is on. */
   content?: { messages: Message[]; text?: string };
   stream: boolean;
+  /**
+   * With `audit: { chain: true }`: the record's place in its tenant's chain, 1 for the first
+   * (shared by every router on a store with a shared chain, such as `createRedisStore`).
+   * Covered by `hash`.
+   */
+  seq?: number;
+  /** With the chain: the `hash` of the tenant's record before this one (64 zeros for the first). */
   prevHash?: string;
+  /** With the chain: SHA-256 (hex) of the record's canonical JSON without `hash`. See `verifyAuditChain`. */
   hash?: string;
 }
 

@@ -18,6 +18,7 @@ import {
   type SettleUsage,
   type Store,
 } from '../store/types.js';
+import { createRedisAuditChain } from './audit.js';
 import { createRedisAnswerCache, type RedisCacheOptions } from './cache.js';
 import { RATE_ADJUST, RATE_TAKE, READ_BUDGET, RELEASE, RENEW, RESERVE, SETTLE } from './scripts.js';
 
@@ -420,6 +421,8 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
       );
     },
     ...(serverClock && { now: () => Date.now() + offset }),
+    // Audit chain heads: a failure rejects (never the fallback), and the router reports it.
+    auditChain: createRedisAuditChain(redis, prefix, call),
     async close() {
       redis.off('ready', flushCompensations);
       await fallback?.close?.();

@@ -1,3 +1,4 @@
+import type { AuditChainStore } from './audit.js';
 import type { SharedAnswerCache } from './cache.js';
 
 /**
@@ -67,6 +68,12 @@ export interface Store {
    * here, and writes every new answer to both. See `SharedAnswerCache`.
    */
   answers?: SharedAnswerCache;
+  /**
+   * Shared audit chain heads, so every router on this store links a tenant's audit records
+   * into one chain (`audit: { chain: true }`). Without it (the memory store) each router
+   * links its own records in memory.
+   */
+  auditChain?: AuditChainStore;
   /** Releases connections and timers. */
   close?(): Promise<void>;
   /** Subscribes to failures the store handled itself (fail-open), for the router's `store.error` event. */
