@@ -16,6 +16,7 @@ import type {
   WireError,
   WireFormat,
   WireRequest,
+  WireRoute,
 } from './wire.js';
 
 /** Options of `createEmulator()`. */
@@ -242,7 +243,13 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     const url = new URL(req.url ?? '/', 'http://emulator');
     const [, prefix, ...rest] = url.pathname.split('/');
     const path = `/${rest.join('/')}`;
-    const wire = WIRES.find((w) => w.provider === prefix && w.path === path);
+    let route: WireRoute | undefined;
+    const wire = WIRES.find((w) => {
+      if (w.provider !== prefix) return false;
+      if (!w.route) return w.path === path;
+      route = w.route(path, url);
+      return route !== undefined;
+    });
     if (req.method !== 'POST' || !wire) {
       sendJson(res, 404, { error: { message: `emulator: no route for ${req.method} ${url.pathname}` } });
       return;
@@ -256,7 +263,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       sendError(res, wire, context, wire.error(400, context, 'request body is not valid JSON'));
       return;
     }
-    const parsed = wire.read(body);
+    const parsed = wire.read(body, route);
     if ('invalid' in parsed) {
       sendError(res, wire, context, wire.error(400, context, parsed.invalid));
       return;
@@ -332,7 +339,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
 
     res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
+      'content-type': wire.streamContentType ?? 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
       ...headers,
@@ -553,11 +560,22 @@ function defaultText(request: WireRequest): string {
   return `Emulated answer from ${request.model} to: ${echo}`;
 }
 
+/**
+ * The credential a request carried: a bearer token, `x-api-key` (Anthropic), `api-key`
+ * (Azure), `x-goog-api-key` (Gemini), or the access key id of an AWS SigV4 signature
+ * (Bedrock; any test credentials are accepted, the signature is not checked).
+ */
 function readApiKey(req: IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7);
-  const key = req.headers['x-api-key'];
-  return typeof key === 'string' ? key : undefined;
+  if (typeof auth === 'string' && auth.startsWith('AWS4-HMAC-SHA256 ')) {
+    return /Credential=([^/,\s]+)/.exec(auth)?.[1];
+  }
+  for (const header of ['x-api-key', 'api-key', 'x-goog-api-key']) {
+    const key = req.headers[header];
+    if (typeof key === 'string') return key;
+  }
+  return undefined;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -4,6 +4,14 @@ import type { IdSource } from './ids.js';
 /** The providers whose wire formats the emulator speaks. */
 export type EmulatedProvider = 'openai' | 'anthropic' | 'mistral';
 
+/** What a request's path names, for wires that carry it there (see `WireFormat.route`). */
+export interface WireRoute {
+  /** The upstream model (or Azure deployment) named by the path. */
+  model?: string;
+  /** The path asks for a stream (`invoke-with-response-stream`, `:streamGenerateContent`). */
+  stream?: boolean;
+}
+
 /** What a wire format reads off a request body, for the emulator core. */
 export interface WireRequest {
   model: string;
@@ -58,9 +66,13 @@ export interface ResolvedAnswer {
   mistralToolCalls: 'whole' | 'incremental';
 }
 
-/** One SSE block (`event:`/`data:` lines ending in a blank line); `part` marks a content delta. */
+/**
+ * One SSE block (`event:`/`data:` lines ending in a blank line), or one binary frame of a
+ * wire that streams another framing (`WireFormat.streamContentType`); `part` marks a
+ * content delta.
+ */
 export interface SseEvent {
-  data: string;
+  data: string | Uint8Array;
   /** True for the events that carry a piece of the answer (text, reasoning, refusal, tool arguments). */
   part?: boolean;
 }
@@ -100,8 +112,16 @@ export interface WireFormat {
   provider: EmulatedProvider;
   /** The POST path under the provider's prefix, e.g. `/v1/chat/completions`. */
   path: string;
+  /**
+   * For a wire whose paths carry the model or the mode (Azure deployments, Bedrock
+   * `/model/{id}/invoke`, Gemini `models/{id}:generateContent`): matches the path under the
+   * provider's prefix (instead of `path`) and says what it names. `undefined`: not this wire.
+   */
+  route?(path: string, url: URL): WireRoute | undefined;
+  /** The content type of a streamed answer. Default `text/event-stream; charset=utf-8`. */
+  streamContentType?: string;
   /** Reads the JSON body; returns a message for a 400 when it is not a valid request. */
-  read(body: unknown): WireRequest | { invalid: string };
+  read(body: unknown, route?: WireRoute): WireRequest | { invalid: string };
   /** A new request id in the provider's format. */
   requestId(ids: IdSource): string;
   /** A new tool call id in the provider's format. */

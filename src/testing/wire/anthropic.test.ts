@@ -40,7 +40,7 @@ function answer(overrides: Partial<ResolvedAnswer> = {}): ResolvedAnswer {
 /** The parsed data of each SSE block, checking that its event name matches its type. */
 function events(stream: SseStream): Array<Record<string, unknown>> {
   return stream.events.map(({ data: block }) => {
-    const match = /^event: (\S+)\ndata: (.*)\n\n$/s.exec(block);
+    const match = /^event: (\S+)\ndata: (.*)\n\n$/s.exec(String(block));
     if (!match) throw new Error(`not an SSE block: ${JSON.stringify(block)}`);
     const data = JSON.parse(match[2]!) as Record<string, unknown>;
     expect(data.type).toBe(match[1]);

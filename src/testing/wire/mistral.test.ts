@@ -79,7 +79,7 @@ describe('mistralWire', () => {
 
     expect(blocks).toHaveLength(5);
     expect(blocks.at(-1)?.data).toBe('data: [DONE]\n\n');
-    const last = JSON.parse(blocks.at(-2)!.data.slice('data: '.length));
+    const last = JSON.parse(String(blocks.at(-2)!.data).slice('data: '.length));
     expect(last).toMatchObject({
       object: 'chat.completion.chunk',
       choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }],
