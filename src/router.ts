@@ -11,6 +11,7 @@ import { RouterError } from './errors.js';
 import { AuditChain } from './events/audit-chain.js';
 import { CallRecorder, eventEmitterOf } from './events/recorder.js';
 import type { RouteDecision, RouterEvents } from './events/types.js';
+import { SharedHealth } from './health/shared.js';
 import { HealthTracker } from './health/tracker.js';
 import { AnswerBuilder } from './pipeline/answer.js';
 import { callSignal } from './pipeline/call-signal.js';
@@ -171,12 +172,17 @@ class RouterImpl implements Router {
     const { now } = options;
     const emit = eventEmitterOf(this.events, config.audit?.chain ? new AuditChain() : undefined);
     this.settlements = new SettlementJournal(emit, now, options.settleRetry);
+    const store = (config.store as Store | undefined) ?? createMemoryStore({ now });
+    const tracker = new HealthTracker(now, options.breaker);
     this.services = {
       settlements: this.settlements,
       catalog,
       adapters,
-      health: new HealthTracker(now, options.breaker),
-      store: (config.store as Store | undefined) ?? createMemoryStore({ now }),
+      // With a store that shares circuits, they hold for every router on it.
+      health: store.circuits
+        ? new SharedHealth(tracker, store.circuits, { breaker: options.breaker, now, emit })
+        : tracker,
+      store,
       resolvePolicy: (tenant) => this.tenants.resolve(tenant),
       resolveTenant: config.resolveTenant,
       random: Math.random,
@@ -232,6 +238,7 @@ class RouterImpl implements Router {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
+    this.services.health.dispose?.();
     // Settlements the store refused: retried once more for up to `settleRetry.closeWaitMs`.
     await this.settlements.drain();
     this.events.removeAllListeners();

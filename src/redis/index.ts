@@ -16,6 +16,7 @@ import {
   type SettleUsage,
   type Store,
 } from '../store/types.js';
+import { createRedisCircuits } from './circuits.js';
 import { RATE_ADJUST, RATE_TAKE, READ_BUDGET, RELEASE, RESERVE, SETTLE } from './scripts.js';
 
 export type { Store } from '../store/types.js';
@@ -137,7 +138,7 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
 
   const listeners: ((error: Error, failOpen: boolean) => void)[] = [];
   const lastReported = new Map<string, number>();
-  const report = (error: Error) => {
+  const report = (error: Error, open = failOpen) => {
     const kind = `${error.name}:${error.message.replace(/'[^']*'|\d+/g, '#').slice(0, 80)}`;
     const t = Date.now();
     const last = lastReported.get(kind);
@@ -146,7 +147,7 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
     if (lastReported.size > 100) for (const k of lastReported.keys()) if (k !== kind) lastReported.delete(k);
     for (const listener of listeners) {
       try {
-        listener(error, failOpen);
+        listener(error, open);
       } catch {
         // A listener's failure is its own.
       }
@@ -297,6 +298,16 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
     onError(listener) {
       listeners.push(listener);
     },
+    // Shared circuits: a failure is reported as fail-open, since the router then uses its own breaker.
+    circuits: createRedisCircuits(redis, prefix, async (send) => {
+      try {
+        return await call(send);
+      } catch (cause) {
+        const error = cause instanceof Error ? cause : new Error(String(cause));
+        report(error, true);
+        throw error;
+      }
+    }),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { SharedCircuits } from './circuits.js';
+
 /**
  * Shared state behind budgets, rate limits and the cache. Every method is one atomic step
  * (one Lua script on Redis), so concurrent calls, in one process or many, cannot
@@ -46,6 +48,13 @@ export interface Store {
   close?(): Promise<void>;
   /** Subscribes to failures the store handled itself (fail-open), for the router's `store.error` event. */
   onError?(listener: (error: Error, failOpen: boolean) => void): void;
+  /**
+   * Circuit breakers shared by every router on this store (see `SharedCircuits`): a
+   * deployment that keeps failing opens for all of them, and after its cooldown one of
+   * them takes the half-open probe. Left out (the memory store), each router keeps its
+   * circuits to itself. `createRedisStore` provides it.
+   */
+  circuits?: SharedCircuits;
 }
 
 /**
