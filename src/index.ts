@@ -102,6 +102,13 @@ export {
   type SemanticCacheOptions,
   type SemanticIndex,
 } from './stages/cache/semantic.js';
+export type {
+  CircuitReport,
+  SharedCircuitOptions,
+  SharedCircuitState,
+  SharedCircuits,
+  SharedOpenReason,
+} from './store/circuits.js';
 export { createMemoryStore } from './store/memory.js';
 export type { BudgetState, RateResult, ReserveResult, SettleUsage, Store } from './store/types.js';
 export type { BalancedWeights } from './strategies/types.js';
