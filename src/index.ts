@@ -103,6 +103,13 @@ export {
   type SemanticIndex,
 } from './stages/cache/semantic.js';
 export type { SharedAnswerCache, SharedCacheEntry } from './store/cache.js';
+export type {
+  CircuitReport,
+  SharedCircuitOptions,
+  SharedCircuitState,
+  SharedCircuits,
+  SharedOpenReason,
+} from './store/circuits.js';
 export { createMemoryStore } from './store/memory.js';
 export type {
   BudgetLine,

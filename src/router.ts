@@ -12,6 +12,7 @@ import { AuditChain, type AuditLinker } from './events/audit-chain.js';
 import { CallRecorder, eventEmitterOf } from './events/recorder.js';
 import { SharedAuditChain } from './events/shared-audit-chain.js';
 import type { RouteDecision, RouterEvents } from './events/types.js';
+import { SharedHealth } from './health/shared.js';
 import { HealthTracker } from './health/tracker.js';
 import { AnswerBuilder } from './pipeline/answer.js';
 import { callSignal } from './pipeline/call-signal.js';
@@ -194,11 +195,15 @@ class RouterImpl implements Router {
     this.auditChain = config.audit?.chain ? auditLinker(store, () => emit, now) : undefined;
     const emit = eventEmitterOf(this.events, this.auditChain);
     this.settlements = new SettlementJournal(emit, now, options.settleRetry);
+    const tracker = new HealthTracker(now, options.breaker);
     this.services = {
       settlements: this.settlements,
       catalog,
       adapters,
-      health: new HealthTracker(now, options.breaker),
+      // With a store that shares circuits, they hold for every router on it.
+      health: store.circuits
+        ? new SharedHealth(tracker, store.circuits, { breaker: options.breaker, now, emit })
+        : tracker,
       store,
       resolvePolicy: (tenant) => this.tenants.resolve(tenant),
       resolveTenant: config.resolveTenant,
@@ -257,6 +262,7 @@ class RouterImpl implements Router {
     await Promise.allSettled([...this.inFlight]);
     // Audit records still being linked in the shared store are emitted before listeners go.
     await this.auditChain?.drain();
+    this.services.health.dispose?.();
     // Settlements the store refused: retried once more for up to `settleRetry.closeWaitMs`.
     await this.settlements.drain();
     this.events.removeAllListeners();

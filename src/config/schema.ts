@@ -274,6 +274,7 @@ export const RouterConfigSchema = z.strictObject({
       window: z.number().int().positive().optional(),
       minSamples: z.number().int().positive().optional(),
       cooldownMs: z.number().nonnegative().optional(),
+      windowMs: z.number().positive().optional(),
     })
     .optional(),
   audit: z.strictObject({ chain: z.boolean().optional() }).optional(),

@@ -166,6 +166,12 @@ export interface CircuitEventBase {
   provider: string;
   /** The tenant credential the deployment is called with; absent for the provider entry's own key. */
   credentialId?: string;
+  /**
+   * With a store that shares circuits (`createRedisStore`): the change was learned from the
+   * store (another instance's attempts, or this one's seen later), not made by an attempt
+   * of this router's calls; it then has no `requestId` or `tenant`.
+   */
+  shared?: true;
 }
 
 /**
@@ -175,6 +181,7 @@ export interface CircuitEventBase {
 export interface CircuitOpenedEvent extends CircuitEventBase {
   /** `consecutive_failures`, `error_rate` (over the breaker's window), or `probe_failed` (a half-open probe failed). */
   reason: CircuitOpenReason;
+  /** How long it stays open from now (for a shared circuit learned later: the cooldown left). */
   cooldownMs: number;
   /** The classified failure of the attempt that opened it. */
   errorCode: ProviderErrorCode;
@@ -302,9 +309,15 @@ export interface RouterEvents {
   'cache.hit': [CacheHitEvent];
   'guardrail.triggered': [GuardrailTriggeredEvent];
   'store.error': [StoreErrorEvent];
-  /** A deployment's circuit opened (see `BreakerOptions`); emitted by the attempt whose failure opened it. */
+  /**
+   * A deployment's circuit opened (see `BreakerOptions`); emitted by the attempt whose failure
+   * opened it, or, with shared circuits, by each router as it learns of it (`shared: true`).
+   */
   'circuit.opened': [CircuitOpenedEvent];
-  /** A deployment's circuit closed again: emitted by the half-open probe that succeeded. */
+  /**
+   * A deployment's circuit closed again: emitted by the half-open probe that succeeded, or,
+   * with shared circuits, by each other router as it learns of it (`shared: true`).
+   */
   'circuit.closed': [CircuitClosedEvent];
   'request.completed': [RequestCompletedEvent];
   'request.failed': [RequestFailedEvent];

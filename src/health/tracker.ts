@@ -16,6 +16,12 @@ export interface BreakerOptions {
   minSamples: number;
   /** How long an open circuit stays open before one probe is let through. Default 30 000. */
   cooldownMs: number;
+  /**
+   * With a store that shares circuits (`createRedisStore`): the sliding time window over
+   * which the failures and attempts of every instance are counted for `errorRate` (and
+   * beyond which consecutive failures are forgotten). Default 60 000.
+   */
+  windowMs: number;
 }
 
 export const DEFAULT_BREAKER: BreakerOptions = {
@@ -24,13 +30,14 @@ export const DEFAULT_BREAKER: BreakerOptions = {
   window: 20,
   minSamples: 10,
   cooldownMs: 30_000,
+  windowMs: 60_000,
 };
 
 /**
  * Failures that say something about the deployment's health. A bad request, a context too
  * long, a content filter or a bad key is about the call or the tenant, not the deployment.
  */
-const HEALTH_FAILURES: ReadonlySet<ProviderErrorCode> = new Set([
+export const HEALTH_FAILURES: ReadonlySet<ProviderErrorCode> = new Set([
   'rate_limited',
   'overloaded',
   'server_error',

@@ -33,10 +33,21 @@ export interface RouterServices {
   /** Health and circuit state per deployment (see `HealthTracker.key`). */
   readonly health: {
     view(key: string): ModelHealth | undefined;
-    tryAcquire(key: string): boolean;
-    /** Returns the circuit's change of state, if the outcome changed it. */
-    record(key: string, failure: ProviderErrorCode | undefined, latencyMs: number): CircuitChange | undefined;
+    /** A promise only when the store must be asked (a shared circuit's half-open probe). */
+    tryAcquire(key: string): boolean | Promise<boolean>;
+    /**
+     * Returns the circuit's change of state, if the outcome changed it at once; a shared
+     * circuit reports its changes as events itself, with `origin` as the call.
+     */
+    record(
+      key: string,
+      failure: ProviderErrorCode | undefined,
+      latencyMs: number,
+      origin?: { readonly requestId: string; readonly tenant: string },
+    ): CircuitChange | undefined;
     release(key: string): void;
+    /** Stops background work (the shared circuits' sync). */
+    dispose?(): void;
   };
   resolvePolicy(tenant: string): EffectivePolicy | Promise<EffectivePolicy>;
   /** The host's `resolveTenant` hook, if any. */

@@ -20,6 +20,7 @@ import {
 } from '../store/types.js';
 import { createRedisAuditChain } from './audit.js';
 import { createRedisAnswerCache, type RedisCacheOptions } from './cache.js';
+import { createRedisCircuits } from './circuits.js';
 import { RATE_ADJUST, RATE_TAKE, READ_BUDGET, RELEASE, RENEW, RESERVE, SETTLE } from './scripts.js';
 
 export type { SharedAnswerCache, SharedCacheEntry } from '../store/cache.js';
@@ -430,6 +431,16 @@ export function createRedisStore(redis: Redis | Cluster, options: RedisStoreOpti
     onError(listener) {
       listeners.push(listener);
     },
+    // Shared circuits: a failure is reported as fail-open, since the router then uses its own breaker.
+    circuits: createRedisCircuits(redis, prefix, async (send) => {
+      try {
+        return await call(send);
+      } catch (cause) {
+        const error = cause instanceof Error ? cause : new Error(String(cause));
+        report(error, true);
+        throw error;
+      }
+    }),
   };
 }
 

@@ -34,8 +34,11 @@ export function limit<X, C, T>(
 
 /** A circuit breaker, as the `breaker` layer asks it. */
 export interface Circuit<A> {
-  /** True to let the attempt through (and take the half-open probe, if that is the state). */
-  tryAcquire(attempt: A): boolean;
+  /**
+   * True to let the attempt through (and take the half-open probe, if that is the state). A
+   * promise when the answer is not known here (a shared circuit's probe, asked of the store).
+   */
+  tryAcquire(attempt: A): boolean | Promise<boolean>;
   /** The failure of an attempt the circuit refused; usually a `CircuitOpenError`. */
   refused(attempt: A): unknown;
 }
@@ -46,9 +49,17 @@ export interface Circuit<A> {
  */
 export function breaker<X, C, T>(circuit: Circuit<Attempt<X, C>>): Layer<Attempt<X, C>, T> {
   return (inner) => (attempt) => {
-    if (circuit.tryAcquire(attempt)) return inner(attempt);
-    attempt.end();
-    return Promise.reject(circuit.refused(attempt));
+    const granted = circuit.tryAcquire(attempt);
+    if (granted === true) return inner(attempt);
+    if (granted === false) {
+      attempt.end();
+      return Promise.reject(circuit.refused(attempt));
+    }
+    return granted.then((ok) => {
+      if (ok) return inner(attempt);
+      attempt.end();
+      throw circuit.refused(attempt);
+    });
   };
 }
 

@@ -36,7 +36,7 @@ export const attemptRecorder: AttemptRecorder<RouteContext, Candidate> = {
 export function recordSuccess(attempt: RouteAttempt): void {
   const latencyMs = performance.now() - attempt.started;
   recordAttempt(attempt, undefined, undefined, latencyMs);
-  const change = attempt.call.services.health.record(attempt.key, undefined, latencyMs);
+  const change = attempt.call.services.health.record(attempt.key, undefined, latencyMs, attempt.call);
   if (change !== undefined) circuitChanged(attempt, change, undefined);
 }
 
@@ -52,7 +52,7 @@ export function recordFailure(attempt: RouteAttempt, error: unknown): ProviderEr
   // A call the caller aborted says nothing of the deployment's health; its probe slot is free again.
   if (ctx.signal?.aborted) ctx.services.health.release(attempt.key);
   else {
-    const change = ctx.services.health.record(attempt.key, failure.code, latencyMs);
+    const change = ctx.services.health.record(attempt.key, failure.code, latencyMs, ctx);
     if (change !== undefined) circuitChanged(attempt, change, failure.code);
   }
   ctx.services.emit('attempt.failed', () => ({

@@ -1,5 +1,6 @@
 import type { AuditChainStore } from './audit.js';
 import type { SharedAnswerCache } from './cache.js';
+import type { SharedCircuits } from './circuits.js';
 
 /**
  * Shared state behind budgets, rate limits and the cache. Every method is one atomic step
@@ -78,6 +79,13 @@ export interface Store {
   close?(): Promise<void>;
   /** Subscribes to failures the store handled itself (fail-open), for the router's `store.error` event. */
   onError?(listener: (error: Error, failOpen: boolean) => void): void;
+  /**
+   * Circuit breakers shared by every router on this store (see `SharedCircuits`): a
+   * deployment that keeps failing opens for all of them, and after its cooldown one of
+   * them takes the half-open probe. Left out (the memory store), each router keeps its
+   * circuits to itself. `createRedisStore` provides it.
+   */
+  circuits?: SharedCircuits;
 }
 
 /**
