@@ -39,6 +39,7 @@ export type {
   CircuitEventBase,
   CircuitOpenedEvent,
   EventBase,
+  DeploymentStatus,
   ExcludedModel,
   FallbackEvent,
   GuardrailTriggeredEvent,

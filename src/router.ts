@@ -3,7 +3,7 @@
 // call does lives in the stages; defaults in config/; how it ends in events/recorder.ts.
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
-import { buildCatalog, resolveModel } from './catalog/catalog.js';
+import { buildCatalog, completeSpec, type ProviderRegions, resolveModel } from './catalog/catalog.js';
 import { type ResolvedOptions, resolveOptions } from './config/resolve.js';
 import type { RouterConfig } from './config/router-config.js';
 import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
@@ -12,6 +12,7 @@ import { AuditChain, type AuditLinker } from './events/audit-chain.js';
 import { CallRecorder, eventEmitterOf } from './events/recorder.js';
 import { SharedAuditChain } from './events/shared-audit-chain.js';
 import type { RouteDecision, RouterEvents } from './events/types.js';
+import { LimitedDeployments } from './health/limited.js';
 import { SharedHealth } from './health/shared.js';
 import { HealthTracker } from './health/tracker.js';
 import { AnswerBuilder } from './pipeline/answer.js';
@@ -170,13 +171,16 @@ class RouterImpl implements Router {
     for (const [name, entry] of Object.entries(config.providers))
       adapters.set(name, createAdapter(name, entry));
     const providers = new Set(adapters.keys());
+    const regions: ProviderRegions = new Map(
+      Object.entries(config.providers).map(([name, entry]) => [name, entry.region] as const),
+    );
     const options = resolveOptions(config, providers);
     this.loading = loadAdapters(adapters).then((problem) => {
       this.loading = undefined;
       this.setupError = problem;
     });
-    const catalog = buildCatalog(config.models ?? [], providers);
-    const references = new PolicyReferences(providers, catalog);
+    const catalog = buildCatalog(config.models ?? [], regions);
+    const references = new PolicyReferences(regions, catalog);
     this.tenants = new TenantRegistry({
       source: config.tenants,
       defaults: config.defaults,
@@ -186,7 +190,7 @@ class RouterImpl implements Router {
       check: (policy, where, own) => references.problem(policy, where, own),
       catalogFor: (models) => {
         const own = new Map(catalog);
-        for (const spec of models) own.set(spec.id, resolveModel(spec));
+        for (const spec of models) own.set(spec.id, resolveModel(completeSpec(spec), regions));
         return own;
       },
     });
@@ -198,6 +202,7 @@ class RouterImpl implements Router {
     const tracker = new HealthTracker(now, options.breaker);
     this.services = {
       settlements: this.settlements,
+      limited: new LimitedDeployments(now),
       catalog,
       adapters,
       // With a store that shares circuits, they hold for every router on it.

@@ -179,6 +179,9 @@ export interface ChatResult {
   model: string;
   /** The provider entry that served it. */
   provider: string;
+  /** The deployment that served it: its provider entry (the same as `provider`). */
+  deployment: string;
+  /** The region of that deployment. */
   region?: string;
   usage: Usage;
   /**

@@ -485,8 +485,8 @@ function expected(s: Scenario): Expected {
     const maxTokens = r.maxTokens ?? Math.min(maxOut, DEFAULT_MAX_TOKENS);
     const fits: Verdict =
       maxTokens > maxOut || maxTokens > window ? 'no' : inputHigh + maxTokens <= window ? 'yes' : 'unknown';
-    const inPrice = m.pricing.inputPerMTok / 1e6;
-    const outPrice = m.pricing.outputPerMTok / 1e6;
+    const inPrice = m.pricing!.inputPerMTok / 1e6;
+    const outPrice = m.pricing!.outputPerMTok / 1e6;
     const costLow = bytes * inPrice + maxTokens * outPrice;
     const costHigh = inputHigh * inPrice + maxTokens * outPrice;
     const underCap: Verdict =

@@ -7,17 +7,41 @@
 export type ModelCapability = 'tools' | 'vision' | 'json' | 'reasoning' | 'embeddings';
 
 /**
- * A model a router can route to. `id` is the name tenants and requests use; `model` is the
- * provider's own name for it (default: `id`), so a tenant-facing alias can point at a
- * fine-tuned or self-hosted model.
+ * One place a model is served from: a provider entry, the model's name there (default: the
+ * model's `id`; on Azure, the deployment name), the region it serves from (default: the
+ * provider entry's `region`), and its share of the model's load (`weight`, default 1).
  */
-export interface ModelSpec {
-  id: string;
+export interface DeploymentSpec {
   /** The provider entry name in `createRouter({ providers })`. */
   provider: string;
   model?: string;
+  region?: string;
+  weight?: number;
+}
+
+/**
+ * A model a router can route to. `id` is the name tenants and requests use. It is served
+ * by one deployment, given inline (`provider`, `model`: the provider's own name for it,
+ * default `id`, so a tenant-facing alias can point at a fine-tuned or self-hosted model;
+ * `region`), or by several (`deployments`), which share its load by weight and stand in
+ * for each other. A spec with the id of a built-in model and no `pricing` extends that
+ * entry (typically with `deployments`); with `pricing`, it replaces it.
+ */
+export interface ModelSpec {
+  id: string;
+  /** The provider entry name in `createRouter({ providers })`; or use `deployments`. */
+  provider?: string;
+  model?: string;
   /** Where the model is served (`us`, `eu`…), matched against a tenant's `allowedRegions`. */
   region?: string;
+  /**
+   * The deployments that serve the model, instead of `provider` / `model` / `region`. A
+   * tenant's `allowedRegions` selects among them; within the model, healthy deployments
+   * share the load by `weight`, and a failure another deployment can cure (rate limit,
+   * overload, server error, timeout, connection, quota) tries the next deployment before
+   * the next model.
+   */
+  deployments?: DeploymentSpec[];
   /**
    * USD per million tokens. `cachedInputPerMTok`: input read from the provider's prompt
    * cache (default: the input price). `cacheWritePerMTok`: input written to the cache with
@@ -25,7 +49,7 @@ export interface ModelSpec {
    * the 5-minute price, whose default is the input price). Anthropic bills writes at 1.25×
    * and 2× input; the built-in Claude entries say so.
    */
-  pricing: ModelPricing;
+  pricing?: ModelPricing;
   contextWindow?: number;
   maxOutputTokens?: number;
   /** 0..1, higher is better; see the catalog notes for the built-in scores. */
@@ -62,12 +86,24 @@ export interface TokenPrices {
   readonly cacheWrite1h: number;
 }
 
-/** A catalog entry with every default filled in, prices per token: what strategies and middleware see. */
+/**
+ * A catalog entry with every default filled in, prices per token: what strategies and
+ * middleware see. It is also a view of one deployment: `provider`, `upstream`, `region`
+ * and `weight` are that deployment's (for the catalog entry, its first deployment's), and
+ * `deployments` lists every deployment of the model as such a view (a one-deployment model
+ * lists itself).
+ */
 export interface ResolvedModel {
   readonly id: string;
+  /** The provider entry of this deployment. */
   readonly provider: string;
+  /** The model's name at that provider (on Azure, the deployment name). */
   readonly upstream: string;
   readonly region: string | undefined;
+  /** This deployment's share of the model's load. */
+  readonly weight: number;
+  /** Every deployment of the model (the ones a call may use, after `allowedRegions`). */
+  readonly deployments: readonly ResolvedModel[];
   /** Prices per token, in integer pico-USD. */
   readonly prices: TokenPrices;
   readonly contextWindow: number;

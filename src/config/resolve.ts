@@ -1,3 +1,4 @@
+import { specProblem } from '../catalog/catalog.js';
 import { RouterError } from '../errors.js';
 import { type BreakerOptions, DEFAULT_BREAKER } from '../health/tracker.js';
 import { DEFAULT_BALANCED_WEIGHTS } from '../strategies/balanced.js';
@@ -43,12 +44,8 @@ export interface ResolvedOptions {
 export function resolveOptions(config: RouterConfig, providers: ReadonlySet<string>): ResolvedOptions {
   const configured = () => [...providers].join(', ');
   (config.models ?? []).forEach((model, i) => {
-    if (!providers.has(model.provider)) {
-      throw new RouterError(
-        'invalid_config',
-        `models[${i}].provider '${model.provider}' is not a configured provider (configured: ${configured()})`,
-      );
-    }
+    const problem = specProblem(model, `models[${i}]`, providers);
+    if (problem !== undefined) throw new RouterError('invalid_config', problem);
   });
   const tenants = config.tenants;
   if (config.defaultTenant !== undefined && tenants && typeof tenants.get !== 'function') {

@@ -91,18 +91,28 @@ const modelPattern = nonEmpty.refine((pattern) => !/[[\]{}]/.test(pattern), {
     `'${String(issue.input)}' is not a model pattern: only * and ? are wildcards ([ ] { } are not); list each id or glob separately`,
 });
 
-export const ModelSpecSchema = z.strictObject({
-  id: nonEmpty,
+const DeploymentSpecSchema = z.strictObject({
   provider: nonEmpty,
   model: nonEmpty.optional(),
   region: nonEmpty.optional(),
-  pricing: z.strictObject({
-    inputPerMTok: price,
-    outputPerMTok: price,
-    cachedInputPerMTok: price.optional(),
-    cacheWritePerMTok: price.optional(),
-    cacheWrite1hPerMTok: price.optional(),
-  }),
+  weight: z.number().positive('must be above 0').max(1_000_000, 'must be at most 1000000').optional(),
+});
+
+export const ModelSpecSchema = z.strictObject({
+  id: nonEmpty,
+  provider: nonEmpty.optional(),
+  model: nonEmpty.optional(),
+  region: nonEmpty.optional(),
+  deployments: z.array(DeploymentSpecSchema).min(1, 'must list at least one deployment').optional(),
+  pricing: z
+    .strictObject({
+      inputPerMTok: price,
+      outputPerMTok: price,
+      cachedInputPerMTok: price.optional(),
+      cacheWritePerMTok: price.optional(),
+      cacheWrite1hPerMTok: price.optional(),
+    })
+    .optional(),
   contextWindow: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().optional(),
   quality: z.number().min(0).max(1).optional(),
@@ -192,6 +202,7 @@ export const TenantPolicySchema = z.strictObject({
 
 const ProviderEntrySchema = z.object({
   type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible']).optional(),
+  region: nonEmpty.optional(),
   apiKey: z.string().optional(),
   baseURL: z.string().url('must be a URL').optional(),
   client: z.unknown().optional(),

@@ -63,6 +63,7 @@ export class CallRecorder {
       finishReason: response.finishReason,
       model: model.id,
       provider: model.provider,
+      deployment: model.provider,
       ...(model.region !== undefined && { region: model.region }),
       usage: response.usage,
       costUsd: ctx.cached
@@ -98,6 +99,7 @@ export class CallRecorder {
       const record = this.auditBase(ctx, 'success', result.latencyMs);
       record.model = result.model;
       record.provider = result.provider;
+      record.deployment = result.deployment;
       record.finishReason = result.finishReason;
       if (result.region !== undefined) record.region = result.region;
       if (ctx.served?.credentialId !== undefined) record.credentialId = ctx.served.credentialId;

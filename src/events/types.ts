@@ -13,11 +13,26 @@ export interface EventBase {
 /** A ranked candidate of a route decision. */
 export interface RankedCandidate {
   model: string;
+  /** The provider entry of its first deployment. */
   provider: string;
   region?: string;
   score: number;
   /** Upper bound of the call's cost on this model, in USD. */
   estCostUsd: number;
+  /** For a model with several deployments: each one, and whether this call may use it now. */
+  deployments?: DeploymentStatus[];
+}
+
+/** A deployment of a candidate model, as `explain()` shows it. */
+export interface DeploymentStatus {
+  /** Its provider entry. */
+  provider: string;
+  region?: string;
+  weight: number;
+  /** True when the call may use it now (the order among available ones is drawn by weight). */
+  available: boolean;
+  /** Why not: `region not in allowedRegions`, `circuit open`, `rate limited for N ms`. */
+  reason?: string;
 }
 
 /** A model the router did not consider, and why. */
@@ -58,9 +73,14 @@ export interface AttemptFailedEvent extends EventBase {
 }
 
 export interface FallbackEvent extends EventBase {
+  /** The model fallen back from, and the one tried next (the same for another deployment of it). */
   from: string;
   to: string;
   reason: string;
+  /** For a model with several deployments: the provider entry fallen back from. */
+  fromDeployment?: string;
+  /** For a model with several deployments: the provider entry tried next. */
+  toDeployment?: string;
 }
 
 export interface PolicyDeniedEvent extends EventBase {
@@ -245,6 +265,8 @@ export interface AuditRecord {
   strategy?: StrategyName;
   model?: string;
   provider?: string;
+  /** The deployment that served the call: its provider entry (the same as `provider`). */
+  deployment?: string;
   region?: string;
   credentialId?: string;
   usage?: Usage;

@@ -1,6 +1,7 @@
 import type { ResolvedModel } from '../catalog/types.js';
 import type { ProviderErrorCode, RouterError } from '../errors.js';
 import type { ExcludedModel, RouteDecision, RouterEvents } from '../events/types.js';
+import type { LimitedDeployments } from '../health/limited.js';
 import type { CircuitChange } from '../health/tracker.js';
 import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../providers/types.js';
 import type { Store } from '../store/types.js';
@@ -60,6 +61,8 @@ export interface RouterServices {
   readonly store: Store;
   /** Settlements the store refused after the provider answered, retried in the background. */
   readonly settlements: SettlementJournal;
+  /** Deployments whose credential just answered 429 or `quota_exceeded`. */
+  readonly limited: LimitedDeployments;
   readonly defaultMaxTokens: number;
   readonly weights: { cost: number; quality: number; latency: number; health: number };
   emit<K extends keyof RouterEvents>(event: K, build: () => RouterEvents[K][0]): void;

@@ -8,6 +8,11 @@ import type { ProviderAdapter, ProviderType } from './types.js';
 export interface ProviderEntry {
   /** Needed when the entry's name is not `openai`, `anthropic` or `mistral`. */
   type?: ProviderType;
+  /**
+   * Where this entry serves from (`us`, `eu`…): the region of every deployment on it that
+   * does not name its own, matched against a tenant's `allowedRegions`.
+   */
+  region?: string;
   apiKey?: string;
   /** OpenAI: ends in `/v1`; Anthropic and Mistral: the host only. */
   baseURL?: string;

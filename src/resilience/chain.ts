@@ -25,7 +25,7 @@ export interface ChainPolicy<X, C, T> {
    * The wait before retry number `retry` (1 for the first) of a failed attempt on the same
    * candidate, or undefined to give up on it. Not asked once the run's signal has aborted.
    */
-  retryDelay(call: X, failure: unknown, retry: number): number | undefined;
+  retryDelay(call: X, failure: unknown, retry: number, candidate: C): number | undefined;
   /** What a candidate's final failure means for the chain. Throw to end the call with an error. */
   verdict(call: X, failure: unknown, failed: C): Verdict<C>;
   /**
@@ -211,7 +211,7 @@ class Chain<X, C extends object, T> {
         return await policy.attempt(call, run);
       } catch (failure) {
         if (run.cancelled || signal?.aborted) throw failure;
-        const wait = policy.retryDelay(call, failure, retry);
+        const wait = policy.retryDelay(call, failure, retry, run.candidate);
         if (wait === undefined) throw failure;
         await delay(wait, signal, this.#timers);
       }

@@ -46,10 +46,14 @@ export const accessStage: Middleware<RouteContext> = (ctx, next) => {
     );
   }
 
-  for (const model of ctx.catalog.values()) {
-    const policyReason = policyExclusion(model, policy, request);
-    if (policyReason !== undefined) {
-      if (model.id === forced) {
+  for (const entry of ctx.catalog.values()) {
+    // The deployments in the tenant's regions; the model is out when none is.
+    const model = policy.allowedRegions ? servedIn(entry, policy.allowedRegions) : entry;
+    const policyReason =
+      policyExclusion(entry, policy, request) ??
+      (model === undefined ? regionExclusion(entry, policy.allowedRegions!) : undefined);
+    if (policyReason !== undefined || model === undefined) {
+      if (entry.id === forced) {
         throw new RouterError(
           'policy_denied',
           `tenant '${ctx.tenant}' may not use model '${forced}': ${policyReason}`,
@@ -59,7 +63,7 @@ export const accessStage: Middleware<RouteContext> = (ctx, next) => {
           },
         );
       }
-      ctx.excluded.push({ model: model.id, reason: policyReason });
+      ctx.excluded.push({ model: entry.id, reason: policyReason! });
       continue;
     }
     const declared = model.capabilities;
@@ -69,6 +73,41 @@ export const accessStage: Middleware<RouteContext> = (ctx, next) => {
   }
   return next();
 };
+
+/** The model views with only the deployments in `regions`, by regions list then model. */
+const inRegions = new WeakMap<readonly string[], WeakMap<ResolvedModel, ResolvedModel | null>>();
+
+/**
+ * The model as served in `regions`: itself when every deployment is there, a view with only
+ * those deployments when some are (memoized per regions list, so a call allocates nothing),
+ * undefined when none is.
+ */
+function servedIn(model: ResolvedModel, regions: readonly string[]): ResolvedModel | undefined {
+  let memo = inRegions.get(regions);
+  if (!memo) {
+    memo = new WeakMap();
+    inRegions.set(regions, memo);
+  }
+  let served = memo.get(model);
+  if (served === undefined) {
+    const kept = model.deployments.filter((d) => d.region !== undefined && regions.includes(d.region));
+    served =
+      kept.length === 0
+        ? null
+        : kept.length === model.deployments.length
+          ? model
+          : { ...kept[0]!, deployments: kept };
+    memo.set(model, served);
+  }
+  return served ?? undefined;
+}
+
+function regionExclusion(model: ResolvedModel, regions: readonly string[]): string {
+  const served = [...new Set(model.deployments.map((d) => d.region ?? 'unknown'))];
+  return served.length === 1
+    ? `region '${served[0]}' is not in allowedRegions (${regions.join(', ')})`
+    : `regions ${served.map((r) => `'${r}'`).join(', ')} are not in allowedRegions (${regions.join(', ')})`;
+}
 
 function policyExclusion(
   model: ResolvedModel,
@@ -82,12 +121,6 @@ function policyExclusion(
     if (roleAllows && !roleAllows(model.id)) {
       return `role '${request.role}' allows only: ${policy.roles?.[request.role]?.allowedModels.join(', ')}`;
     }
-  }
-  if (
-    policy.allowedRegions &&
-    !(model.region !== undefined && policy.allowedRegions.includes(model.region))
-  ) {
-    return `region '${model.region ?? 'unknown'}' is not in allowedRegions (${policy.allowedRegions.join(', ')})`;
   }
   return undefined;
 }

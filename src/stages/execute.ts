@@ -19,6 +19,7 @@ import { attemptRecorder, type RouteAttempt, recordFailure, recordSuccess } from
 import { isRetryable, type RetryOptions, retryDelay } from '../resilience/retry.js';
 import { systemTimers, type Timers } from '../resilience/timers.js';
 import type { Candidate } from '../strategies/types.js';
+import { type Deployed, deploymentsOf, LIMITED, LIMITED_MS } from './deployments.js';
 
 /** What the execute stage needs: retries, the attempt deadline, per-provider caps; timers and randomness for tests. */
 export interface ExecuteStageOptions {
@@ -87,10 +88,16 @@ export function createExecuteStage(options: ExecuteStageOptions): Middleware<Rou
   const streamAttempt = layers<AnswerStream>(true)(openStream);
 
   const rules: Omit<ChainPolicy<RouteContext, Candidate, never>, 'attempt'> = {
-    retryDelay: (ctx, failure, n) =>
-      n <= (ctx.policy?.retries ?? retry.retries) && isRetryable(failure, retry.maxRetryAfterMs)
+    retryDelay: (ctx, failure, n, candidate) => {
+      if (ProviderError.isInstance(failure) && LIMITED.has(failure.code)) {
+        ctx.services.limited.mark(keyOf(ctx, candidate), failure.retryAfterMs ?? LIMITED_MS);
+      }
+      // Another deployment of the model is next: it answers sooner than a retry here.
+      if ((candidate as Deployed).alternate === true) return undefined;
+      return n <= (ctx.policy?.retries ?? retry.retries) && isRetryable(failure, retry.maxRetryAfterMs)
         ? retryDelay(retry, n, failure.retryAfterMs, random)
-        : undefined,
+        : undefined;
+    },
     verdict: (ctx, error, failed) => {
       if (RouterError.isInstance(error)) throw error;
       if (ctx.signal?.aborted) throw callAbortReason(ctx);
@@ -110,6 +117,8 @@ export function createExecuteStage(options: ExecuteStageOptions): Middleware<Rou
         from: from.model.id,
         to: to.model.id,
         reason,
+        ...(from.model.deployments.length > 1 && { fromDeployment: from.model.provider }),
+        ...(to.model.deployments.length > 1 && { toDeployment: to.model.provider }),
       }));
     },
   };
@@ -124,7 +133,7 @@ export function createExecuteStage(options: ExecuteStageOptions): Middleware<Rou
 
   return async (ctx, next) => {
     if (ctx.mode === 'explain') return;
-    const candidates = ctx.ranked.map((r) => r.candidate);
+    const candidates = deploymentsOf(ctx, ctx.ranked, random);
     const chain = {
       hedgeAfterMs: ctx.strategy === 'max_reliability' ? ctx.policy?.hedgeAfterMs : undefined,
       signal: ctx.signal,

@@ -1,7 +1,7 @@
 import { estimateCostUsd } from '../catalog/estimate.js';
 import type { ResolvedModel } from '../catalog/types.js';
 import { RouterError } from '../errors.js';
-import type { RouteDecision } from '../events/types.js';
+import type { DeploymentStatus, RouteDecision } from '../events/types.js';
 import { HealthTracker } from '../health/tracker.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
@@ -9,6 +9,7 @@ import { inputTokensOf } from '../pipeline/estimate.js';
 import { STRATEGIES } from '../strategies/index.js';
 import { applySplit, splitPoint } from '../strategies/split.js';
 import type { Candidate } from '../strategies/types.js';
+import { unavailable } from './deployments.js';
 
 /**
  * The context-window check uses a typical size, not the bound: prose and code run 3 to 4
@@ -36,11 +37,18 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
   const minQuality = policy.minQuality;
 
   const inputTokens = inputTokensOf(ctx);
-  // Health is per deployment: this tenant's credential for the model's provider.
-  const healthOf = (model: ResolvedModel) =>
-    services.health.view(
-      HealthTracker.key(model.id, model.provider, policy.credentials?.[model.provider]?.id),
-    );
+  // Health is per deployment: this tenant's credential for the model's provider. A model
+  // with several deployments is as healthy as its first available one.
+  const keyOf = (model: ResolvedModel) =>
+    HealthTracker.key(model.id, model.provider, policy.credentials?.[model.provider]?.id);
+  const healthOf = (model: ResolvedModel) => {
+    if (model.deployments.length === 1) return services.health.view(keyOf(model));
+    for (const d of model.deployments) {
+      const key = keyOf(d);
+      if (unavailable(ctx, key) === undefined) return services.health.view(key);
+    }
+    return services.health.view(keyOf(model));
+  };
   const kept: Candidate[] = [];
   for (const model of ctx.eligible) {
     const maxTokens = request.maxTokens ?? Math.min(model.maxOutputTokens, services.defaultMaxTokens);
@@ -107,6 +115,9 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
       ...(candidate.model.region !== undefined && { region: candidate.model.region }),
       score: round(score),
       estCostUsd: round(candidate.estCostUsd),
+      ...(ctx.catalog.get(candidate.model.id)!.deployments.length > 1 && {
+        deployments: deploymentStatus(ctx, candidate.model, keyOf),
+      }),
     })),
     excluded: ctx.excluded,
   };
@@ -150,4 +161,27 @@ function minDefined(a: number | undefined, b: number | undefined): number | unde
 /** Rounds a USD amount or score to 6 decimals for display; comparisons use exact values. */
 function round(value: number): number {
   return Math.round(value * 1e6) / 1e6;
+}
+
+/**
+ * Each deployment of a model with several, for `explain()`: available, or why not (out of
+ * the tenant's regions, circuit open, rate limited).
+ */
+function deploymentStatus(
+  ctx: RouteContext,
+  model: ResolvedModel,
+  keyOf: (model: ResolvedModel) => string,
+): DeploymentStatus[] {
+  const all = ctx.catalog.get(model.id)!.deployments;
+  return all.map((d) => {
+    const kept = model.deployments.find((k) => k.provider === d.provider && k.upstream === d.upstream);
+    const reason = kept === undefined ? 'region not in allowedRegions' : unavailable(ctx, keyOf(kept));
+    return {
+      provider: d.provider,
+      ...(d.region !== undefined && { region: d.region }),
+      weight: d.weight,
+      available: reason === undefined,
+      ...(reason !== undefined && { reason }),
+    };
+  });
 }

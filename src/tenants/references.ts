@@ -1,13 +1,14 @@
+import { completeSpec, type ProviderRegions, specProblem } from '../catalog/catalog.js';
 import { BUILTIN_MODELS } from '../catalog/models.js';
 import type { ModelSpec, ResolvedModel } from '../catalog/types.js';
 import { closest, globDistance } from '../config/suggest.js';
 import { compileMatcher, type TenantPolicy } from '../pipeline/policy.js';
 import { compileOutputSchema } from '../stages/guardrails/output-schema.js';
 
-/** The models a policy can see: their ids, and the region each is served from. */
+/** The models a policy can see: their ids, and the regions each is served from (one per deployment). */
 interface ModelView {
   readonly ids: readonly string[];
-  readonly regionOf: ReadonlyMap<string, string | undefined>;
+  readonly regionOf: ReadonlyMap<string, readonly (string | undefined)[]>;
   readonly regions: ReadonlySet<string>;
 }
 
@@ -32,15 +33,20 @@ export class PolicyReferences {
   /** Built-in models whose provider entry is not configured, by id (ids the router's models took are not here). */
   private readonly unconfigured = new Map<string, ModelSpec>();
 
+  private readonly providers: ReadonlySet<string>;
+
   constructor(
-    private readonly providers: ReadonlySet<string>,
+    private readonly regions: ProviderRegions,
     catalog: ReadonlyMap<string, ResolvedModel>,
   ) {
-    this.configured = [...providers].join(', ');
-    const regionOf = new Map([...catalog.values()].map((m) => [m.id, m.region] as const));
+    this.providers = new Set(regions.keys());
+    this.configured = [...this.providers].join(', ');
+    const regionOf = new Map(
+      [...catalog.values()].map((m) => [m.id, m.deployments.map((d) => d.region)] as const),
+    );
     this.router = view(regionOf);
     for (const spec of BUILTIN_MODELS) {
-      if (!providers.has(spec.provider) && !catalog.has(spec.id)) this.unconfigured.set(spec.id, spec);
+      if (!this.providers.has(spec.provider!) && !catalog.has(spec.id)) this.unconfigured.set(spec.id, spec);
     }
   }
 
@@ -52,9 +58,8 @@ export class PolicyReferences {
    */
   problem(policy: Partial<TenantPolicy>, where: string, own: readonly ModelSpec[] = []): string | undefined {
     for (const [i, model] of (policy.models ?? []).entries()) {
-      if (!this.providers.has(model.provider)) {
-        return `${where}.models[${i}].provider '${model.provider}' is not a configured provider (configured: ${this.configured})`;
-      }
+      const problem = specProblem(model, `${where}.models[${i}]`, this.providers);
+      if (problem !== undefined) return problem;
     }
     for (const provider of Object.keys(policy.credentials ?? {})) {
       if (!this.providers.has(provider)) {
@@ -178,7 +183,7 @@ export class PolicyReferences {
   /** The provider entries, not configured, of the built-in models that pass `test`; undefined when none. */
   private unconfiguredProviders(test: (model: ModelSpec) => boolean): string | undefined {
     const names = new Set<string>();
-    for (const model of this.unconfigured.values()) if (test(model)) names.add(model.provider);
+    for (const model of this.unconfigured.values()) if (test(model)) names.add(model.provider!);
     return names.size > 0 ? [...names].join(', ') : undefined;
   }
 
@@ -186,14 +191,22 @@ export class PolicyReferences {
   private viewWith(own: readonly ModelSpec[]): ModelView {
     if (own.length === 0) return this.router;
     const regionOf = new Map(this.router.regionOf);
-    for (const spec of own) regionOf.set(spec.id, spec.region);
+    for (const spec of own) {
+      const full = completeSpec(spec);
+      const deployments = full.deployments ?? [{ provider: full.provider ?? '', region: full.region }];
+      regionOf.set(
+        spec.id,
+        deployments.map((d) => d.region ?? this.regions.get(d.provider)),
+      );
+    }
     return view(regionOf);
   }
 }
 
-function view(regionOf: ReadonlyMap<string, string | undefined>): ModelView {
+function view(regionOf: ReadonlyMap<string, readonly (string | undefined)[]>): ModelView {
   const regions = new Set<string>();
-  for (const region of regionOf.values()) if (region !== undefined) regions.add(region);
+  for (const served of regionOf.values())
+    for (const region of served) if (region !== undefined) regions.add(region);
   return { ids: [...regionOf.keys()], regionOf, regions };
 }
 
