@@ -3,7 +3,7 @@ import { HealthTracker } from '../health/tracker.js';
 import type { RouteContext } from '../pipeline/context.js';
 import type { Candidate, Ranked } from '../strategies/types.js';
 
-/** A candidate on one deployment; `alternate`: another deployment of its model follows it. */
+/** A candidate on one deployment; `alternate`: an available deployment of its model follows it. */
 export interface Deployed extends Candidate {
   readonly alternate?: boolean;
 }
@@ -45,7 +45,8 @@ export function deploymentsOf(
     up.sort((a, b) => b.key - a.key);
     const order = [...up.map((u) => u.model), ...down];
     for (let i = 0; i < order.length; i++) {
-      const deployed: Deployed = { ...candidate, model: order[i]!, alternate: i < order.length - 1 };
+      // An available deployment follows: a failure here moves on at once instead of a retry.
+      const deployed: Deployed = { ...candidate, model: order[i]!, alternate: i < up.length - 1 };
       out.push(deployed);
     }
   }
