@@ -93,7 +93,7 @@ describe.skipIf(!hasRedisServer)('many router processes on one Redis', () => {
     // settled before it and the reservations the unsettled calls hold. An append-only file
     // written before each reply keeps both; the journal's retries then land on them.
     const redis = await mp.redis({ persist: true });
-    const emu = await mp.emulator({ latencyMs: 500 });
+    const emu = await mp.emulator();
     emu.respond('meter-up', { text: 'answered', usage });
     const tenants: Record<string, TenantPolicy> = {
       acme: { model: 'meter', budget: { limitUsd: 100, period: 'total' } },
@@ -110,11 +110,14 @@ describe.skipIf(!hasRedisServer)('many router processes on one Redis', () => {
     const before = await workers[0]!.usage('acme');
     expect(before.requests).toBe(100);
 
-    // During: 100 more calls reach the provider, which holds each answer 500 ms; Redis dies.
+    // During: 100 more calls reach the provider, which holds each answer 1 s; Redis dies.
+    emu.fail('meter-up', ...Array.from({ length: 100 }, () => ({ hangMs: 1_000 })));
     const during = workers.map((w) => w.run({ calls: 25, request }));
     await until(() => emu.hits('meter-up') === 200, 'the 100 calls at the provider');
     const killedAt = performance.now();
     await redis.kill();
+    // The premise: Redis died before the provider answered any of them.
+    expect(emu.requests.slice(100).filter((r) => r.answered)).toEqual([]);
     const answered = (await Promise.all(during)).flat();
     const answeredMs = performance.now() - killedAt;
 
@@ -140,13 +143,17 @@ describe.skipIf(!hasRedisServer)('many router processes on one Redis', () => {
     );
     const caughtUpMs = performance.now() - restartedAt;
     const after = await workers[0]!.usage('acme');
-    report('D: Redis SIGKILL with 100 answers at the provider, restart with its append-only file', workers, {
-      'spent before nUSD': toNano(before.spentUsd),
-      'spent after nUSD': toNano(after.spentUsd),
-      'reserved after': toNano(after.reservedUsd),
-      'answers after kill ms': Math.round(answeredMs),
-      'journal caught up ms': Math.round(caughtUpMs),
-    });
+    report(
+      'D: Redis SIGKILL with 100 answers held 1 s at the provider, restart with its append-only file',
+      workers,
+      {
+        'spent before nUSD': toNano(before.spentUsd),
+        'spent after nUSD': toNano(after.spentUsd),
+        'reserved after': toNano(after.reservedUsd),
+        'answers after kill ms': Math.round(answeredMs),
+        'journal caught up ms': Math.round(caughtUpMs),
+      },
+    );
 
     expect(audits).toHaveLength(200);
     expect(toNano(after.spentUsd)).toBe(nanoOf(audits));
