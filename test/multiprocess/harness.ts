@@ -12,8 +12,9 @@
  *
  * Workers report over IPC every audit record, store error and call result; `report()`
  * prints a table of them per worker. Everything started through `useMultiprocess()` is
- * killed after each test, passed or failed (and SIGKILLed if the test process exits first);
- * redis data lives under os.tmpdir() and is removed.
+ * ended after each test, passed or failed; workers and redis-server are SIGKILLed if the
+ * test process exits first, and a worker exits by itself when its IPC channel closes (the
+ * test process died). Redis data lives under os.tmpdir() and is removed.
  *
  * Run one scenario, with its table:
  *

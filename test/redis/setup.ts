@@ -30,6 +30,12 @@ export interface RedisServerOptions {
   persist?: boolean;
 }
 
+/** Servers running, killed if the test process exits before stopping them. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const proc of running) proc.kill('SIGKILL');
+});
+
 export interface RedisServer {
   port: number;
   /** The running server's process id (undefined while stopped). */
@@ -65,9 +71,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       stdio: 'ignore',
     });
     child = proc;
+    running.add(proc);
     let exited = false;
     proc.once('exit', () => {
       exited = true;
+      running.delete(proc);
     });
     const deadline = Date.now() + 5_000;
     for (;;) {
