@@ -202,6 +202,8 @@ async function reserveFirst(
       waited = true;
       continue;
     }
+    // Leaving the line (denied or downgraded): the next waiter tries at once.
+    if (waited) for (const a of accounts) b.waiters.wake(a.key);
     const remaining = account.limit - state.spent;
     const downgrade = account.spec?.onExceeded === 'downgrade';
     const fitting = downgrade
