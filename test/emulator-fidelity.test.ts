@@ -15,7 +15,7 @@ import { useEmulator } from './support/harness.js';
  */
 
 const CORPUS = fileURLToPath(new URL('./fixtures/wire/', import.meta.url));
-const PROVIDERS: readonly EmulatedProvider[] = ['openai', 'anthropic', 'mistral'];
+const PROVIDERS: readonly EmulatedProvider[] = ['openai', 'anthropic', 'mistral', 'azure'];
 const MODEL = 'fidelity-model';
 
 /** A difference between a recording and the emulator that is known, and why. */
@@ -42,6 +42,8 @@ interface Case {
 }
 
 const INCLUDE_USAGE = { stream_options: { include_usage: true } };
+/** A marker in a case's `body`: the Azure request goes without its `api-version` (not sent). */
+const NO_API_VERSION = '__no_api_version';
 
 // --- what each recording is compared with -------------------------------------------------
 
@@ -80,6 +82,15 @@ const anthropicStreamNewer: Known[] = [
   { side: '+', what: 'message_delta: usage.output_tokens_details.thinking_tokens', why: THINKING_TOKENS },
 ];
 const NO_GEO = 'inference_geo is newer than this recording';
+
+const AZURE_2024 =
+  'a 2024 recording (gpt-35-turbo, api-version 2024-02-01), before the usage details and rate-limit totals of the 2026 text.json';
+const AZURE_JAILBREAK = (at: string): Known[] =>
+  ['', '.filtered', '.detected'].map((suffix) => ({
+    side: '+',
+    what: `${at}.jailbreak${suffix}`,
+    why: 'the prompt shield (jailbreak) result is newer than this recording; the 2026 text.json has it',
+  }));
 
 const CASES: Record<EmulatedProvider, Record<string, Case>> = {
   openai: {
@@ -573,6 +584,61 @@ const CASES: Record<EmulatedProvider, Record<string, Case>> = {
     'error-422-extra-forbidden.json': { setup: (emu) => emu.fail(MODEL, { status: 422 }) },
     'error-503-service-tier-capacity.json': { setup: (emu) => emu.fail(MODEL, { status: 503 }) },
   },
+  azure: {
+    'text.json': {
+      setup: (emu) => emu.respond(MODEL, { text: 'Why did the developer trace it?' }),
+      known: ['x-ratelimit-reset-requests', 'x-ratelimit-reset-tokens'].map((name) => ({
+        side: '-',
+        what: `headers: ${name}`,
+        why: "Azure's resets are bare numbers ('500', '7') of no documented unit: the emulator leaves them out rather than guess",
+      })),
+    },
+    'content-filter-answer.json': {
+      setup: (emu) => emu.respond(MODEL, { text: '', finishReason: 'content_filter' }),
+      known: [
+        ...['x-ratelimit-limit-requests', 'x-ratelimit-limit-tokens'].map(
+          (name): Known => ({ side: '+', what: `headers: ${name}`, why: AZURE_2024 }),
+        ),
+        ...OPENAI_USAGE_DETAILS.map((path): Known => ({ side: '+', what: `body: ${path}`, why: AZURE_2024 })),
+        ...AZURE_JAILBREAK('body: prompt_filter_results[].content_filter_results'),
+      ],
+    },
+    'prompt-filter-first-chunk.sse': {
+      setup: (emu) => emu.respond(MODEL, { text: 'Hello! How can I assist you today?' }),
+      stream: true,
+      known: AZURE_JAILBREAK('empty: prompt_filter_results[].content_filter_results'),
+    },
+    'error-400-content-filter.json': {
+      setup: (emu) => emu.fail(MODEL, { policyFlag: true }),
+      known: AZURE_JAILBREAK('body: error.innererror.content_filter_result'),
+    },
+    'error-401-access-denied.json': { setup: (emu) => emu.fail(MODEL, { status: 401 }) },
+    'error-404-deployment-not-found.json': { setup: (emu) => emu.fail(MODEL, { status: 404 }) },
+    'error-404-missing-api-version.json': { setup: () => {}, body: { [NO_API_VERSION]: true } },
+    'error-429-token-rate-limit.json': {
+      setup: (emu) => emu.fail(MODEL, { status: 429 }),
+      known: [
+        {
+          side: '+',
+          what: 'headers: retry-after-ms',
+          why: 'the issue quotes only the body; Azure sends retry-after-ms beside retry-after, which the SDKs read first',
+        },
+        ...[
+          'x-ratelimit-limit-requests',
+          'x-ratelimit-limit-tokens',
+          'x-ratelimit-remaining-requests',
+          'x-ratelimit-remaining-tokens',
+          'x-request-id',
+        ].map(
+          (name): Known => ({
+            side: '+',
+            what: `headers: ${name}`,
+            why: 'the issue quotes only the body; the emulator sends the headers of every Azure answer (text.json)',
+          }),
+        ),
+      ],
+    },
+  },
 };
 
 // --- reading recordings and the emulator ----------------------------------------------------
@@ -620,19 +686,26 @@ async function askEmulator(provider: EmulatedProvider, spec: Case): Promise<Exch
     openai: '/openai/v1/chat/completions',
     anthropic: '/anthropic/v1/messages',
     mistral: '/mistral/v1/chat/completions',
+    azure: `/azure/openai/deployments/${MODEL}/chat/completions`,
   };
+  const { [NO_API_VERSION]: noVersion, ...extra } = spec.body ?? {};
   const body = {
     model: MODEL,
     messages,
     ...(provider === 'anthropic' && { max_tokens: 1024 }),
     ...(stream && { stream: true }),
-    ...spec.body,
+    ...extra,
   };
-  const response = await fetch(`${emu.url}${base[provider]}`, {
+  const query = provider === 'azure' && !noVersion ? '?api-version=2024-10-21' : '';
+  const response = await fetch(`${emu.url}${base[provider]}${query}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      ...(provider === 'anthropic' ? { 'x-api-key': 'emu-key' } : { authorization: 'Bearer emu-key' }),
+      ...(provider === 'anthropic'
+        ? { 'x-api-key': 'emu-key' }
+        : provider === 'azure'
+          ? { 'api-key': 'emu-key' }
+          : { authorization: 'Bearer emu-key' }),
     },
     body: JSON.stringify(body),
   });

@@ -201,10 +201,15 @@ export const TenantPolicySchema = z.strictObject({
 }) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({
-  type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible']).optional(),
+  type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible', 'azure-openai']).optional(),
   region: nonEmpty.optional(),
   apiKey: z.string().optional(),
   baseURL: z.string().url('must be a URL').optional(),
+  endpoint: z.string().url('must be a URL, e.g. https://my-resource.openai.azure.com').optional(),
+  apiVersion: z.string().min(1).optional(),
+  azureADTokenProvider: z
+    .custom<() => Promise<string>>((v) => typeof v === 'function', 'must be a function returning a token')
+    .optional(),
   client: z.unknown().optional(),
   adapter: z
     .custom<object>(

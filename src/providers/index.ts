@@ -1,11 +1,12 @@
 import { RouterError } from '../errors.js';
 import { createAnthropicAdapter } from './anthropic/index.js';
+import { type AzureOpenAIEntryOptions, createAzureOpenAIAdapter } from './azure-openai/index.js';
 import { createMistralAdapter } from './mistral/index.js';
 import { createOpenAIAdapter } from './openai/index.js';
 import type { ProviderAdapter, ProviderType } from './types.js';
 
 /** A provider entry of `createRouter({ providers })`. */
-export interface ProviderEntry {
+export interface ProviderEntry extends AzureOpenAIEntryOptions {
   /** Needed when the entry's name is not `openai`, `anthropic` or `mistral`. */
   type?: ProviderType;
   /**
@@ -38,14 +39,21 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
   if (type === undefined) {
     throw new RouterError(
       'invalid_config',
-      `providers.${name}.type is required: name the entry openai, anthropic or mistral, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible'`,
+      `providers.${name}.type is required: name the entry openai, anthropic or mistral, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible', 'azure-openai'`,
     );
   }
   if (entry.client !== undefined) {
     const problem = clientProblem(type, entry.client);
     if (problem !== undefined) throw new RouterError('invalid_config', `providers.${name}.client ${problem}`);
   }
-  if (type !== 'openai-compatible' && entry.apiKey === undefined && entry.client === undefined) {
+  if (type === 'azure-openai') checkAzureEntry(name, entry);
+  else checkNotAzure(name, entry);
+  if (
+    type !== 'openai-compatible' &&
+    type !== 'azure-openai' &&
+    entry.apiKey === undefined &&
+    entry.client === undefined
+  ) {
     throw new RouterError('invalid_config', `providers.${name} needs an apiKey or a ready client`);
   }
   if (type === 'openai-compatible' && entry.baseURL === undefined && entry.client === undefined) {
@@ -69,6 +77,54 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
       return createAnthropicAdapter(options);
     case 'mistral':
       return createMistralAdapter(options);
+    case 'azure-openai':
+      return createAzureOpenAIAdapter({
+        ...options,
+        ...(entry.endpoint !== undefined && { endpoint: entry.endpoint }),
+        ...(entry.apiVersion !== undefined && { apiVersion: entry.apiVersion }),
+        ...(entry.azureADTokenProvider !== undefined && { azureADTokenProvider: entry.azureADTokenProvider }),
+      });
+  }
+}
+
+/** An `azure-openai` entry needs its endpoint and exactly one credential (unless given a client). */
+function checkAzureEntry(name: string, entry: ProviderEntry): void {
+  if (entry.client !== undefined) return;
+  if (entry.endpoint === undefined) {
+    throw new RouterError(
+      'invalid_config',
+      `providers.${name}.endpoint is required for an 'azure-openai' provider: your resource's URL, e.g. 'https://my-resource.openai.azure.com'${entry.baseURL === undefined ? '' : ' (give it as endpoint, not baseURL)'}`,
+    );
+  }
+  if (entry.baseURL !== undefined) {
+    throw new RouterError(
+      'invalid_config',
+      `providers.${name}.baseURL is not used by an 'azure-openai' provider: give the resource's URL as endpoint only`,
+    );
+  }
+  if (entry.apiKey !== undefined && entry.azureADTokenProvider !== undefined) {
+    throw new RouterError(
+      'invalid_config',
+      `providers.${name} has both apiKey and azureADTokenProvider: give one (a key, or an Entra ID token provider)`,
+    );
+  }
+  if (entry.apiKey === undefined && entry.azureADTokenProvider === undefined) {
+    throw new RouterError(
+      'invalid_config',
+      `providers.${name} needs an apiKey or an azureADTokenProvider (Entra ID), or a ready client`,
+    );
+  }
+}
+
+/** The Azure options on another type would be silently ignored: refuse them instead. */
+function checkNotAzure(name: string, entry: ProviderEntry): void {
+  for (const field of ['endpoint', 'apiVersion', 'azureADTokenProvider'] as const) {
+    if (entry[field] !== undefined) {
+      throw new RouterError(
+        'invalid_config',
+        `providers.${name}.${field} is an Azure OpenAI option: set type: 'azure-openai', or remove it${field === 'endpoint' ? ' (other providers take baseURL)' : ''}`,
+      );
+    }
   }
 }
 
@@ -82,6 +138,11 @@ const CLIENT_SHAPES: Record<ProviderType, { what: string; from: string; methods:
   'openai-compatible': {
     what: 'an OpenAI client',
     from: "new OpenAI({ baseURL }) from 'openai'",
+    methods: ['chat.completions.create'],
+  },
+  'azure-openai': {
+    what: 'an AzureOpenAI client',
+    from: "new AzureOpenAI({ endpoint, apiVersion }) from 'openai'",
     methods: ['chat.completions.create'],
   },
   anthropic: {

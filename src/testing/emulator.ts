@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { FinishReason } from '../types.js';
 import { createIdSource, type IdSource, mulberry32 } from './ids.js';
 import { anthropicWire } from './wire/anthropic.js';
+import { azureWire } from './wire/azure.js';
 import { mistralWire } from './wire/mistral.js';
 import { openaiWire } from './wire/openai.js';
 import type {
@@ -163,6 +164,8 @@ export type EmulatorProviders = {
   openai: { apiKey: string; baseURL: string };
   anthropic: { apiKey: string; baseURL: string };
   mistral: { apiKey: string; baseURL: string };
+  /** Azure OpenAI: the deployment is the catalog model's `model`. */
+  azure: { type: 'azure-openai'; endpoint: string; apiKey: string; apiVersion: string };
 };
 
 /** A running emulator. See `createEmulator()`. */
@@ -197,7 +200,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const WIRES: readonly WireFormat[] = [openaiWire, anthropicWire, mistralWire];
+const WIRES: readonly WireFormat[] = [openaiWire, anthropicWire, mistralWire, azureWire];
 
 /**
  * Starts a loopback server that speaks the OpenAI chat completions, Anthropic messages and
@@ -256,6 +259,11 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
     const apiKey = readApiKey(req);
     const context: WireContext = { model: '', apiKey, requestId: wire.requestId(ids), ids };
+    if (route?.reject) {
+      await readBody(req);
+      sendError(res, wire, context, route.reject);
+      return;
+    }
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(await readBody(req)) as Record<string, unknown>;
@@ -391,6 +399,12 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       openai: { apiKey: 'emu-openai-key', baseURL: `${url}/openai/v1` },
       anthropic: { apiKey: 'emu-anthropic-key', baseURL: `${url}/anthropic` },
       mistral: { apiKey: 'emu-mistral-key', baseURL: `${url}/mistral` },
+      azure: {
+        type: 'azure-openai',
+        endpoint: `${url}/azure`,
+        apiKey: 'emu-azure-key',
+        apiVersion: '2024-10-21',
+      },
     },
     requests,
     respond(model, ...answers) {

@@ -2,7 +2,7 @@ import type { FinishReason } from '../types.js';
 import type { IdSource } from './ids.js';
 
 /** The providers whose wire formats the emulator speaks. */
-export type EmulatedProvider = 'openai' | 'anthropic' | 'mistral';
+export type EmulatedProvider = 'openai' | 'anthropic' | 'mistral' | 'azure';
 
 /** What a request's path names, for wires that carry it there (see `WireFormat.route`). */
 export interface WireRoute {
@@ -10,6 +10,8 @@ export interface WireRoute {
   model?: string;
   /** The path asks for a stream (`invoke-with-response-stream`, `:streamGenerateContent`). */
   stream?: boolean;
+  /** The provider refuses the request for what the URL lacks (Azure without `api-version`): sent as is. */
+  reject?: WireError;
 }
 
 /** What a wire format reads off a request body, for the emulator core. */

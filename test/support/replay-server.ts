@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** The providers of the wire corpus, each under its own path prefix on the server. */
-export type ReplayProvider = 'openai' | 'anthropic' | 'mistral';
+export type ReplayProvider = 'openai' | 'anthropic' | 'mistral' | 'azure';
 
 /** A recorded answer, as stored in `test/fixtures/wire` (see SOURCES.md there). */
 export interface Fixture {
@@ -64,7 +64,9 @@ export interface ReplayedRequest {
 /** A loopback server that answers each provider's requests with recorded fixtures, in order. */
 export interface ReplayServer {
   /** Options for `createRouter({ providers })` and the adapter factories, per provider. */
-  readonly providers: Record<ReplayProvider, { apiKey: string; baseURL: string }>;
+  readonly providers: Record<Exclude<ReplayProvider, 'azure'>, { apiKey: string; baseURL: string }>;
+  /** An `azure-openai` entry over the server (not in `providers`: its name is not a type). */
+  readonly azure: { type: 'azure-openai'; endpoint: string; apiKey: string; apiVersion: string };
   /** Answers the next requests to `provider` with these fixtures in order; the last one repeats. */
   script(provider: ReplayProvider, ...fixtures: string[]): void;
   /** Every request received since the last `reset()`. */
@@ -76,7 +78,7 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
-const PROVIDERS: readonly ReplayProvider[] = ['openai', 'anthropic', 'mistral'];
+const PROVIDERS: readonly ReplayProvider[] = ['openai', 'anthropic', 'mistral', 'azure'];
 
 /**
  * Starts the replay server on 127.0.0.1 (a free port). It speaks no protocol of its own: it
@@ -132,6 +134,12 @@ export async function createReplayServer(): Promise<ReplayServer> {
       openai: { apiKey: 'sk-replay-openai', baseURL: `${origin}/openai/v1` },
       anthropic: { apiKey: 'sk-ant-replay', baseURL: `${origin}/anthropic` },
       mistral: { apiKey: 'replay-mistral', baseURL: `${origin}/mistral` },
+    },
+    azure: {
+      type: 'azure-openai',
+      endpoint: `${origin}/azure`,
+      apiKey: 'replay-azure-key',
+      apiVersion: '2024-10-21',
     },
     script(provider, ...fixtures) {
       scripts.set(provider, [...fixtures]);
