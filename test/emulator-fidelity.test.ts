@@ -573,6 +573,8 @@ const CASES: Record<EmulatedProvider, Record<string, Case>> = {
     'error-422-extra-forbidden.json': { setup: (emu) => emu.fail(MODEL, { status: 422 }) },
     'error-503-service-tier-capacity.json': { setup: (emu) => emu.fail(MODEL, { status: 503 }) },
   },
+  // Not in PROVIDERS yet: Gemini's recordings are replayed through the SDK in test/wire/gemini.test.ts.
+  gemini: {},
 };
 
 // --- reading recordings and the emulator ----------------------------------------------------
@@ -620,6 +622,7 @@ async function askEmulator(provider: EmulatedProvider, spec: Case): Promise<Exch
     openai: '/openai/v1/chat/completions',
     anthropic: '/anthropic/v1/messages',
     mistral: '/mistral/v1/chat/completions',
+    gemini: `/gemini/v1beta/models/${MODEL}:generateContent`,
   };
   const body = {
     model: MODEL,

@@ -191,8 +191,13 @@ export const TenantPolicySchema = z.strictObject({
 }) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({
-  type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible']).optional(),
+  type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible', 'gemini']).optional(),
   apiKey: z.string().optional(),
+  // gemini on Vertex AI
+  vertexai: z.boolean().optional(),
+  project: z.string().min(1).optional(),
+  location: z.string().min(1).optional(),
+  googleAuthOptions: z.object({}).passthrough().optional(),
   baseURL: z.string().url('must be a URL').optional(),
   client: z.unknown().optional(),
   adapter: z

@@ -1,11 +1,12 @@
 import { RouterError } from '../errors.js';
 import { createAnthropicAdapter } from './anthropic/index.js';
+import { createGeminiAdapter, type GeminiEntryOptions } from './gemini/index.js';
 import { createMistralAdapter } from './mistral/index.js';
 import { createOpenAIAdapter } from './openai/index.js';
 import type { ProviderAdapter, ProviderType } from './types.js';
 
 /** A provider entry of `createRouter({ providers })`. */
-export interface ProviderEntry {
+export interface ProviderEntry extends GeminiEntryOptions {
   /** Needed when the entry's name is not `openai`, `anthropic` or `mistral`. */
   type?: ProviderType;
   apiKey?: string;
@@ -33,14 +34,21 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
   if (type === undefined) {
     throw new RouterError(
       'invalid_config',
-      `providers.${name}.type is required: name the entry openai, anthropic or mistral, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible'`,
+      `providers.${name}.type is required: name the entry openai, anthropic or mistral, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible', 'gemini'`,
     );
   }
   if (entry.client !== undefined) {
     const problem = clientProblem(type, entry.client);
     if (problem !== undefined) throw new RouterError('invalid_config', `providers.${name}.client ${problem}`);
   }
-  if (type !== 'openai-compatible' && entry.apiKey === undefined && entry.client === undefined) {
+  const gemini = type === 'gemini' ? geminiProblem(name, entry) : undefined;
+  if (gemini !== undefined) throw new RouterError('invalid_config', gemini);
+  if (
+    type !== 'openai-compatible' &&
+    !(type === 'gemini' && entry.vertexai === true) &&
+    entry.apiKey === undefined &&
+    entry.client === undefined
+  ) {
     throw new RouterError('invalid_config', `providers.${name} needs an apiKey or a ready client`);
   }
   if (type === 'openai-compatible' && entry.baseURL === undefined && entry.client === undefined) {
@@ -64,7 +72,25 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
       return createAnthropicAdapter(options);
     case 'mistral':
       return createMistralAdapter(options);
+    case 'gemini':
+      return createGeminiAdapter({
+        ...options,
+        ...(entry.vertexai !== undefined && { vertexai: entry.vertexai }),
+        ...(entry.project !== undefined && { project: entry.project }),
+        ...(entry.location !== undefined && { location: entry.location }),
+        ...(entry.googleAuthOptions !== undefined && { googleAuthOptions: entry.googleAuthOptions }),
+      });
   }
+}
+
+/** Vertex AI options on an entry that does not use Vertex AI, which the SDK refuses. */
+function geminiProblem(name: string, entry: ProviderEntry): string | undefined {
+  if (entry.vertexai === true) return undefined;
+  const stray = (['project', 'location', 'googleAuthOptions'] as const).filter(
+    (key) => entry[key] !== undefined,
+  );
+  if (stray.length === 0) return undefined;
+  return `providers.${name}.${stray[0]} is for Gemini on Vertex AI: set providers.${name}.vertexai to true, or remove ${stray.join(' and ')}`;
 }
 
 /** What a ready client of each provider type is, and the methods the adapter calls on it. */
@@ -83,6 +109,11 @@ const CLIENT_SHAPES: Record<ProviderType, { what: string; from: string; methods:
     what: 'an Anthropic client',
     from: "new Anthropic() from '@anthropic-ai/sdk'",
     methods: ['messages.create'],
+  },
+  gemini: {
+    what: 'a GoogleGenAI client',
+    from: "new GoogleGenAI({ apiKey }) from '@google/genai'",
+    methods: ['models.generateContent', 'models.generateContentStream'],
   },
   mistral: {
     what: 'a Mistral client',

@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { FinishReason } from '../types.js';
 import { createIdSource, type IdSource, mulberry32 } from './ids.js';
 import { anthropicWire } from './wire/anthropic.js';
+import { geminiWire } from './wire/gemini.js';
 import { mistralWire } from './wire/mistral.js';
 import { openaiWire } from './wire/openai.js';
 import type {
@@ -163,6 +164,8 @@ export type EmulatorProviders = {
   openai: { apiKey: string; baseURL: string };
   anthropic: { apiKey: string; baseURL: string };
   mistral: { apiKey: string; baseURL: string };
+  /** The Gemini Developer API (`x-goog-api-key`); `baseURL` is the SDK's `httpOptions.baseUrl`. */
+  gemini: { type: 'gemini'; apiKey: string; baseURL: string };
 };
 
 /** A running emulator. See `createEmulator()`. */
@@ -197,7 +200,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const WIRES: readonly WireFormat[] = [openaiWire, anthropicWire, mistralWire];
+const WIRES: readonly WireFormat[] = [openaiWire, anthropicWire, mistralWire, geminiWire];
 
 /**
  * Starts a loopback server that speaks the OpenAI chat completions, Anthropic messages and
@@ -391,6 +394,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       openai: { apiKey: 'emu-openai-key', baseURL: `${url}/openai/v1` },
       anthropic: { apiKey: 'emu-anthropic-key', baseURL: `${url}/anthropic` },
       mistral: { apiKey: 'emu-mistral-key', baseURL: `${url}/mistral` },
+      gemini: { type: 'gemini', apiKey: 'emu-gemini-key', baseURL: `${url}/gemini` },
     },
     requests,
     respond(model, ...answers) {
