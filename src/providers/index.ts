@@ -7,7 +7,7 @@ import type { ProviderAdapter, ProviderType } from './types.js';
 
 /** A provider entry of `createRouter({ providers })`. */
 export interface ProviderEntry extends GeminiEntryOptions {
-  /** Needed when the entry's name is not `openai`, `anthropic` or `mistral`. */
+  /** Needed when the entry's name is not `openai`, `anthropic`, `mistral` or `gemini`. */
   type?: ProviderType;
   apiKey?: string;
   /** OpenAI: ends in `/v1`; Anthropic and Mistral: the host only. */
@@ -25,6 +25,7 @@ const NAMED_TYPES: Record<string, ProviderType> = {
   openai: 'openai',
   anthropic: 'anthropic',
   mistral: 'mistral',
+  gemini: 'gemini',
 };
 
 /** Builds the adapter for one provider entry. Throws `invalid_config` naming the entry. */
@@ -34,7 +35,7 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
   if (type === undefined) {
     throw new RouterError(
       'invalid_config',
-      `providers.${name}.type is required: name the entry openai, anthropic or mistral, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible', 'gemini'`,
+      `providers.${name}.type is required: name the entry openai, anthropic, mistral or gemini, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible', 'gemini'`,
     );
   }
   if (entry.client !== undefined) {
