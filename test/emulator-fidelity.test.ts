@@ -639,6 +639,8 @@ const CASES: Record<EmulatedProvider, Record<string, Case>> = {
       ],
     },
   },
+  // Not in PROVIDERS yet: Gemini's recordings are replayed through the SDK in test/wire/gemini.test.ts.
+  gemini: {},
 };
 
 // --- reading recordings and the emulator ----------------------------------------------------
@@ -687,6 +689,7 @@ async function askEmulator(provider: EmulatedProvider, spec: Case): Promise<Exch
     anthropic: '/anthropic/v1/messages',
     mistral: '/mistral/v1/chat/completions',
     azure: `/azure/openai/deployments/${MODEL}/chat/completions`,
+    gemini: `/gemini/v1beta/models/${MODEL}:generateContent`,
   };
   const { [NO_API_VERSION]: noVersion, ...extra } = spec.body ?? {};
   const body = {

@@ -42,6 +42,8 @@ export const CATALOG_DATE = '2026-11-18';
  * above a floor; override `quality` in `models` with your own evals where it matters.
  */
 const ALL_CAPS = ['tools', 'vision', 'json'] as const;
+// Gemini 3 models think by default (a thinking level or budget): `reasoning` is declared.
+const GEMINI_CAPS = ['tools', 'vision', 'json', 'reasoning'] as const;
 
 /** The built-in models. Regions are where the provider's default endpoint serves them. */
 export const BUILTIN_MODELS: readonly ModelSpec[] = [
@@ -62,6 +64,17 @@ export const BUILTIN_MODELS: readonly ModelSpec[] = [
   m('mistral-small-latest', 'mistral', 'eu', 0.15, 0.6, undefined, 256_000, 256_000, 0.75, ALL_CAPS),
   m('ministral-8b-latest', 'mistral', 'eu', 0.15, 0.15, 0.015, 256_000, 256_000, 0.6, ALL_CAPS),
   m('codestral-latest', 'mistral', 'eu', 0.3, 0.9, 0.03, 256_000, 256_000, 0.65, ['tools', 'json']),
+  // Gemini (Developer API; on Vertex AI add your own entry). Prices from
+  // ai.google.dev/gemini-api/docs/pricing as transcribed on 2026-10-07 (api-evangelist/deepmind
+  // plans/deepmind-plans-pricing.yml), cached-input prices from the release notes of
+  // simstudioai/sim (#4660 of 2026-05-19, #5812 of 2026-07-21) and LiteLLM (3.8 Flash).
+  // 3.8 Flash is at its launch price until 2026-12-31 ($1.50 / $7.50 / $0.15 from
+  // 2027-01-01: override it then). 1,048,576-token windows and 65,536-token outputs; 3.1 Pro
+  // listed at its 200K base-price band ($4 / $18 above it), as the OpenAI entries are.
+  m('gemini-3.1-pro-preview', 'gemini', 'us', 2, 12, undefined, 200_000, 65_536, 0.95, GEMINI_CAPS),
+  m('gemini-3.8-flash', 'gemini', 'us', 0.75, 3.75, 0.075, 1_048_576, 65_536, 0.85, GEMINI_CAPS),
+  m('gemini-3.5-flash', 'gemini', 'us', 1.5, 9, 0.15, 1_048_576, 65_536, 0.8, GEMINI_CAPS),
+  m('gemini-3.5-flash-lite', 'gemini', 'us', 0.3, 2.5, 0.03, 1_048_576, 65_536, 0.75, GEMINI_CAPS),
 ];
 
 function m(
@@ -74,7 +87,7 @@ function m(
   contextWindow: number,
   maxOutputTokens: number,
   quality: number,
-  capabilities: readonly ('tools' | 'vision' | 'json')[],
+  capabilities: readonly ('tools' | 'vision' | 'json' | 'reasoning')[],
 ): ModelSpec {
   return {
     id,

@@ -201,9 +201,14 @@ export const TenantPolicySchema = z.strictObject({
 }) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({
-  type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible', 'azure-openai']).optional(),
+  type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible', 'azure-openai', 'gemini']).optional(),
   region: nonEmpty.optional(),
   apiKey: z.string().optional(),
+  // gemini on Vertex AI
+  vertexai: z.boolean().optional(),
+  project: z.string().min(1).optional(),
+  location: z.string().min(1).optional(),
+  googleAuthOptions: z.object({}).passthrough().optional(),
   baseURL: z.string().url('must be a URL').optional(),
   endpoint: z.string().url('must be a URL, e.g. https://my-resource.openai.azure.com').optional(),
   apiVersion: z.string().min(1).optional(),

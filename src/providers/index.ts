@@ -1,13 +1,14 @@
 import { RouterError } from '../errors.js';
 import { createAnthropicAdapter } from './anthropic/index.js';
 import { type AzureOpenAIEntryOptions, createAzureOpenAIAdapter } from './azure-openai/index.js';
+import { createGeminiAdapter, type GeminiEntryOptions } from './gemini/index.js';
 import { createMistralAdapter } from './mistral/index.js';
 import { createOpenAIAdapter } from './openai/index.js';
 import type { ProviderAdapter, ProviderType } from './types.js';
 
 /** A provider entry of `createRouter({ providers })`. */
-export interface ProviderEntry extends AzureOpenAIEntryOptions {
-  /** Needed when the entry's name is not `openai`, `anthropic` or `mistral`. */
+export interface ProviderEntry extends AzureOpenAIEntryOptions, GeminiEntryOptions {
+  /** Needed when the entry's name is not `openai`, `anthropic`, `mistral` or `gemini`. */
   type?: ProviderType;
   /**
    * Where this entry serves from (`us`, `eu`…): the region of every deployment on it that
@@ -30,6 +31,7 @@ const NAMED_TYPES: Record<string, ProviderType> = {
   openai: 'openai',
   anthropic: 'anthropic',
   mistral: 'mistral',
+  gemini: 'gemini',
 };
 
 /** Builds the adapter for one provider entry. Throws `invalid_config` naming the entry. */
@@ -39,7 +41,7 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
   if (type === undefined) {
     throw new RouterError(
       'invalid_config',
-      `providers.${name}.type is required: name the entry openai, anthropic or mistral, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible', 'azure-openai'`,
+      `providers.${name}.type is required: name the entry openai, anthropic, mistral or gemini, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible', 'azure-openai', 'gemini'`,
     );
   }
   if (entry.client !== undefined) {
@@ -48,9 +50,12 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
   }
   if (type === 'azure-openai') checkAzureEntry(name, entry);
   else checkNotAzure(name, entry);
+  const gemini = type === 'gemini' ? geminiProblem(name, entry) : undefined;
+  if (gemini !== undefined) throw new RouterError('invalid_config', gemini);
   if (
     type !== 'openai-compatible' &&
     type !== 'azure-openai' &&
+    !(type === 'gemini' && entry.vertexai === true) &&
     entry.apiKey === undefined &&
     entry.client === undefined
   ) {
@@ -83,6 +88,14 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
         ...(entry.endpoint !== undefined && { endpoint: entry.endpoint }),
         ...(entry.apiVersion !== undefined && { apiVersion: entry.apiVersion }),
         ...(entry.azureADTokenProvider !== undefined && { azureADTokenProvider: entry.azureADTokenProvider }),
+      });
+    case 'gemini':
+      return createGeminiAdapter({
+        ...options,
+        ...(entry.vertexai !== undefined && { vertexai: entry.vertexai }),
+        ...(entry.project !== undefined && { project: entry.project }),
+        ...(entry.location !== undefined && { location: entry.location }),
+        ...(entry.googleAuthOptions !== undefined && { googleAuthOptions: entry.googleAuthOptions }),
       });
   }
 }
@@ -128,6 +141,16 @@ function checkNotAzure(name: string, entry: ProviderEntry): void {
   }
 }
 
+/** Vertex AI options on an entry that does not use Vertex AI, which the SDK refuses. */
+function geminiProblem(name: string, entry: ProviderEntry): string | undefined {
+  if (entry.vertexai === true) return undefined;
+  const stray = (['project', 'location', 'googleAuthOptions'] as const).filter(
+    (key) => entry[key] !== undefined,
+  );
+  if (stray.length === 0) return undefined;
+  return `providers.${name}.${stray[0]} is for Gemini on Vertex AI: set providers.${name}.vertexai to true, or remove ${stray.join(' and ')}`;
+}
+
 /** What a ready client of each provider type is, and the methods the adapter calls on it. */
 const CLIENT_SHAPES: Record<ProviderType, { what: string; from: string; methods: readonly string[] }> = {
   openai: {
@@ -149,6 +172,11 @@ const CLIENT_SHAPES: Record<ProviderType, { what: string; from: string; methods:
     what: 'an Anthropic client',
     from: "new Anthropic() from '@anthropic-ai/sdk'",
     methods: ['messages.create'],
+  },
+  gemini: {
+    what: 'a GoogleGenAI client',
+    from: "new GoogleGenAI({ apiKey }) from '@google/genai'",
+    methods: ['models.generateContent', 'models.generateContentStream'],
   },
   mistral: {
     what: 'a Mistral client',

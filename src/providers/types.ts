@@ -2,7 +2,13 @@ import type { ProviderError } from '../errors.js';
 import type { FinishReason, Message, ResponseFormat, Tool, ToolCall, ToolChoice, Usage } from '../types.js';
 
 /** The wire families routeplane speaks. `openai-compatible` is OpenAI chat completions at another URL. */
-export type ProviderType = 'openai' | 'anthropic' | 'mistral' | 'openai-compatible' | 'azure-openai';
+export type ProviderType =
+  | 'openai'
+  | 'anthropic'
+  | 'mistral'
+  | 'openai-compatible'
+  | 'azure-openai'
+  | 'gemini';
 
 /** A per-tenant API key. Only `id` ever leaves the adapter (events, audit). */
 export interface Credential {

@@ -7,6 +7,7 @@ import type { FinishReason } from '../types.js';
 import { createIdSource, type IdSource, mulberry32 } from './ids.js';
 import { anthropicWire } from './wire/anthropic.js';
 import { azureWire } from './wire/azure.js';
+import { geminiWire } from './wire/gemini.js';
 import { mistralWire } from './wire/mistral.js';
 import { openaiWire } from './wire/openai.js';
 import type {
@@ -166,6 +167,8 @@ export type EmulatorProviders = {
   mistral: { apiKey: string; baseURL: string };
   /** Azure OpenAI: the deployment is the catalog model's `model`. */
   azure: { type: 'azure-openai'; endpoint: string; apiKey: string; apiVersion: string };
+  /** The Gemini Developer API (`x-goog-api-key`); `baseURL` is the SDK's `httpOptions.baseUrl`. */
+  gemini: { type: 'gemini'; apiKey: string; baseURL: string };
 };
 
 /** A running emulator. See `createEmulator()`. */
@@ -200,7 +203,7 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const WIRES: readonly WireFormat[] = [openaiWire, anthropicWire, mistralWire, azureWire];
+const WIRES: readonly WireFormat[] = [openaiWire, anthropicWire, mistralWire, azureWire, geminiWire];
 
 /**
  * Starts a loopback server that speaks the OpenAI chat completions, Anthropic messages and
@@ -405,6 +408,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         apiKey: 'emu-azure-key',
         apiVersion: '2024-10-21',
       },
+      gemini: { type: 'gemini', apiKey: 'emu-gemini-key', baseURL: `${url}/gemini` },
     },
     requests,
     respond(model, ...answers) {

@@ -2,7 +2,7 @@ import type { FinishReason } from '../types.js';
 import type { IdSource } from './ids.js';
 
 /** The providers whose wire formats the emulator speaks. */
-export type EmulatedProvider = 'openai' | 'anthropic' | 'mistral' | 'azure';
+export type EmulatedProvider = 'openai' | 'anthropic' | 'mistral' | 'azure' | 'gemini';
 
 /** What a request's path names, for wires that carry it there (see `WireFormat.route`). */
 export interface WireRoute {

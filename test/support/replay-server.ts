@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** The providers of the wire corpus, each under its own path prefix on the server. */
-export type ReplayProvider = 'openai' | 'anthropic' | 'mistral' | 'azure';
+export type ReplayProvider = 'openai' | 'anthropic' | 'mistral' | 'azure' | 'gemini';
 
 /** A recorded answer, as stored in `test/fixtures/wire` (see SOURCES.md there). */
 export interface Fixture {
@@ -78,7 +78,7 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
-const PROVIDERS: readonly ReplayProvider[] = ['openai', 'anthropic', 'mistral', 'azure'];
+const PROVIDERS: readonly ReplayProvider[] = ['openai', 'anthropic', 'mistral', 'azure', 'gemini'];
 
 /**
  * Starts the replay server on 127.0.0.1 (a free port). It speaks no protocol of its own: it
@@ -134,6 +134,7 @@ export async function createReplayServer(): Promise<ReplayServer> {
       openai: { apiKey: 'sk-replay-openai', baseURL: `${origin}/openai/v1` },
       anthropic: { apiKey: 'sk-ant-replay', baseURL: `${origin}/anthropic` },
       mistral: { apiKey: 'replay-mistral', baseURL: `${origin}/mistral` },
+      gemini: { apiKey: 'replay-gemini', baseURL: `${origin}/gemini` },
     },
     azure: {
       type: 'azure-openai',
