@@ -127,7 +127,17 @@ export const TenantPolicySchema = z.strictObject({
   minQuality: z.number().min(0).max(1).optional(),
   systemPrompt: z.string().optional(),
   roles: z.record(z.string(), z.strictObject({ allowedModels: z.array(modelPattern) })).optional(),
-  credentials: z.record(z.string(), z.strictObject({ id: nonEmpty, apiKey: nonEmpty })).optional(),
+  credentials: z
+    .record(
+      z.string(),
+      z.strictObject({
+        id: nonEmpty,
+        apiKey: nonEmpty,
+        awsSecretKey: nonEmpty.optional(),
+        awsSessionToken: nonEmpty.optional(),
+      }),
+    )
+    .optional(),
   models: z.array(ModelSpecSchema).optional(),
   split: z
     .array(z.strictObject({ model: nonEmpty, weight: shareWeight }))
@@ -191,8 +201,27 @@ export const TenantPolicySchema = z.strictObject({
 }) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({
-  type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible']).optional(),
+  type: z
+    .enum(['openai', 'anthropic', 'mistral', 'openai-compatible', 'anthropic-bedrock', 'anthropic-vertex'])
+    .optional(),
   apiKey: z.string().optional(),
+  awsRegion: z.string().min(1).optional(),
+  awsAccessKey: z.string().min(1).optional(),
+  awsSecretKey: z.string().min(1).optional(),
+  awsSessionToken: z.string().min(1).optional(),
+  awsCredentials: z
+    .custom<() => Promise<never>>((v) => typeof v === 'function', 'must be a function')
+    .optional(),
+  projectId: z.string().min(1).optional(),
+  location: z.string().min(1).optional(),
+  accessToken: z.string().min(1).optional(),
+  googleAuth: z
+    .custom<object>(
+      (v) =>
+        typeof v === 'object' && v !== null && typeof (v as { getClient?: unknown }).getClient === 'function',
+      'must be a GoogleAuth of google-auth-library',
+    )
+    .optional(),
   baseURL: z.string().url('must be a URL').optional(),
   client: z.unknown().optional(),
   adapter: z

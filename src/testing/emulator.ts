@@ -6,8 +6,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { FinishReason } from '../types.js';
 import { createIdSource, type IdSource, mulberry32 } from './ids.js';
 import { anthropicWire } from './wire/anthropic.js';
+import { bedrockWire } from './wire/bedrock.js';
 import { mistralWire } from './wire/mistral.js';
 import { openaiWire } from './wire/openai.js';
+import { vertexWire } from './wire/vertex.js';
 import type {
   EmulatedProvider,
   ResolvedAnswer,
@@ -163,6 +165,22 @@ export type EmulatorProviders = {
   openai: { apiKey: string; baseURL: string };
   anthropic: { apiKey: string; baseURL: string };
   mistral: { apiKey: string; baseURL: string };
+  /** Claude on Bedrock: fake AWS keys (any are accepted; the access key id is logged as `apiKey`). */
+  bedrock: {
+    type: 'anthropic-bedrock';
+    baseURL: string;
+    awsRegion: string;
+    awsAccessKey: string;
+    awsSecretKey: string;
+  };
+  /** Claude on Vertex AI: a fake access token (logged as `apiKey`), project and location. */
+  vertex: {
+    type: 'anthropic-vertex';
+    baseURL: string;
+    projectId: string;
+    location: string;
+    accessToken: string;
+  };
 };
 
 /** A running emulator. See `createEmulator()`. */
@@ -197,11 +215,12 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const WIRES: readonly WireFormat[] = [openaiWire, anthropicWire, mistralWire];
+const WIRES: readonly WireFormat[] = [openaiWire, anthropicWire, mistralWire, bedrockWire, vertexWire];
 
 /**
  * Starts a loopback server that speaks the OpenAI chat completions, Anthropic messages and
- * Mistral chat wire formats, JSON and SSE, with deterministic answers, scripted answers,
+ * Mistral chat wire formats, JSON and SSE, and Claude on Bedrock (`/bedrock`, AWS event-stream
+ * framing) and Vertex AI (`/vertex/v1`), with deterministic answers, scripted answers,
  * latency, injected faults and a log of what it received. Point a router at it with
  * `createRouter({ providers: emu.providers })`.
  *
@@ -391,6 +410,20 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       openai: { apiKey: 'emu-openai-key', baseURL: `${url}/openai/v1` },
       anthropic: { apiKey: 'emu-anthropic-key', baseURL: `${url}/anthropic` },
       mistral: { apiKey: 'emu-mistral-key', baseURL: `${url}/mistral` },
+      bedrock: {
+        type: 'anthropic-bedrock',
+        baseURL: `${url}/bedrock`,
+        awsRegion: 'eu-central-1',
+        awsAccessKey: 'AKIAEMULATOR00000000',
+        awsSecretKey: 'emu-aws-secret-access-key',
+      },
+      vertex: {
+        type: 'anthropic-vertex',
+        baseURL: `${url}/vertex/v1`,
+        projectId: 'emu-project',
+        location: 'europe-west1',
+        accessToken: 'emu-vertex-access-token',
+      },
     },
     requests,
     respond(model, ...answers) {

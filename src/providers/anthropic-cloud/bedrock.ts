@@ -1,0 +1,100 @@
+import type { AnthropicBedrock, ClientOptions } from '@anthropic-ai/bedrock-sdk';
+
+import { toMessageParams } from '../anthropic/request.js';
+import { fromMessage } from '../anthropic/response.js';
+import { fromEvents } from '../anthropic/stream.js';
+import { defineAdapter } from '../define.js';
+import { loadPeer } from '../shared.js';
+import type { AdapterOptions, Credential, ProviderAdapter } from '../types.js';
+import { classifyBedrockError } from './errors.js';
+import type { AnthropicBedrockOptions } from './options.js';
+import { cloudRequestOptions } from './request-options.js';
+
+type Auth = Pick<ClientOptions, 'apiKey' | 'awsAccessKey' | 'awsSecretKey' | 'awsSessionToken'>;
+
+/**
+ * The adapter for Claude on Amazon Bedrock (`InvokeModel` and
+ * `InvokeModelWithResponseStream`), over the official `@anthropic-ai/bedrock-sdk` (an
+ * optional peer dependency, loaded on first use). The Messages API mappers are the Anthropic
+ * adapter's: the SDK moves the model into the path and the API version into the body, and
+ * turns Bedrock's event-stream framing back into Anthropic's events.
+ *
+ * - Credentials: see `AnthropicBedrockOptions`; a tenant credential gets a client of its own
+ *   (SigV4 with its AWS keys, or its Bedrock API key), kept in an LRU of `maxClients`.
+ * - Every call passes `maxRetries: 0` and the request's `signal`.
+ * - Every failure is a classified `ProviderError`; see `classifyBedrockError()`.
+ *
+ * @example
+ * ```ts
+ * const adapter = createBedrockAdapter({ name: 'bedrock-eu', awsRegion: 'eu-central-1' });
+ * await adapter.complete({ model: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0', maxTokens: 512, messages });
+ * ```
+ */
+export function createBedrockAdapter(options: AdapterOptions & AnthropicBedrockOptions): ProviderAdapter {
+  const { awsCredentials } = options;
+  const entryAuth: Auth =
+    options.apiKey !== undefined
+      ? { apiKey: options.apiKey }
+      : options.awsAccessKey !== undefined && options.awsSecretKey !== undefined
+        ? {
+            // null, not undefined: a bearer token in the environment must not replace these keys.
+            apiKey: null,
+            awsAccessKey: options.awsAccessKey,
+            awsSecretKey: options.awsSecretKey,
+            awsSessionToken: options.awsSessionToken ?? null,
+          }
+        : {};
+  const secrets = [options.awsSecretKey, options.awsSessionToken].filter(
+    (secret): secret is string => secret !== undefined,
+  );
+  return defineAdapter(
+    { ...options, secrets: [...(options.secrets ?? []), ...secrets] },
+    {
+      type: 'anthropic-bedrock',
+      async createClient(_apiKey, given: AnthropicBedrock | undefined, credential) {
+        const auth = credential ? tenantAuth(credential) : entryAuth;
+        if (given && credential) return given.withOptions(auth);
+        const { AnthropicBedrock: Client } = await loadPeer(
+          '@anthropic-ai/bedrock-sdk',
+          () => import('@anthropic-ai/bedrock-sdk'),
+        );
+        // The constructor's overloads tell static keys from none; `auth` is one or the other.
+        const clientOptions: ClientOptions = {
+          ...(options.awsRegion !== undefined && { awsRegion: options.awsRegion }),
+          ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
+          ...(awsCredentials !== undefined && { providerChainResolver: async () => awsCredentials }),
+          maxRetries: 0,
+          ...auth,
+        };
+        return new Client(clientOptions as never);
+      },
+      clientKey: (client: AnthropicBedrock) =>
+        [client.apiKey, client.awsSecretKey, client.awsSessionToken].filter(
+          (secret): secret is string => typeof secret === 'string',
+        ),
+      requestOptions: cloudRequestOptions,
+      toRequest: toMessageParams,
+      complete: (client: AnthropicBedrock, params, requestOptions) =>
+        client.messages.create(params, requestOptions),
+      fromResponse: fromMessage,
+      toStreamRequest: (request) => ({ ...toMessageParams(request), stream: true as const }),
+      stream: (client: AnthropicBedrock, params, requestOptions) =>
+        client.messages.create(params, requestOptions),
+      fromStream: fromEvents,
+      classify: classifyBedrockError,
+    },
+  );
+}
+
+/** A tenant's AWS keys (SigV4), or its Bedrock API key when it gives no secret key. */
+function tenantAuth(credential: Credential): Auth {
+  if (credential.awsSecretKey === undefined) {
+    return { apiKey: credential.apiKey, awsAccessKey: null, awsSecretKey: null, awsSessionToken: null };
+  }
+  return {
+    apiKey: null,
+    awsAccessKey: credential.apiKey,
+    awsSecretKey: credential.awsSecretKey,
+    awsSessionToken: credential.awsSessionToken ?? null,
+  };
+}
