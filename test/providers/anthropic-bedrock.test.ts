@@ -394,3 +394,60 @@ describe('anthropic-bedrock: through the router, with per-tenant AWS keys', () =
     expect(result.message.content).toBe(`Emulated answer from ${EU_PROFILE} to: Hi`);
   });
 });
+
+describe('anthropic-bedrock and anthropic-vertex entries: configuration', () => {
+  it.each([
+    [
+      { type: 'anthropic-bedrock' as const, awsAccessKey: 'AKIAONLYTHEID0000000' },
+      'providers.b.awsSecretKey is required with awsAccessKey',
+    ],
+    [
+      { type: 'anthropic-bedrock' as const, awsSessionToken: 'token-alone' },
+      'providers.b.awsSessionToken needs awsAccessKey and awsSecretKey',
+    ],
+    [
+      { type: 'anthropic-vertex' as const, projectId: 'p' },
+      "providers.b.location is required for an 'anthropic-vertex' provider",
+    ],
+    [
+      { type: 'anthropic-vertex' as const, location: 'us-east5' },
+      "providers.b.projectId is required for an 'anthropic-vertex' provider",
+    ],
+  ])('refuses %j with invalid_config naming the field', (entry, message) => {
+    let caught: unknown;
+    try {
+      createRouter({ providers: { b: entry }, tenants: { acme: {} } });
+    } catch (error) {
+      caught = error;
+    }
+
+    expect(caught).toMatchObject({ code: 'invalid_config' });
+    expect((caught as Error).message).toContain(message);
+  });
+
+  it('needs no apiKey: a Bedrock entry with only a region uses the default AWS chain', () => {
+    const router = createRouter({
+      providers: { b: { type: 'anthropic-bedrock', awsRegion: 'eu-west-3' } },
+      tenants: { acme: {} },
+    });
+    routers.push(router);
+
+    expect(router).toBeDefined();
+  });
+
+  it("builds a new client when a tenant's AWS secret changes under the same id and access key", async () => {
+    const credential = {
+      id: 'acme-aws',
+      apiKey: 'AKIAROTATING00000000',
+      awsSecretKey: 'first-secret-key-0001',
+    };
+    await adapter.complete(ask('Hi', { credential }));
+    const rotated = { ...credential, awsSecretKey: 'second-secret-key-0002' };
+    await adapter.complete(ask('Hi', { credential: rotated }));
+
+    // Both signed with the tenant's key id, and the old secret is still known to redaction.
+    expect(emu.requests.map((r) => r.apiKey)).toEqual(['AKIAROTATING00000000', 'AKIAROTATING00000000']);
+    const error = adapter.classify(new Error('bad signature second-secret-key-0002'), MODEL);
+    expect(error.message).not.toContain('second-secret-key-0002');
+  });
+});
