@@ -451,3 +451,18 @@ describe('anthropic-bedrock and anthropic-vertex entries: configuration', () => 
     expect(error.message).not.toContain('second-secret-key-0002');
   });
 });
+
+describe('anthropic-bedrock: error types in every form AWS writes them', () => {
+  it.each([
+    [{ 'x-amzn-errortype': 'com.amazon.bedrock#ThrottlingException' }, {}],
+    [{ 'x-amzn-errortype': 'ThrottlingException' }, {}],
+    // An empty header stands for none: the emulator always sends one.
+    [{ 'x-amzn-errortype': '' }, { __type: 'com.amazon.coral.availability#ThrottlingException' }],
+  ])('reads %j %j as a ThrottlingException', async (headers, extra) => {
+    emu.fail(MODEL, { status: 400, headers, body: { message: 'Too many tokens', ...extra } });
+
+    const error = await rejected(adapter.complete(ask('Hi')));
+
+    expect(error).toMatchObject({ code: 'rate_limited', providerCode: 'ThrottlingException' });
+  });
+});

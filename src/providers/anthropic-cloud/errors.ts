@@ -171,9 +171,10 @@ function readBedrockException(error: unknown): BedrockException | undefined {
   const body = isRecord(error.error) ? error.error : undefined;
   if (typeof error.status === 'number' && isRecord(error.headers)) {
     const headers = error.headers as HeaderSource;
-    const header = readHeader(headers, 'x-amzn-errortype');
-    if (header === undefined) return undefined;
-    const type = header.split(':')[0]!;
+    // The header, else the body's `__type` or `code`, as the AWS SDKs read them.
+    const raw = readHeader(headers, 'x-amzn-errortype') || body?.__type || body?.code;
+    if (typeof raw !== 'string' || raw === '') return undefined;
+    const type = exceptionName(raw);
     const text = body?.message ?? body?.Message;
     return {
       type,
@@ -186,6 +187,15 @@ function readBedrockException(error: unknown): BedrockException | undefined {
   if (typeof inner?.type !== 'string' || !/Exception$/.test(inner.type)) return undefined;
   const type = inner.type.charAt(0).toUpperCase() + inner.type.slice(1);
   return { type, message: typeof inner.message === 'string' ? inner.message : errorMessage(error) };
+}
+
+/**
+ * The exception's name in an AWS error type: `ThrottlingException:http://internal.amazon.com/…`,
+ * `com.amazon.bedrock#ThrottlingException`, or the name alone.
+ */
+function exceptionName(raw: string): string {
+  const name = raw.split(',')[0]!.split(':')[0]!;
+  return name.includes('#') ? name.slice(name.indexOf('#') + 1) : name;
 }
 
 /** Google's `{ error: { code, message, status } }` in a Stainless `APIError`. */
