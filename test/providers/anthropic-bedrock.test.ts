@@ -82,8 +82,28 @@ describe('anthropic-bedrock: requests and answers through @anthropic-ai/bedrock-
       apiKey: 'AKIAEMULATOR00000000',
     });
     expect(requestBody(emu)).not.toHaveProperty('model');
-    expect(requestBody(emu).anthropic_version).toEqual(expect.any(String));
+    expect(requestBody(emu).anthropic_version).toBe('bedrock-2023-05-31');
     expect(requestBody(emu).max_tokens).toBe(256);
+  });
+
+  it("sends bedrock-2023-05-31, which the SDK left to itself replaces with its own version that Bedrock's ARN-versioned models refuse", async () => {
+    const { AnthropicBedrock } = await import('@anthropic-ai/bedrock-sdk');
+    const bare = new AnthropicBedrock({ ...emu.providers.bedrock, maxRetries: 0 });
+
+    const refused = await bare.messages
+      .create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }] })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    const answer = await adapter.complete(ask('Hi'));
+
+    expect(refused).toMatchObject({ status: 400 });
+    expect(String(refused)).toContain('use bedrock-2023-05-31');
+    expect(answer.finishReason).toBe('stop');
+    // The refused request never reached a model: only the adapter's is logged.
+    expect(emu.requests).toHaveLength(1);
+    expect(requestBody(emu, 0).anthropic_version).toBe('bedrock-2023-05-31');
   });
 
   it('reaches a regional inference profile by its id', async () => {

@@ -58,7 +58,7 @@ describe('anthropic-vertex: requests and answers through @anthropic-ai/vertex-sd
       apiKey: 'emu-vertex-access-token',
     });
     expect(requestBody(emu)).not.toHaveProperty('model');
-    expect(requestBody(emu).anthropic_version).toEqual(expect.any(String));
+    expect(requestBody(emu).anthropic_version).toBe('vertex-2023-10-16');
   });
 
   it('streams text, tool calls and the usage with cache reads and writes on :streamRawPredict', async () => {

@@ -10,6 +10,13 @@ import { classifyBedrockError } from './errors.js';
 import type { AnthropicBedrockOptions } from './options.js';
 import { cloudRequestOptions } from './request-options.js';
 
+/**
+ * The API version Bedrock's `InvokeModel` documents. Without it the SDK copies its own
+ * (`2026-10-21`) into the body, which Anthropic's Bedrock guide warns the ARN-versioned
+ * models refuse with a 400; the SDK keeps a version the body already has.
+ */
+const BEDROCK_VERSION = { anthropic_version: 'bedrock-2023-05-31' } as const;
+
 type Auth = Pick<ClientOptions, 'apiKey' | 'awsAccessKey' | 'awsSecretKey' | 'awsSessionToken'>;
 
 /**
@@ -73,11 +80,15 @@ export function createBedrockAdapter(options: AdapterOptions & AnthropicBedrockO
           (secret): secret is string => typeof secret === 'string',
         ),
       requestOptions: cloudRequestOptions,
-      toRequest: toMessageParams,
+      toRequest: (request) => ({ ...toMessageParams(request), ...BEDROCK_VERSION }),
       complete: (client: AnthropicBedrock, params, requestOptions) =>
         client.messages.create(params, requestOptions),
       fromResponse: fromMessage,
-      toStreamRequest: (request) => ({ ...toMessageParams(request), stream: true as const }),
+      toStreamRequest: (request) => ({
+        ...toMessageParams(request),
+        ...BEDROCK_VERSION,
+        stream: true as const,
+      }),
       stream: (client: AnthropicBedrock, params, requestOptions) =>
         client.messages.create(params, requestOptions),
       fromStream: fromEvents,

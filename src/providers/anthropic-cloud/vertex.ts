@@ -9,6 +9,9 @@ import { classifyVertexError } from './errors.js';
 import type { AnthropicVertexOptions } from './options.js';
 import { cloudRequestOptions } from './request-options.js';
 
+/** The API version Vertex AI documents for Claude; the SDK keeps a version the body already has. */
+const VERTEX_VERSION = { anthropic_version: 'vertex-2023-10-16' } as const;
+
 type AuthClient = NonNullable<ClientOptions['authClient']>;
 
 /**
@@ -61,11 +64,15 @@ export function createVertexAdapter(options: AdapterOptions & AnthropicVertexOpt
       },
       clientKey: (client: AnthropicVertex) => client.accessToken ?? undefined,
       requestOptions: cloudRequestOptions,
-      toRequest: toMessageParams,
+      toRequest: (request) => ({ ...toMessageParams(request), ...VERTEX_VERSION }),
       complete: (client: AnthropicVertex, params, requestOptions) =>
         client.messages.create(params, requestOptions),
       fromResponse: fromMessage,
-      toStreamRequest: (request) => ({ ...toMessageParams(request), stream: true as const }),
+      toStreamRequest: (request) => ({
+        ...toMessageParams(request),
+        ...VERTEX_VERSION,
+        stream: true as const,
+      }),
       stream: (client: AnthropicVertex, params, requestOptions) =>
         client.messages.create(params, requestOptions),
       fromStream: fromEvents,

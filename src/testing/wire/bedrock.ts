@@ -21,7 +21,7 @@ const INVOKE = /^\/model\/([^/]+)\/(invoke|invoke-with-response-stream)$/;
  * Claude on Amazon Bedrock: `POST /model/{modelId}/invoke` (the Messages API's JSON answer)
  * and `/invoke-with-response-stream` (each Anthropic stream event as a `chunk` message of
  * the AWS event-stream framing, `{ "bytes": base64 }`). The body is a Messages request
- * without `model` (the path names it) and with `anthropic_version`. Errors are Bedrock's: a
+ * without `model` (the path names it) and with `anthropic_version: 'bedrock-2023-05-31'`. Errors are Bedrock's: a
  * `{ "message" }` body typed by the `x-amzn-errortype` header. Requests are accepted with any
  * SigV4 signature (or Bedrock API key); the access key id is the request's `apiKey`. The
  * SDK's baseURL is `${url}/bedrock`.
@@ -45,6 +45,12 @@ export const bedrockWire: WireFormat = {
       return { invalid: 'Malformed input request: extraneous key [model] is not permitted' };
     if (typeof fields.anthropic_version !== 'string') {
       return { invalid: 'Malformed input request: #: required key [anthropic_version] not found' };
+    }
+    // Anthropic's Bedrock guide: the ARN-versioned models refuse the SDK's default version.
+    if (fields.anthropic_version !== 'bedrock-2023-05-31') {
+      return {
+        invalid: `anthropic_version ${fields.anthropic_version} is not supported for this model; use bedrock-2023-05-31`,
+      };
     }
     return anthropicWire.read({ ...fields, model: route?.model ?? '', stream: route?.stream === true });
   },
