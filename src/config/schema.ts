@@ -209,6 +209,7 @@ const ProviderEntrySchema = z.object({
   awsAccessKey: z.string().min(1).optional(),
   awsSecretKey: z.string().min(1).optional(),
   awsSessionToken: z.string().min(1).optional(),
+  bedrockApi: z.enum(['invoke', 'messages']).optional(),
   awsCredentials: z
     .custom<() => Promise<never>>((v) => typeof v === 'function', 'must be a function')
     .optional(),

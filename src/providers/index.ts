@@ -97,6 +97,7 @@ const BEDROCK_OPTIONS = [
   'awsSecretKey',
   'awsSessionToken',
   'awsCredentials',
+  'bedrockApi',
 ] as const;
 const VERTEX_OPTIONS = ['projectId', 'location', 'accessToken', 'googleAuth'] as const;
 
@@ -118,6 +119,14 @@ function cloudEntryProblem(type: ProviderType, entry: ProviderEntry): string | u
     }
     if (entry.awsSessionToken !== undefined && entry.awsAccessKey === undefined) {
       return '.awsSessionToken needs awsAccessKey and awsSecretKey: give the temporary credentials whole';
+    }
+    if (
+      entry.bedrockApi === 'messages' &&
+      entry.awsRegion === undefined &&
+      process.env.AWS_REGION === undefined &&
+      process.env.AWS_DEFAULT_REGION === undefined
+    ) {
+      return ".awsRegion is required with bedrockApi: 'messages' (the Messages API has no default region), e.g. 'us-east-1'";
     }
     return undefined;
   }

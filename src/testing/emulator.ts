@@ -118,6 +118,15 @@ export type EmulatedAnswerSource = EmulatedAnswer | ((request: EmulatedRequest) 
  *   `{ error }` then `[DONE]`, Mistral a chunk with `finish_reason: 'error'`. A call that is
  *   not streamed gets the same failure as an HTTP error (Anthropic 529 / 500, OpenAI and
  *   Mistral 503 / 500).
+ * - On `bedrock` and `vertex`, each fault takes their form: Bedrock answers with its
+ *   `{ "message" }` bodies typed by `x-amzn-errortype` (429 `ThrottlingException`, 503
+ *   `ServiceUnavailableException`, 500 `InternalServerException`, 400 `ValidationException`,
+ *   403 `AccessDeniedException`, 404 `ResourceNotFoundException`; `quota` is a 400
+ *   `ServiceQuotaExceededException`), fails a stream midway with an exception frame
+ *   (`serviceUnavailableException` for `overloaded`, `internalServerException`), and sends no
+ *   `retry-after` unless the fault's headers add one; Vertex answers 401, 403, 404 and 429
+ *   (`quota` too) with Google's `{ "error": { code, message, status } }` and everything else
+ *   as Anthropic does.
  * - `{ noUsage: true }`: the answer without its usage: no `usage` in the JSON, no usage chunk
  *   (nor `usage: null`) in an OpenAI stream, no `usage` on Mistral's last chunk or in
  *   Anthropic's `message_start` and `message_delta`. (Anthropic always sends usage and

@@ -426,6 +426,10 @@ describe('anthropic-bedrock and anthropic-vertex entries: configuration', () => 
       'providers.b.awsSessionToken needs awsAccessKey and awsSecretKey',
     ],
     [
+      { type: 'anthropic-bedrock' as const, bedrockApi: 'messages' as const },
+      "providers.b.awsRegion is required with bedrockApi: 'messages'",
+    ],
+    [
       { type: 'anthropic-vertex' as const, projectId: 'p' },
       "providers.b.location is required for an 'anthropic-vertex' provider",
     ],
@@ -484,5 +488,84 @@ describe('anthropic-bedrock: error types in every form AWS writes them', () => {
     const error = await rejected(adapter.complete(ask('Hi')));
 
     expect(error).toMatchObject({ code: 'rate_limited', providerCode: 'ThrottlingException' });
+  });
+});
+
+describe("anthropic-bedrock with bedrockApi: 'messages' (Claude in Amazon Bedrock, AnthropicBedrockMantle)", () => {
+  // The Messages API on bedrock-mantle is the Anthropic wire itself: the emulator's /anthropic serves it.
+  const mantle = () =>
+    createBedrockAdapter({
+      name: 'bedrock-mantle',
+      bedrockApi: 'messages',
+      baseURL: `${emu.url}/anthropic`,
+      awsRegion: 'us-east-1',
+      awsAccessKey: 'AKIAMANTLE0000000000',
+      awsSecretKey: 'mantle-secret-access-key-0000',
+    });
+
+  it('answers and streams on /v1/messages, the model in the body, signed with SigV4', async () => {
+    const adapter = mantle();
+    emu.respond('anthropic.claude-opus-4-8', { text: 'From the Messages API' });
+
+    const answer = await adapter.complete(ask('Hi', { model: 'anthropic.claude-opus-4-8' }));
+    const parts = await readAll(adapter.stream(ask('Hi', { model: 'anthropic.claude-opus-4-8' })));
+
+    expect(answer.content).toBe('From the Messages API');
+    expect(parts.at(-1)).toMatchObject({ type: 'finish', finishReason: 'stop' });
+    expect(emu.requests.map((r) => [r.provider, r.model, r.stream, r.apiKey])).toEqual([
+      ['anthropic', 'anthropic.claude-opus-4-8', false, 'AKIAMANTLE0000000000'],
+      ['anthropic', 'anthropic.claude-opus-4-8', true, 'AKIAMANTLE0000000000'],
+    ]);
+    expect(requestBody(emu)).not.toHaveProperty('anthropic_version');
+  });
+
+  it('is chosen by the entry option through createRouter', async () => {
+    const router = createRouter({
+      providers: {
+        mantle: {
+          type: 'anthropic-bedrock',
+          bedrockApi: 'messages',
+          awsRegion: 'us-east-1',
+          baseURL: `${emu.url}/anthropic`,
+          awsAccessKey: 'AKIAMANTLE0000000000',
+          awsSecretKey: 'mantle-secret-access-key-0000',
+        },
+      },
+      models: [
+        {
+          id: 'claude-mantle',
+          provider: 'mantle',
+          model: 'anthropic.claude-opus-4-8',
+          pricing: { inputPerMTok: 5, outputPerMTok: 25 },
+        },
+      ],
+      tenants: { acme: { model: 'claude-mantle' } },
+    });
+    routers.push(router);
+
+    await router.complete({ tenant: 'acme', messages: [{ role: 'user', content: 'Hi' }] });
+
+    expect(emu.requests[0]).toMatchObject({ provider: 'anthropic', model: 'anthropic.claude-opus-4-8' });
+  });
+
+  it("signs a tenant's calls with its own keys and keeps its secret out of errors", async () => {
+    const adapter = mantle();
+    const credential = {
+      id: 'acme-aws',
+      apiKey: 'AKIAMANTLETENANT0000',
+      awsSecretKey: 'tenant-mantle-secret-0001',
+    };
+    await adapter.complete(ask('Hi', { model: 'anthropic.claude-opus-4-8', credential }));
+    emu.fail('anthropic.claude-opus-4-8', { status: 529 });
+
+    const error = await rejected(
+      adapter.complete(ask('Hi', { model: 'anthropic.claude-opus-4-8', credential })),
+    );
+
+    expect(emu.requests.map((r) => r.apiKey)).toEqual(['AKIAMANTLETENANT0000', 'AKIAMANTLETENANT0000']);
+    expect(error).toMatchObject({ code: 'overloaded', status: 529 });
+    expect(adapter.classify(new Error('tenant-mantle-secret-0001'), 'm').message).not.toContain(
+      'tenant-mantle',
+    );
   });
 });

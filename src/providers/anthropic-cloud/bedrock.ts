@@ -1,4 +1,4 @@
-import type { AnthropicBedrock, ClientOptions } from '@anthropic-ai/bedrock-sdk';
+import type { AnthropicBedrock, AnthropicBedrockMantle, ClientOptions } from '@anthropic-ai/bedrock-sdk';
 
 import { toMessageParams } from '../anthropic/request.js';
 import { fromMessage } from '../anthropic/response.js';
@@ -18,6 +18,7 @@ import { cloudRequestOptions } from './request-options.js';
 const BEDROCK_VERSION = { anthropic_version: 'bedrock-2023-05-31' } as const;
 
 type Auth = Pick<ClientOptions, 'apiKey' | 'awsAccessKey' | 'awsSecretKey' | 'awsSessionToken'>;
+type BedrockClient = AnthropicBedrock | AnthropicBedrockMantle;
 
 /**
  * The adapter for Claude on Amazon Bedrock (`InvokeModel` and
@@ -39,6 +40,9 @@ type Auth = Pick<ClientOptions, 'apiKey' | 'awsAccessKey' | 'awsSecretKey' | 'aw
  */
 export function createBedrockAdapter(options: AdapterOptions & AnthropicBedrockOptions): ProviderAdapter {
   const { awsCredentials } = options;
+  const messagesApi = options.bedrockApi === 'messages';
+  // The Messages API takes the version as a header, which the SDK sends.
+  const version = messagesApi ? {} : BEDROCK_VERSION;
   const entryAuth: Auth =
     options.apiKey !== undefined
       ? { apiKey: options.apiKey }
@@ -58,43 +62,55 @@ export function createBedrockAdapter(options: AdapterOptions & AnthropicBedrockO
     { ...options, secrets: [...(options.secrets ?? []), ...secrets] },
     {
       type: 'anthropic-bedrock',
-      async createClient(_apiKey, given: AnthropicBedrock | undefined, credential) {
+      async createClient(_apiKey, given: BedrockClient | undefined, credential) {
         const auth = credential ? tenantAuth(credential) : entryAuth;
-        if (given && credential) return given.withOptions(auth);
-        const { AnthropicBedrock: Client } = await loadPeer(
-          '@anthropic-ai/bedrock-sdk',
-          () => import('@anthropic-ai/bedrock-sdk'),
-        );
-        // The constructor's overloads tell static keys from none; `auth` is one or the other.
-        const clientOptions: ClientOptions = {
+        if (given && credential) {
+          return isMantle(given) ? given.withOptions(mantleAuth(auth)) : given.withOptions(auth);
+        }
+        const sdk = await loadPeer('@anthropic-ai/bedrock-sdk', () => import('@anthropic-ai/bedrock-sdk'));
+        const common = {
           ...(options.awsRegion !== undefined && { awsRegion: options.awsRegion }),
           ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
           ...(awsCredentials !== undefined && { providerChainResolver: async () => awsCredentials }),
           maxRetries: 0,
-          ...auth,
         };
-        return new Client(clientOptions as never);
+        if (messagesApi) return new sdk.AnthropicBedrockMantle({ ...common, ...mantleAuth(auth) });
+        // The constructor's overloads tell static keys from none; `auth` is one or the other.
+        const clientOptions: ClientOptions = { ...common, ...auth };
+        return new sdk.AnthropicBedrock(clientOptions as never);
       },
-      clientKey: (client: AnthropicBedrock) =>
-        [client.apiKey, client.awsSecretKey, client.awsSessionToken].filter(
-          (secret): secret is string => typeof secret === 'string',
-        ),
+      clientKey: (client: BedrockClient) =>
+        [
+          client.apiKey,
+          isMantle(client) ? client.awsSecretAccessKey : client.awsSecretKey,
+          client.awsSessionToken,
+        ].filter((secret): secret is string => typeof secret === 'string'),
       requestOptions: cloudRequestOptions,
-      toRequest: (request) => ({ ...toMessageParams(request), ...BEDROCK_VERSION }),
-      complete: (client: AnthropicBedrock, params, requestOptions) =>
+      toRequest: (request) => ({ ...toMessageParams(request), ...version }),
+      complete: (client: BedrockClient, params, requestOptions) =>
         client.messages.create(params, requestOptions),
       fromResponse: fromMessage,
-      toStreamRequest: (request) => ({
-        ...toMessageParams(request),
-        ...BEDROCK_VERSION,
-        stream: true as const,
-      }),
-      stream: (client: AnthropicBedrock, params, requestOptions) =>
+      toStreamRequest: (request) => ({ ...toMessageParams(request), ...version, stream: true as const }),
+      stream: (client: BedrockClient, params, requestOptions) =>
         client.messages.create(params, requestOptions),
       fromStream: fromEvents,
       classify: classifyBedrockError,
     },
   );
+}
+
+/** The same credentials under the option names of `AnthropicBedrockMantle`. */
+function mantleAuth(auth: Auth) {
+  return {
+    ...(auth.apiKey !== undefined && { apiKey: auth.apiKey }),
+    ...(auth.awsAccessKey !== undefined && { awsAccessKey: auth.awsAccessKey }),
+    ...(auth.awsSecretKey !== undefined && { awsSecretAccessKey: auth.awsSecretKey }),
+    ...(auth.awsSessionToken !== undefined && { awsSessionToken: auth.awsSessionToken }),
+  };
+}
+
+function isMantle(client: BedrockClient): client is AnthropicBedrockMantle {
+  return 'awsSecretAccessKey' in client;
 }
 
 /** A tenant's AWS keys (SigV4), or its Bedrock API key when it gives no secret key. */

@@ -57,6 +57,19 @@ describe('Bedrock and Vertex error classification', () => {
     expect(error.message).toContain('set projectId on providers.vertex-eu');
   });
 
+  it('classifies a Bedrock client without a region as a final bad_request that names the field', () => {
+    const error = classifyBedrockError(
+      new Error('No AWS region found. Set `awsRegion` in the constructor…'),
+      {
+        ...context,
+        provider: 'bedrock-us',
+      },
+    );
+
+    expect(error).toMatchObject({ code: 'bad_request', retryable: false });
+    expect(error.message).toContain('set awsRegion on providers.bedrock-us');
+  });
+
   it('keeps known secrets out of the message of a credential failure and its cause', () => {
     const error = new APIConnectionError('Failed to acquire Google OAuth credentials.');
     Object.assign(error, { cause: new Error('refresh with configured-secret-key refused') });

@@ -52,6 +52,7 @@ const BEDROCK_STATUS: Record<string, number> = {
 const AWS_CREDENTIALS_FAILED = /Failed to resolve AWS credentials/i;
 const GOOGLE_CREDENTIALS_FAILED = /Failed to acquire Google OAuth credentials/i;
 const NO_PROJECT = /No projectId was given/i;
+const NO_REGION = /No AWS region (or base URL )?found/i;
 
 /**
  * Classifies anything `@anthropic-ai/bedrock-sdk` threw. Bedrock's own errors (a
@@ -73,6 +74,15 @@ export function classifyBedrockError(error: unknown, context: FailureContext): P
       context,
       'no AWS credentials could be resolved',
       `set awsAccessKey and awsSecretKey (or awsCredentials) on providers.${context.provider}, give the tenant an AWS credential, or configure the default AWS chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or container role)`,
+    );
+  }
+  if (!context.aborted && NO_REGION.test(errorMessage(error))) {
+    return setupError(
+      error,
+      context,
+      'no AWS region',
+      `set awsRegion on providers.${context.provider}`,
+      'bad_request',
     );
   }
   const exception = context.aborted ? undefined : readBedrockException(error);

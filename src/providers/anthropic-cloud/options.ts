@@ -44,6 +44,15 @@ export interface AnthropicBedrockOptions {
   awsSessionToken?: string;
   /** Resolves AWS credentials for each request, in place of the default AWS chain. */
   awsCredentials?: AwsCredentialProvider;
+  /**
+   * Which Bedrock API serves the entry. `'invoke'` (the default): `InvokeModel` on
+   * `bedrock-runtime`, AWS event-stream framing, ARN-versioned model ids
+   * (`anthropic.claude-sonnet-4-5-20250929-v1:0`, `eu.anthropic.claude-sonnet-4-6`), Claude
+   * Opus 4.6 and earlier. `'messages'`: Claude in Amazon Bedrock, the Messages API on the
+   * `bedrock-mantle` endpoint (`AnthropicBedrockMantle`), SSE, for the models that have no
+   * ARN-versioned id.
+   */
+  bedrockApi?: 'invoke' | 'messages';
 }
 
 /**
