@@ -79,6 +79,12 @@ export type {
   RateLimitSpec,
   TenantPolicy,
 } from './pipeline/policy.js';
+export type {
+  AnthropicBedrockOptions,
+  AnthropicVertexOptions,
+  AwsCredentialProvider,
+  GoogleAuthLike,
+} from './providers/anthropic-cloud/options.js';
 export type { ProviderEntry } from './providers/index.js';
 export type {
   Credential,

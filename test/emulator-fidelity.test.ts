@@ -15,7 +15,9 @@ import { useEmulator } from './support/harness.js';
  */
 
 const CORPUS = fileURLToPath(new URL('./fixtures/wire/', import.meta.url));
-const PROVIDERS: readonly EmulatedProvider[] = ['openai', 'anthropic', 'mistral', 'azure'];
+/** The providers with recordings in the corpus; the cloud wires (Bedrock, Vertex) are tested in their own files. */
+type RecordedProvider = Extract<EmulatedProvider, 'openai' | 'anthropic' | 'mistral' | 'azure' | 'gemini'>;
+const PROVIDERS: readonly RecordedProvider[] = ['openai', 'anthropic', 'mistral', 'azure'];
 const MODEL = 'fidelity-model';
 
 /** A difference between a recording and the emulator that is known, and why. */
@@ -92,7 +94,7 @@ const AZURE_JAILBREAK = (at: string): Known[] =>
     why: 'the prompt shield (jailbreak) result is newer than this recording; the 2026 text.json has it',
   }));
 
-const CASES: Record<EmulatedProvider, Record<string, Case>> = {
+const CASES: Record<RecordedProvider, Record<string, Case>> = {
   openai: {
     'text.json': { setup: (emu) => emu.respond(MODEL, { text: 'Galaxy Day' }) },
     'text-obfuscation.sse': {
@@ -653,7 +655,7 @@ interface Exchange {
   sse: boolean;
 }
 
-function readRecording(provider: EmulatedProvider, file: string): Exchange {
+function readRecording(provider: RecordedProvider, file: string): Exchange {
   const path = `${CORPUS}${provider}/${file}`;
   if (file.endsWith('.sse')) {
     let sidecar: { status?: number; headers?: Record<string, string> } = {};
@@ -672,7 +674,7 @@ function readRecording(provider: EmulatedProvider, file: string): Exchange {
 }
 
 /** The files of a provider's corpus that hold a recording (a `.sse.json` is a sidecar of its `.sse`). */
-function recordings(provider: EmulatedProvider): string[] {
+function recordings(provider: RecordedProvider): string[] {
   return readdirSync(`${CORPUS}${provider}`)
     .filter((file) => file.endsWith('.json') || file.endsWith('.sse'))
     .filter((file) => !file.endsWith('.sse.json'))
@@ -681,7 +683,7 @@ function recordings(provider: EmulatedProvider): string[] {
 
 const emu = useEmulator();
 
-async function askEmulator(provider: EmulatedProvider, spec: Case): Promise<Exchange> {
+async function askEmulator(provider: RecordedProvider, spec: Case): Promise<Exchange> {
   const stream = spec.stream ?? false;
   const messages = [{ role: 'user', content: 'Hello there' }];
   const base = {
@@ -844,7 +846,7 @@ function chunkKind(chunk: Record<string, unknown>): string {
   return 'content';
 }
 
-function eventsOf(provider: EmulatedProvider, text: string): StreamEvent[] {
+function eventsOf(provider: RecordedProvider, text: string): StreamEvent[] {
   return provider === 'anthropic' ? anthropicEvents(text) : chunkEvents(text);
 }
 
@@ -878,7 +880,7 @@ const API_HEADER =
  * Returns the unexplained differences and the known ones that did not occur.
  */
 function compare(
-  provider: EmulatedProvider,
+  provider: RecordedProvider,
   recording: Exchange,
   emulated: Exchange,
   spec: Case,

@@ -137,7 +137,17 @@ export const TenantPolicySchema = z.strictObject({
   minQuality: z.number().min(0).max(1).optional(),
   systemPrompt: z.string().optional(),
   roles: z.record(z.string(), z.strictObject({ allowedModels: z.array(modelPattern) })).optional(),
-  credentials: z.record(z.string(), z.strictObject({ id: nonEmpty, apiKey: nonEmpty })).optional(),
+  credentials: z
+    .record(
+      z.string(),
+      z.strictObject({
+        id: nonEmpty,
+        apiKey: nonEmpty,
+        awsSecretKey: nonEmpty.optional(),
+        awsSessionToken: nonEmpty.optional(),
+      }),
+    )
+    .optional(),
   models: z.array(ModelSpecSchema).optional(),
   split: z
     .array(z.strictObject({ model: nonEmpty, weight: shareWeight }))
@@ -201,7 +211,18 @@ export const TenantPolicySchema = z.strictObject({
 }) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({
-  type: z.enum(['openai', 'anthropic', 'mistral', 'openai-compatible', 'azure-openai', 'gemini']).optional(),
+  type: z
+    .enum([
+      'openai',
+      'anthropic',
+      'mistral',
+      'openai-compatible',
+      'azure-openai',
+      'gemini',
+      'anthropic-bedrock',
+      'anthropic-vertex',
+    ])
+    .optional(),
   region: nonEmpty.optional(),
   apiKey: z.string().optional(),
   // gemini on Vertex AI
@@ -209,6 +230,23 @@ const ProviderEntrySchema = z.object({
   project: z.string().min(1).optional(),
   location: z.string().min(1).optional(),
   googleAuthOptions: z.object({}).passthrough().optional(),
+  awsRegion: z.string().min(1).optional(),
+  awsAccessKey: z.string().min(1).optional(),
+  awsSecretKey: z.string().min(1).optional(),
+  awsSessionToken: z.string().min(1).optional(),
+  bedrockApi: z.enum(['invoke', 'messages']).optional(),
+  awsCredentials: z
+    .custom<() => Promise<never>>((v) => typeof v === 'function', 'must be a function')
+    .optional(),
+  projectId: z.string().min(1).optional(),
+  accessToken: z.string().min(1).optional(),
+  googleAuth: z
+    .custom<object>(
+      (v) =>
+        typeof v === 'object' && v !== null && typeof (v as { getClient?: unknown }).getClient === 'function',
+      'must be a GoogleAuth of google-auth-library',
+    )
+    .optional(),
   baseURL: z.string().url('must be a URL').optional(),
   endpoint: z.string().url('must be a URL, e.g. https://my-resource.openai.azure.com').optional(),
   apiVersion: z.string().min(1).optional(),

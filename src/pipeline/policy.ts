@@ -1,4 +1,5 @@
 import type { ModelSpec, ResolvedModel } from '../catalog/types.js';
+import type { Credential } from '../providers/types.js';
 import { compileBlockedTerms, type TermMatcher } from '../stages/guardrails/blocked-terms.js';
 import { compileOutputSchema, type SafeParser } from '../stages/guardrails/output-schema.js';
 import type { JSONSchema, Message, ResponseFormat, StrategyName } from '../types.js';
@@ -61,8 +62,11 @@ export interface TenantPolicy {
   systemPrompt?: string;
   /** Per caller role: the models that role may use. A role not named here adds no restriction. */
   roles?: Record<string, { allowedModels: string[] }>;
-  /** Per provider entry: the tenant's own API key. Only `id` appears in events and the audit. */
-  credentials?: Record<string, { id: string; apiKey: string }>;
+  /**
+   * Per provider entry: the tenant's own API key (or AWS keys, or Google access token: see
+   * `Credential`). Only `id` appears in events and the audit.
+   */
+  credentials?: Record<string, Credential>;
   /**
    * Models only this tenant sees, added to the catalog for its calls. An entry with a
    * catalog id replaces that model for this tenant: an alias to its own fine-tune,

@@ -1,8 +1,9 @@
 import { ProviderError, redactSecrets } from '../errors.js';
 import type { FailureContext } from './classify.js';
-import { ClientCache } from './shared.js';
+import { ClientCache, credentialSecrets } from './shared.js';
 import type {
   AdapterOptions,
+  Credential,
   ProviderAdapter,
   ProviderRequest,
   ProviderResponse,
@@ -19,13 +20,18 @@ export interface AdapterSpec<Client, Params, StreamParams, Response, Events, Opt
   readonly type: ProviderType;
   /**
    * A client for `apiKey` (the entry's own key when undefined), its SDK loaded with
-   * `loadPeer()`. `given` is the client passed in as `options.client`, if any.
+   * `loadPeer()`. `given` is the client passed in as `options.client`, if any; `credential`
+   * the tenant's whole credential, for types whose credential is more than a key (AWS).
    */
-  createClient(apiKey: string | undefined, given: Client | undefined): Promise<Client>;
+  createClient(
+    apiKey: string | undefined,
+    given: Client | undefined,
+    credential?: Credential,
+  ): Promise<Client>;
   /** `options.client` as this SDK's client, or a TypeError naming the entry. Default: trusted. */
   checkClient?(client: unknown, name: string): Client;
-  /** The key a client passed in holds: not in our options, but still kept out of messages. */
-  clientKey(client: Client): string | undefined;
+  /** The key (or keys) a client passed in holds: not in our options, but still kept out of messages. */
+  clientKey(client: Client): string | readonly string[] | undefined;
   /** Per-request options that override even a user's client: no SDK retries, the signal. */
   requestOptions(client: Client, signal: AbortSignal | undefined): Options;
   toRequest(request: ProviderRequest): Params;
@@ -64,17 +70,19 @@ export function defineAdapter<Client, Params, StreamParams, Response, Events, Op
       ? undefined
       : (spec.checkClient?.(options.client, name) ?? (options.client as Client));
   const clients = new ClientCache<Client>(
-    (apiKey) => spec.createClient(apiKey, given),
+    (apiKey, credential) => spec.createClient(apiKey, given, credential),
     given,
     options.apiKey,
     options.maxClients,
   );
   const givenKey = given === undefined ? undefined : spec.clientKey(given);
+  const givenKeys = typeof givenKey === 'string' ? [givenKey] : (givenKey ?? []);
   // Read afresh at each failure: tenant keys join as their clients are built.
   const secrets: Iterable<string> = {
     *[Symbol.iterator]() {
       yield* clients.secrets();
-      if (givenKey !== undefined) yield givenKey;
+      yield* givenKeys;
+      if (options.secrets) yield* options.secrets;
     },
   };
   const context: FailureContext = { provider: name, secrets };
@@ -141,7 +149,7 @@ function setupFailure(
 ): ProviderError {
   let message = redactSecrets(error instanceof Error ? error.message : String(error), secrets);
   // A tenant's key is known to the cache only once its client is built.
-  if (credential) message = redactSecrets(message, [credential.apiKey]);
+  if (credential) message = redactSecrets(message, credentialSecrets(credential));
   const code = /api[_ ]?key/i.test(message) ? 'auth' : 'bad_request';
   return new ProviderError(code, `${provider} (${model}) could not be set up: ${message}`, {
     provider,

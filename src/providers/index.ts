@@ -1,13 +1,23 @@
 import { RouterError } from '../errors.js';
 import { createAnthropicAdapter } from './anthropic/index.js';
+import { createBedrockAdapter } from './anthropic-cloud/bedrock.js';
+import type { AnthropicBedrockOptions, AnthropicVertexOptions } from './anthropic-cloud/options.js';
+import { createVertexAdapter } from './anthropic-cloud/vertex.js';
 import { type AzureOpenAIEntryOptions, createAzureOpenAIAdapter } from './azure-openai/index.js';
 import { createGeminiAdapter, type GeminiEntryOptions } from './gemini/index.js';
 import { createMistralAdapter } from './mistral/index.js';
 import { createOpenAIAdapter } from './openai/index.js';
 import type { ProviderAdapter, ProviderType } from './types.js';
 
-/** A provider entry of `createRouter({ providers })`. */
-export interface ProviderEntry extends AzureOpenAIEntryOptions, GeminiEntryOptions {
+/**
+ * A provider entry of `createRouter({ providers })`. Options of one type only (`endpoint`,
+ * `awsRegion`, `location`…) are read by that type.
+ */
+export interface ProviderEntry
+  extends AzureOpenAIEntryOptions,
+    GeminiEntryOptions,
+    AnthropicBedrockOptions,
+    AnthropicVertexOptions {
   /** Needed when the entry's name is not `openai`, `anthropic`, `mistral` or `gemini`. */
   type?: ProviderType;
   /**
@@ -15,8 +25,13 @@ export interface ProviderEntry extends AzureOpenAIEntryOptions, GeminiEntryOptio
    * does not name its own, matched against a tenant's `allowedRegions`.
    */
   region?: string;
+  /** The API key; `anthropic-bedrock`: a Bedrock API key (else AWS credentials sign requests). */
   apiKey?: string;
-  /** OpenAI: ends in `/v1`; Anthropic and Mistral: the host only. */
+  /**
+   * OpenAI: ends in `/v1`; Anthropic and Mistral: the host only. `anthropic-bedrock`: default
+   * `https://bedrock-runtime.{awsRegion}.amazonaws.com`; `anthropic-vertex`: default
+   * `https://{location}-aiplatform.googleapis.com/v1`.
+   */
   baseURL?: string;
   /** A ready SDK client; routeplane still turns its retries off per request. */
   client?: unknown;
@@ -41,7 +56,7 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
   if (type === undefined) {
     throw new RouterError(
       'invalid_config',
-      `providers.${name}.type is required: name the entry openai, anthropic, mistral or gemini, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible', 'azure-openai', 'gemini'`,
+      `providers.${name}.type is required: name the entry openai, anthropic, mistral or gemini, or set type to one of 'openai', 'anthropic', 'mistral', 'openai-compatible', 'azure-openai', 'gemini', 'anthropic-bedrock', 'anthropic-vertex'`,
     );
   }
   if (entry.client !== undefined) {
@@ -52,10 +67,13 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
   else checkNotAzure(name, entry);
   const gemini = type === 'gemini' ? geminiProblem(name, entry) : undefined;
   if (gemini !== undefined) throw new RouterError('invalid_config', gemini);
+  const cloudProblem = CLOUD_TYPES.has(type) ? cloudEntryProblem(type, entry) : undefined;
+  if (cloudProblem !== undefined) throw new RouterError('invalid_config', `providers.${name}${cloudProblem}`);
   if (
     type !== 'openai-compatible' &&
     type !== 'azure-openai' &&
     !(type === 'gemini' && entry.vertexai === true) &&
+    !CLOUD_TYPES.has(type) &&
     entry.apiKey === undefined &&
     entry.client === undefined
   ) {
@@ -97,6 +115,10 @@ export function createAdapter(name: string, entry: ProviderEntry): ProviderAdapt
         ...(entry.location !== undefined && { location: entry.location }),
         ...(entry.googleAuthOptions !== undefined && { googleAuthOptions: entry.googleAuthOptions }),
       });
+    case 'anthropic-bedrock':
+      return createBedrockAdapter({ ...options, ...pick(entry, BEDROCK_OPTIONS) });
+    case 'anthropic-vertex':
+      return createVertexAdapter({ ...options, ...pick(entry, VERTEX_OPTIONS) });
   }
 }
 
@@ -151,6 +173,64 @@ function geminiProblem(name: string, entry: ProviderEntry): string | undefined {
   return `providers.${name}.${stray[0]} is for Gemini on Vertex AI: set providers.${name}.vertexai to true, or remove ${stray.join(' and ')}`;
 }
 
+/** Types whose credentials may come from their cloud's default chain: no apiKey needed. */
+const CLOUD_TYPES: ReadonlySet<ProviderType> = new Set(['anthropic-bedrock', 'anthropic-vertex']);
+const BEDROCK_OPTIONS = [
+  'awsRegion',
+  'awsAccessKey',
+  'awsSecretKey',
+  'awsSessionToken',
+  'awsCredentials',
+  'bedrockApi',
+] as const;
+const VERTEX_OPTIONS = ['projectId', 'location', 'accessToken', 'googleAuth'] as const;
+
+function pick<K extends keyof ProviderEntry>(
+  entry: ProviderEntry,
+  keys: readonly K[],
+): Pick<ProviderEntry, K> {
+  const picked: Partial<Pick<ProviderEntry, K>> = {};
+  for (const key of keys) if (entry[key] !== undefined) picked[key] = entry[key];
+  return picked as Pick<ProviderEntry, K>;
+}
+
+/** What is missing or contradictory in a Bedrock or Vertex entry (after `providers.<name>`), or undefined. */
+function cloudEntryProblem(type: ProviderType, entry: ProviderEntry): string | undefined {
+  if (type === 'anthropic-bedrock') {
+    if ((entry.awsAccessKey === undefined) !== (entry.awsSecretKey === undefined)) {
+      const missing = entry.awsAccessKey === undefined ? 'awsAccessKey' : 'awsSecretKey';
+      return `.${missing} is required with ${missing === 'awsAccessKey' ? 'awsSecretKey' : 'awsAccessKey'}: give both AWS keys, or neither to use the default AWS credential chain`;
+    }
+    if (entry.awsSessionToken !== undefined && entry.awsAccessKey === undefined) {
+      return '.awsSessionToken needs awsAccessKey and awsSecretKey: give the temporary credentials whole';
+    }
+    if (
+      entry.bedrockApi === 'messages' &&
+      entry.awsRegion === undefined &&
+      process.env.AWS_REGION === undefined &&
+      process.env.AWS_DEFAULT_REGION === undefined
+    ) {
+      return ".awsRegion is required with bedrockApi: 'messages' (the Messages API has no default region), e.g. 'us-east-1'";
+    }
+    return undefined;
+  }
+  if (entry.client !== undefined) return undefined;
+  if (entry.accessToken !== undefined && entry.googleAuth !== undefined) {
+    return ': give accessToken or googleAuth, not both';
+  }
+  if (entry.location === undefined && process.env.CLOUD_ML_REGION === undefined) {
+    return ".location is required for an 'anthropic-vertex' provider: the Vertex AI location that serves the model, e.g. 'us-east5', 'europe-west1' or 'global'";
+  }
+  if (
+    entry.projectId === undefined &&
+    entry.googleAuth === undefined &&
+    process.env.ANTHROPIC_VERTEX_PROJECT_ID === undefined
+  ) {
+    return ".projectId is required for an 'anthropic-vertex' provider (unless a googleAuth gives it): the Google Cloud project with Claude enabled in Vertex AI";
+  }
+  return undefined;
+}
+
 /** What a ready client of each provider type is, and the methods the adapter calls on it. */
 const CLIENT_SHAPES: Record<ProviderType, { what: string; from: string; methods: readonly string[] }> = {
   openai: {
@@ -182,6 +262,16 @@ const CLIENT_SHAPES: Record<ProviderType, { what: string; from: string; methods:
     what: 'a Mistral client',
     from: "new Mistral() from '@mistralai/mistralai'",
     methods: ['chat.complete', 'chat.stream'],
+  },
+  'anthropic-bedrock': {
+    what: 'an AnthropicBedrock client',
+    from: "new AnthropicBedrock() from '@anthropic-ai/bedrock-sdk'",
+    methods: ['messages.create'],
+  },
+  'anthropic-vertex': {
+    what: 'an AnthropicVertex client',
+    from: "new AnthropicVertex() from '@anthropic-ai/vertex-sdk'",
+    methods: ['messages.create'],
   },
 };
 

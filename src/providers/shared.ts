@@ -5,15 +5,15 @@ import type { Credential } from './types.js';
 /**
  * SDK clients per credential. The entry's own client (built from its options or given
  * ready) serves calls without a credential; a tenant credential gets a client of its own,
- * built once and kept in an LRU. A credential whose key changed under the same id gets a
- * new client.
+ * built once and kept in an LRU. A credential whose key (or AWS secret, or session token)
+ * changed under the same id gets a new client.
  */
 export class ClientCache<C> {
-  private readonly byCredential: LRUCache<string, { apiKey: string; client: C }>;
+  private readonly byCredential: LRUCache<string, { secrets: string[]; client: C }>;
   private defaultClient: Promise<C> | undefined;
 
   constructor(
-    private readonly build: (apiKey: string | undefined) => Promise<C>,
+    private readonly build: (apiKey: string | undefined, credential?: Credential) => Promise<C>,
     private readonly given: C | undefined,
     private readonly defaultKey: string | undefined,
     max = 256,
@@ -42,9 +42,10 @@ export class ClientCache<C> {
       return this.defaultClient;
     }
     const hit = this.byCredential.get(credential.id);
-    if (hit && hit.apiKey === credential.apiKey) return hit.client;
-    return this.build(credential.apiKey).then((client) => {
-      this.byCredential.set(credential.id, { apiKey: credential.apiKey, client });
+    const secrets = credentialSecrets(credential);
+    if (hit && sameSecrets(hit.secrets, secrets)) return hit.client;
+    return this.build(credential.apiKey, credential).then((client) => {
+      this.byCredential.set(credential.id, { secrets, client });
       return client;
     });
   }
@@ -52,8 +53,20 @@ export class ClientCache<C> {
   /** Keys this cache knows, for removal from error messages. */
   *secrets(): Iterable<string> {
     if (this.defaultKey) yield this.defaultKey;
-    for (const entry of this.byCredential.values()) yield entry.apiKey;
+    for (const entry of this.byCredential.values()) yield* entry.secrets;
   }
+}
+
+/** Every secret a credential holds: its key, and an AWS secret key and session token. */
+export function credentialSecrets(credential: Credential): string[] {
+  const secrets = [credential.apiKey];
+  if (credential.awsSecretKey !== undefined) secrets.push(credential.awsSecretKey);
+  if (credential.awsSessionToken !== undefined) secrets.push(credential.awsSessionToken);
+  return secrets;
+}
+
+function sameSecrets(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((secret, i) => secret === b[i]);
 }
 
 /**

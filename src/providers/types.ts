@@ -8,12 +8,35 @@ export type ProviderType =
   | 'mistral'
   | 'openai-compatible'
   | 'azure-openai'
-  | 'gemini';
+  | 'gemini'
+  | 'anthropic-bedrock'
+  | 'anthropic-vertex';
 
-/** A per-tenant API key. Only `id` ever leaves the adapter (events, audit). */
+/**
+ * A per-tenant credential. Only `id` ever leaves the adapter (events, audit); every other
+ * field is a secret, kept out of errors and events.
+ *
+ * - Most types: `apiKey` is the tenant's API key.
+ * - `anthropic-bedrock`: `apiKey` with `awsSecretKey` (and `awsSessionToken` for temporary
+ *   credentials) is an AWS access key id and its secret, signed with SigV4; `apiKey` alone is
+ *   a Bedrock API key.
+ * - `anthropic-vertex`: `apiKey` is a Google OAuth access token (`gcloud auth print-access-token`).
+ *
+ * @example
+ * ```ts
+ * credentials: {
+ *   'bedrock-eu': { id: 'acme-aws', apiKey: 'AKIA…', awsSecretKey: '…' },
+ *   'vertex-eu': { id: 'acme-gcp', apiKey: 'ya29.…' },
+ * }
+ * ```
+ */
 export interface Credential {
   id: string;
   apiKey: string;
+  /** `anthropic-bedrock`: the secret access key of the AWS access key id in `apiKey`. */
+  awsSecretKey?: string;
+  /** `anthropic-bedrock`: the session token of temporary AWS credentials (STS). */
+  awsSessionToken?: string;
 }
 
 /** What the router asks of a provider for one attempt. Already validated and resolved. */
@@ -95,4 +118,6 @@ export interface AdapterOptions {
   client?: unknown;
   /** How many clients built for per-tenant credentials are kept. Default 256. */
   maxClients?: number;
+  /** The entry's secrets besides `apiKey` (AWS secret key, session token, access token), kept out of errors. */
+  secrets?: readonly string[];
 }

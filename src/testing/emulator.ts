@@ -7,9 +7,11 @@ import type { FinishReason } from '../types.js';
 import { createIdSource, type IdSource, mulberry32 } from './ids.js';
 import { anthropicWire } from './wire/anthropic.js';
 import { azureWire } from './wire/azure.js';
+import { bedrockWire } from './wire/bedrock.js';
 import { geminiWire } from './wire/gemini.js';
 import { mistralWire } from './wire/mistral.js';
 import { openaiWire } from './wire/openai.js';
+import { vertexWire } from './wire/vertex.js';
 import type {
   EmulatedProvider,
   ResolvedAnswer,
@@ -118,6 +120,15 @@ export type EmulatedAnswerSource = EmulatedAnswer | ((request: EmulatedRequest) 
  *   `{ error }` then `[DONE]`, Mistral a chunk with `finish_reason: 'error'`. A call that is
  *   not streamed gets the same failure as an HTTP error (Anthropic 529 / 500, OpenAI and
  *   Mistral 503 / 500).
+ * - On `bedrock` and `vertex`, each fault takes their form: Bedrock answers with its
+ *   `{ "message" }` bodies typed by `x-amzn-errortype` (429 `ThrottlingException`, 503
+ *   `ServiceUnavailableException`, 500 `InternalServerException`, 400 `ValidationException`,
+ *   403 `AccessDeniedException`, 404 `ResourceNotFoundException`; `quota` is a 400
+ *   `ServiceQuotaExceededException`), fails a stream midway with an exception frame
+ *   (`serviceUnavailableException` for `overloaded`, `internalServerException`), and sends no
+ *   `retry-after` unless the fault's headers add one; Vertex answers 401, 403, 404 and 429
+ *   (`quota` too) with Google's `{ "error": { code, message, status } }` and everything else
+ *   as Anthropic does.
  * - `{ noUsage: true }`: the answer without its usage: no `usage` in the JSON, no usage chunk
  *   (nor `usage: null`) in an OpenAI stream, no `usage` on Mistral's last chunk or in
  *   Anthropic's `message_start` and `message_delta`. (Anthropic always sends usage and
@@ -169,6 +180,22 @@ export type EmulatorProviders = {
   azure: { type: 'azure-openai'; endpoint: string; apiKey: string; apiVersion: string };
   /** The Gemini Developer API (`x-goog-api-key`); `baseURL` is the SDK's `httpOptions.baseUrl`. */
   gemini: { type: 'gemini'; apiKey: string; baseURL: string };
+  /** Claude on Bedrock: fake AWS keys (any are accepted; the access key id is logged as `apiKey`). */
+  bedrock: {
+    type: 'anthropic-bedrock';
+    baseURL: string;
+    awsRegion: string;
+    awsAccessKey: string;
+    awsSecretKey: string;
+  };
+  /** Claude on Vertex AI: a fake access token (logged as `apiKey`), project and location. */
+  vertex: {
+    type: 'anthropic-vertex';
+    baseURL: string;
+    projectId: string;
+    location: string;
+    accessToken: string;
+  };
 };
 
 /** A running emulator. See `createEmulator()`. */
@@ -203,11 +230,20 @@ export interface Emulator {
   close(): Promise<void>;
 }
 
-const WIRES: readonly WireFormat[] = [openaiWire, anthropicWire, mistralWire, azureWire, geminiWire];
+const WIRES: readonly WireFormat[] = [
+  openaiWire,
+  anthropicWire,
+  mistralWire,
+  azureWire,
+  geminiWire,
+  bedrockWire,
+  vertexWire,
+];
 
 /**
  * Starts a loopback server that speaks the OpenAI chat completions, Anthropic messages and
- * Mistral chat wire formats, JSON and SSE, with deterministic answers, scripted answers,
+ * Mistral chat wire formats, JSON and SSE, and Claude on Bedrock (`/bedrock`, AWS event-stream
+ * framing) and Vertex AI (`/vertex/v1`), with deterministic answers, scripted answers,
  * latency, injected faults and a log of what it received. Point a router at it with
  * `createRouter({ providers: emu.providers })`.
  *
@@ -409,6 +445,20 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         apiVersion: '2024-10-21',
       },
       gemini: { type: 'gemini', apiKey: 'emu-gemini-key', baseURL: `${url}/gemini` },
+      bedrock: {
+        type: 'anthropic-bedrock',
+        baseURL: `${url}/bedrock`,
+        awsRegion: 'eu-central-1',
+        awsAccessKey: 'AKIAEMULATOR00000000',
+        awsSecretKey: 'emu-aws-secret-access-key',
+      },
+      vertex: {
+        type: 'anthropic-vertex',
+        baseURL: `${url}/vertex/v1`,
+        projectId: 'emu-project',
+        location: 'europe-west1',
+        accessToken: 'emu-vertex-access-token',
+      },
     },
     requests,
     respond(model, ...answers) {

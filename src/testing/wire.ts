@@ -2,7 +2,7 @@ import type { FinishReason } from '../types.js';
 import type { IdSource } from './ids.js';
 
 /** The providers whose wire formats the emulator speaks. */
-export type EmulatedProvider = 'openai' | 'anthropic' | 'mistral' | 'azure' | 'gemini';
+export type EmulatedProvider = 'openai' | 'anthropic' | 'mistral' | 'azure' | 'gemini' | 'bedrock' | 'vertex';
 
 /** What a request's path names, for wires that carry it there (see `WireFormat.route`). */
 export interface WireRoute {
@@ -82,8 +82,8 @@ export interface SseEvent {
 /** A streamed answer: its events, and how it ends when it fails midway. */
 export interface SseStream {
   events: SseEvent[];
-  /** The SSE block(s) that end this stream with a failure of `kind` (they share its id). */
-  failure(kind: StreamErrorKind, context: WireContext): string[];
+  /** The SSE block(s) (or binary frames) that end this stream with a failure of `kind` (they share its id). */
+  failure(kind: StreamErrorKind, context: WireContext): Array<string | Uint8Array>;
 }
 
 /** An HTTP error answer: status, JSON body, and headers beyond those every response carries. */
@@ -146,5 +146,5 @@ export interface WireFormat {
    * The first SSE block of a `{ malformed: true }` stream: an event the SDK will parse
    * (named, where the SDK skips unnamed events) whose data is not JSON.
    */
-  malformedEvent?: string;
+  malformedEvent?: string | Uint8Array;
 }

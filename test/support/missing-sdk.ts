@@ -5,8 +5,11 @@ import { type AuditRecord, createRouter, RouterError } from '../../src/index.js'
 import { createEmulator } from '../../src/testing/index.js';
 
 const emu = await createEmulator();
+// The three direct APIs only: the Bedrock and Vertex SDKs need @anthropic-ai/sdk too, and
+// would add their own entries to the error when it is hidden.
+const { openai, anthropic, mistral } = emu.providers;
 const router = createRouter({
-  providers: emu.providers,
+  providers: { openai, anthropic, mistral },
   tenants: { acme: { model: 'claude-sonnet-5-5' }, globex: { model: 'gpt-6.2-sol' } },
 });
 const audits: AuditRecord[] = [];
