@@ -170,7 +170,13 @@ export interface EmulatedRequest {
   answered: boolean;
 }
 
-/** Connection options for each provider, ready for `createRouter({ providers })`. */
+/**
+ * Connection options for each provider, ready for `createRouter({ providers })`. The cloud
+ * entries whose SDK is an extra install (`gemini`: `@google/genai`; `bedrock`:
+ * `@anthropic-ai/bedrock-sdk`; `vertex`: `@anthropic-ai/vertex-sdk`) are present only when
+ * that SDK is installed, so `createRouter({ providers: emu.providers })` works with just the
+ * SDKs you have.
+ */
 // A type alias, not an interface: it must be assignable to RouterConfig's `Record<string, ProviderEntry>`.
 export type EmulatorProviders = {
   openai: { apiKey: string; baseURL: string };
@@ -179,9 +185,9 @@ export type EmulatorProviders = {
   /** Azure OpenAI: the deployment is the catalog model's `model`. */
   azure: { type: 'azure-openai'; endpoint: string; apiKey: string; apiVersion: string };
   /** The Gemini Developer API (`x-goog-api-key`); `baseURL` is the SDK's `httpOptions.baseUrl`. */
-  gemini: { type: 'gemini'; apiKey: string; baseURL: string };
+  gemini?: { type: 'gemini'; apiKey: string; baseURL: string };
   /** Claude on Bedrock: fake AWS keys (any are accepted; the access key id is logged as `apiKey`). */
-  bedrock: {
+  bedrock?: {
     type: 'anthropic-bedrock';
     baseURL: string;
     awsRegion: string;
@@ -189,7 +195,7 @@ export type EmulatorProviders = {
     awsSecretKey: string;
   };
   /** Claude on Vertex AI: a fake access token (logged as `apiKey`), project and location. */
-  vertex: {
+  vertex?: {
     type: 'anthropic-vertex';
     baseURL: string;
     projectId: string;
@@ -431,6 +437,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const { port } = server.address() as AddressInfo;
   const host = options.host ?? '127.0.0.1';
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const cloud = await installedCloudSdks();
 
   return {
     url,
@@ -444,21 +451,25 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
         apiKey: 'emu-azure-key',
         apiVersion: '2024-10-21',
       },
-      gemini: { type: 'gemini', apiKey: 'emu-gemini-key', baseURL: `${url}/gemini` },
-      bedrock: {
-        type: 'anthropic-bedrock',
-        baseURL: `${url}/bedrock`,
-        awsRegion: 'eu-central-1',
-        awsAccessKey: 'AKIAEMULATOR00000000',
-        awsSecretKey: 'emu-aws-secret-access-key',
-      },
-      vertex: {
-        type: 'anthropic-vertex',
-        baseURL: `${url}/vertex/v1`,
-        projectId: 'emu-project',
-        location: 'europe-west1',
-        accessToken: 'emu-vertex-access-token',
-      },
+      ...(cloud.gemini && { gemini: { type: 'gemini', apiKey: 'emu-gemini-key', baseURL: `${url}/gemini` } }),
+      ...(cloud.bedrock && {
+        bedrock: {
+          type: 'anthropic-bedrock',
+          baseURL: `${url}/bedrock`,
+          awsRegion: 'eu-central-1',
+          awsAccessKey: 'AKIAEMULATOR00000000',
+          awsSecretKey: 'emu-aws-secret-access-key',
+        },
+      }),
+      ...(cloud.vertex && {
+        vertex: {
+          type: 'anthropic-vertex',
+          baseURL: `${url}/vertex/v1`,
+          projectId: 'emu-project',
+          location: 'europe-west1',
+          accessToken: 'emu-vertex-access-token',
+        },
+      }),
     },
     requests,
     respond(model, ...answers) {
@@ -689,4 +700,23 @@ function sleep(ms: number, res: ServerResponse): Promise<void> {
     }
     res.on('close', done);
   });
+}
+
+/**
+ * Which optional cloud SDKs are installed: their `emu.providers` entries exist only then
+ * (a router refuses every call while an entry's SDK is missing). Importing them also warms
+ * the module cache the router loads them from.
+ */
+async function installedCloudSdks(): Promise<{ gemini: boolean; bedrock: boolean; vertex: boolean }> {
+  const has = (load: () => Promise<unknown>) =>
+    load().then(
+      () => true,
+      () => false,
+    );
+  const [gemini, bedrock, vertex] = await Promise.all([
+    has(() => import('@google/genai')),
+    has(() => import('@anthropic-ai/bedrock-sdk')),
+    has(() => import('@anthropic-ai/vertex-sdk')),
+  ]);
+  return { gemini, bedrock, vertex };
 }

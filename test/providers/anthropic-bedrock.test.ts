@@ -15,7 +15,7 @@ const routers = useRouters();
 let adapter: ProviderAdapter;
 
 beforeAll(() => {
-  adapter = createBedrockAdapter({ name: 'bedrock', ...emu.providers.bedrock });
+  adapter = createBedrockAdapter({ name: 'bedrock', ...emu.providers.bedrock! });
 });
 
 function ask(text: string, extra: Partial<ProviderRequest> = {}): ProviderRequest {
@@ -88,7 +88,7 @@ describe('anthropic-bedrock: requests and answers through @anthropic-ai/bedrock-
 
   it("sends bedrock-2023-05-31, which the SDK left to itself replaces with its own version that Bedrock's ARN-versioned models refuse", async () => {
     const { AnthropicBedrock } = await import('@anthropic-ai/bedrock-sdk');
-    const bare = new AnthropicBedrock({ ...emu.providers.bedrock, maxRetries: 0 });
+    const bare = new AnthropicBedrock({ ...emu.providers.bedrock!, maxRetries: 0 });
 
     const refused = await bare.messages
       .create({ model: MODEL, max_tokens: 16, messages: [{ role: 'user', content: 'Hi' }] })
@@ -304,7 +304,7 @@ describe('anthropic-bedrock: failures', () => {
   it('fails with auth, final, saying what to configure, when no AWS credentials can be resolved', async () => {
     const keyless = createBedrockAdapter({
       name: 'bedrock-keyless',
-      baseURL: emu.providers.bedrock.baseURL,
+      baseURL: emu.providers.bedrock!.baseURL,
       awsRegion: 'eu-central-1',
       awsCredentials: () => Promise.reject(new Error('Could not load credentials from any providers')),
     });
@@ -320,7 +320,7 @@ describe('anthropic-bedrock: failures', () => {
   it('keeps the AWS secret key and session token out of an error whose SDK message holds them', () => {
     const secretive = createBedrockAdapter({
       name: 'bedrock-secret',
-      baseURL: emu.providers.bedrock.baseURL,
+      baseURL: emu.providers.bedrock!.baseURL,
       awsAccessKey: 'AKIATESTTESTTESTTEST',
       awsSecretKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       awsSessionToken: 'IQoJb3JpZ2luX2VjEXAMPLESESSIONTOKEN',
@@ -354,7 +354,7 @@ describe('anthropic-bedrock: through the router, with per-tenant AWS keys', () =
     const secret = 'tenantSecretKeyAbCdEfGhIjKlMnOpQrStUvWxYz';
     const session = 'tenantSessionTokenFwoGZXIvYXdzEXAMPLE';
     const router = createRouter({
-      providers: { bedrock: emu.providers.bedrock },
+      providers: { bedrock: emu.providers.bedrock! },
       models,
       retry: { retries: 0 },
       tenants: {

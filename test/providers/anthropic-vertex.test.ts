@@ -12,7 +12,7 @@ const routers = useRouters();
 let adapter: ProviderAdapter;
 
 beforeAll(() => {
-  adapter = createVertexAdapter({ name: 'vertex', ...emu.providers.vertex });
+  adapter = createVertexAdapter({ name: 'vertex', ...emu.providers.vertex! });
 });
 
 function ask(text: string, extra: Partial<ProviderRequest> = {}): ProviderRequest {
@@ -170,7 +170,7 @@ describe('anthropic-vertex: failures', () => {
   it('fails with auth, final, saying what to configure, when Google credentials cannot be acquired', async () => {
     const failing = createVertexAdapter({
       name: 'vertex-adc',
-      baseURL: emu.providers.vertex.baseURL,
+      baseURL: emu.providers.vertex!.baseURL,
       projectId: 'p',
       location: 'europe-west1',
       googleAuth: { getClient: () => Promise.reject(new Error('Could not load the default credentials.')) },
@@ -206,7 +206,7 @@ describe('anthropic-vertex: through the router, with per-tenant access tokens', 
   it("sends a tenant's own access token, and never shows it in events or errors", async () => {
     const token = 'ya29.tenantAccessTokenAbCdEfGhIjKlMnOp';
     const router = createRouter({
-      providers: { vertex: emu.providers.vertex },
+      providers: { vertex: emu.providers.vertex! },
       models,
       retry: { retries: 0 },
       tenants: {

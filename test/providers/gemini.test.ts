@@ -29,7 +29,7 @@ const routers = useRouters();
 let gemini: ProviderAdapter;
 
 beforeAll(() => {
-  gemini = createGeminiAdapter({ name: 'gemini', ...emu.providers.gemini });
+  gemini = createGeminiAdapter({ name: 'gemini', ...emu.providers.gemini! });
 });
 
 function request(overrides: Partial<ProviderRequest> = {}): ProviderRequest {
@@ -290,7 +290,7 @@ describe('Gemini adapter: faults', () => {
     const retrying = new GoogleGenAI({
       apiKey: 'emu-gemini-key',
       httpOptions: {
-        baseUrl: emu.providers.gemini.baseURL,
+        baseUrl: emu.providers.gemini!.baseURL,
         retryOptions: { attempts: 4, initialDelay: 0.001, maxDelay: 0.002 },
       },
     });
@@ -347,7 +347,7 @@ describe('Gemini through the router', () => {
   it("sends a tenant's own key, and keeps every key out of events and errors", async () => {
     const tenantKey = 'AIzaTenantSecretKey0123456789abcdef';
     const router = createRouter({
-      providers: { gemini: emu.providers.gemini },
+      providers: { gemini: emu.providers.gemini! },
       tenants: { acme: { model: MODEL, credentials: { gemini: { id: 'acme-gemini', apiKey: tenantKey } } } },
       retry: { retries: 0 },
     });
