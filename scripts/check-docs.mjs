@@ -33,7 +33,7 @@ for (const file of walk('docs/api', '.html')) {
 }
 
 const catalog = new Set(BUILTIN_MODELS.map((m) => m.id));
-const MODEL_ID = /['"`]((?:gpt|claude|mistral|ministral|codestral)-[\w.-]+)['"`]/g;
+const MODEL_ID = /['"`]((?:gpt|claude|mistral|ministral|codestral|gemini)-[\w.-]+)['"`]/g;
 const docSources = [
   ['README.md', readme],
   ...[...walk('examples', '.ts'), ...walk('src', '.ts')]

@@ -7,6 +7,7 @@
 
 export { BUILTIN_MODELS, CATALOG_DATE } from './catalog/models.js';
 export type {
+  DeploymentSpec,
   ModelCapability,
   ModelPricing,
   ModelSpec,
@@ -109,6 +110,7 @@ export {
   type SemanticCacheOptions,
   type SemanticIndex,
 } from './stages/cache/semantic.js';
+export type { AuditChainStore, ChainHead, ChainLinkResult } from './store/audit.js';
 export type { SharedAnswerCache, SharedCacheEntry } from './store/cache.js';
 export type {
   CircuitReport,

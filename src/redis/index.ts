@@ -11,7 +11,6 @@ import { createMemoryStore } from '../store/memory.js';
 import {
   type BudgetLine,
   type BudgetState,
-  type Lease,
   type RateResult,
   type ReserveResult,
   SETTLEMENT_ID_TTL_MS,

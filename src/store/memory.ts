@@ -1,8 +1,6 @@
 import {
-  type BudgetLine,
   type BudgetState,
   CLOCK_STEP_MS,
-  type Lease,
   type RateResult,
   type ReserveResult,
   SETTLEMENT_ID_TTL_MS,
