@@ -8,7 +8,7 @@
  * createRouter({
  *   providers: {
  *     gemini: { type: 'gemini', apiKey: process.env.GEMINI_API_KEY },
- *     'gemini-eu': { type: 'gemini', vertexai: true, project: 'acme-prod', location: 'europe-west4', region: 'eu' },
+ *     'vertex-eu': { type: 'gemini', vertexai: true, project: 'acme-prod', location: 'europe-west4', region: 'eu' },
  *   },
  *   …
  * });
