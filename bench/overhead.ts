@@ -52,6 +52,24 @@ const models = ['a', 'b', 'c'].map((id, i) => ({
   pricing: { inputPerMTok: 1 + i, outputPerMTok: 2 + i },
 }));
 
+/** The same models, each served by three deployments (three provider entries) with weights. */
+const deployed = models.map(({ provider: _provider, ...spec }) => ({
+  ...spec,
+  deployments: ['mem1', 'mem2', 'mem3'].map((provider, i) => ({ provider, weight: 3 - i })),
+}));
+
+function deployedRouter(): Router {
+  return createRouter({
+    providers: {
+      mem1: { adapter: memoryAdapter('mem1') },
+      mem2: { adapter: memoryAdapter('mem2') },
+      mem3: { adapter: memoryAdapter('mem3') },
+    },
+    models: deployed,
+    tenants: { t: { model: 'mem-a' } },
+  });
+}
+
 function minimalRouter(): Router {
   return createRouter({ providers: { mem: { adapter } }, models, tenants: { t: { model: 'mem-a' } } });
 }
@@ -89,6 +107,7 @@ const minimal = minimalRouter();
 const audited = minimalRouter();
 audited.on('audit', () => {});
 const full = fullRouter();
+const threeDeployments = deployedRouter();
 const variants: Variant[] = [
   { name: 'adapter directly', call: (i) => adapter.complete(request(i)) },
   {
@@ -98,6 +117,10 @@ const variants: Variant[] = [
   {
     name: 'router, minimal stack + audit listener',
     call: (i) => audited.complete({ tenant: 't', maxTokens: 64, messages: request(i).messages }),
+  },
+  {
+    name: 'router, minimal stack, 3 deployments per model',
+    call: (i) => threeDeployments.complete({ tenant: 't', maxTokens: 64, messages: request(i).messages }),
   },
   // A fresh prompt each call: the cache misses, as the target asks.
   {
@@ -177,4 +200,4 @@ if (process.argv.includes('--write') && !smoke) {
     : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, updated);
 }
-await Promise.all([minimal.close(), audited.close(), full.close()]);
+await Promise.all([minimal.close(), audited.close(), full.close(), threeDeployments.close()]);
