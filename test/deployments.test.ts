@@ -252,3 +252,33 @@ describe('deployments: configuration', () => {
     });
   });
 });
+
+describe('deployments: concurrency caps', () => {
+  it('a provider entry at its concurrency cap passes its share to the model’s other deployment', async () => {
+    emu.respond('*', { text: 'ok', usage });
+    emu.fail('gpt-a', { hangMs: 300 }, { hangMs: 300 });
+    const router = routerWith({
+      providers: entries({ a: {}, b: {} }),
+      concurrency: { perProvider: { a: 2 } },
+      models: [
+        {
+          id: 'm',
+          pricing,
+          deployments: [
+            { provider: 'a', model: 'gpt-a', weight: 1_000 },
+            { provider: 'b', model: 'gpt-b', weight: 1 },
+          ],
+        },
+      ],
+      tenants: { t: { model: 'm' } },
+    });
+    // Two slow calls fill a's cap; the next calls go to b at once instead of queueing.
+    const slow = [0, 1].map(() => router.complete({ tenant: 't', messages: ask }));
+    await new Promise((r) => setTimeout(r, 100));
+    const t = performance.now();
+    const fast = await Promise.all([0, 1, 2].map(() => router.complete({ tenant: 't', messages: ask })));
+    expect(fast.map((r) => r.deployment)).toEqual(['b', 'b', 'b']);
+    expect(performance.now() - t).toBeLessThan(250);
+    expect((await Promise.all(slow)).map((r) => r.deployment)).toEqual(['a', 'a']);
+  });
+});

@@ -14,6 +14,11 @@ export class Limiter {
     return this.held;
   }
 
+  /** True when a new holder would have to wait. */
+  get full(): boolean {
+    return this.held >= this.max || this.waiting.length > 0;
+  }
+
   /** Resolves with a release function, once a place is free. */
   acquire(signal: AbortSignal | undefined): Promise<() => void> | (() => void) {
     if (this.held < this.max && this.waiting.length === 0) {

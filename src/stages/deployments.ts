@@ -16,7 +16,8 @@ export const LIMITED_MS = 1_000;
 
 /**
  * The chain's candidates: each ranked model in rank order, its deployments in the order to
- * try them. Available deployments (circuit closed, no recent 429) come first, drawn by
+ * try them. Available deployments (circuit closed, no recent 429, provider entry below its
+ * concurrency cap) come first, drawn by
  * weight without replacement, so load is shared by weight; the others follow in catalog
  * order (a refused circuit is passed over, a rate-limited key is the last resort). A model
  * with one deployment is its candidate as ranked: no allocation.
@@ -25,6 +26,7 @@ export function deploymentsOf(
   ctx: RouteContext,
   ranked: readonly Ranked[],
   random: () => number,
+  saturated: (provider: string) => boolean = () => false,
 ): Candidate[] {
   const out: Candidate[] = [];
   for (const { candidate } of ranked) {
@@ -39,7 +41,8 @@ export function deploymentsOf(
     for (const d of deployments) {
       const key = HealthTracker.key(d.id, d.provider, credentials?.[d.provider]?.id);
       // Efraimidis–Spirakis: sorting by random^(1/weight) draws by weight without replacement.
-      if (unavailable(ctx, key) === undefined) up.push({ model: d, key: random() ** (1 / d.weight) });
+      if (unavailable(ctx, key) === undefined && !saturated(d.provider))
+        up.push({ model: d, key: random() ** (1 / d.weight) });
       else down.push(d);
     }
     up.sort((a, b) => b.key - a.key);

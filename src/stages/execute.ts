@@ -131,9 +131,12 @@ export function createExecuteStage(options: ExecuteStageOptions): Middleware<Rou
     attempt: (ctx, run) => streamAttempt(new Attempt(ctx, run, attemptRecorder, keyOf(ctx, run.candidate))),
   };
 
+  /** A provider entry at its concurrency cap: its deployments go after the others of a model. */
+  const saturated = (provider: string) => limiters.get(provider)?.full === true;
+
   return async (ctx, next) => {
     if (ctx.mode === 'explain') return;
-    const candidates = deploymentsOf(ctx, ctx.ranked, random);
+    const candidates = deploymentsOf(ctx, ctx.ranked, random, saturated);
     const chain = {
       hedgeAfterMs: ctx.strategy === 'max_reliability' ? ctx.policy?.hedgeAfterMs : undefined,
       signal: ctx.signal,
