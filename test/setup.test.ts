@@ -44,3 +44,29 @@ describe('provider SDKs at start-up', () => {
     for (const latency of report.attemptLatencyMs) expect(latency).toBeLessThan(750);
   });
 });
+
+describe('emu.providers and optional cloud SDKs', () => {
+  it('has an entry for each cloud type whose SDK is installed, so a router on all of them always answers', async () => {
+    const run = async (hide: string) => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '--import',
+          './test/support/hide-packages.mjs',
+          'test/support/emulator-providers.ts',
+        ],
+        { cwd: root, env: { ...process.env, HIDE_PACKAGES: hide }, timeout: 30_000 },
+      );
+      return JSON.parse(stdout.trim().split('\n').at(-1)!);
+    };
+    const without = await run('@google/genai,@anthropic-ai/bedrock-sdk,@anthropic-ai/vertex-sdk');
+    expect(without).toEqual({ entries: ['anthropic', 'azure', 'mistral', 'openai'], call: 'ok' });
+    const all = await run('');
+    expect(all).toEqual({
+      entries: ['anthropic', 'azure', 'bedrock', 'gemini', 'mistral', 'openai', 'vertex'],
+      call: 'ok',
+    });
+  }, 60_000);
+});
