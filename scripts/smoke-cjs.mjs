@@ -80,6 +80,7 @@ try {
     process.stdout.write(output);
     const oks = output.match(/: (openai|anthropic|mistral) ok$/gm) ?? [];
     if (code !== 0 || oks.length !== 3) failures.push(`${name}: exit ${code}, ${oks.length}/3 providers ok`);
+    if (!/: routeplane\/http ok$/m.test(output)) failures.push(`${name}: routeplane/http did not answer`);
   }
 } finally {
   await rm(tmp, { recursive: true, force: true });

@@ -4,6 +4,7 @@
 // esbuild bundle; the label to print is its first argument.
 const routeplane = require('routeplane');
 const testing = require('routeplane/testing');
+const http = require('routeplane/http');
 const routeOnePerProvider = require('./smoke-route.cjs');
 
 // The repo's tsconfig `paths` map 'routeplane' to src/; tsx must have been kept from that.
@@ -11,7 +12,7 @@ const routeOnePerProvider = require('./smoke-route.cjs');
 if (!__filename.endsWith('.bundle.cjs') && !/dist[\\/]index\.cjs$/.test(require.resolve('routeplane')))
   throw new Error(`routeplane resolved to ${require.resolve('routeplane')}, not the build`);
 
-routeOnePerProvider(`cjs (${process.argv[2] ?? 'node'})`, routeplane, testing).catch((error) => {
+routeOnePerProvider(`cjs (${process.argv[2] ?? 'node'})`, routeplane, testing, http).catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -4,6 +4,7 @@
 // the same way).
 import routeplane = require('routeplane');
 import testing = require('routeplane/testing');
+import http = require('routeplane/http');
 import routeOnePerProvider = require('./smoke-route.cjs');
 
 // The repo's tsconfig `paths` map 'routeplane' to src/; tsx must have been kept from that.
@@ -11,7 +12,7 @@ if (!/dist[\\/]index\.cjs$/.test(require.resolve('routeplane')))
   throw new Error(`routeplane resolved to ${require.resolve('routeplane')}, not the build`);
 
 const label: string = `cts (${process.argv[2] ?? 'tsx'})`;
-routeOnePerProvider(label, routeplane, testing).catch((error: unknown) => {
+routeOnePerProvider(label, routeplane, testing, http).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

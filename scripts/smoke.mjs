@@ -1,6 +1,7 @@
 // The ESM twin of smoke.cjs: the built ESM entry points, one call per provider.
 import * as routeplane from 'routeplane';
+import * as http from 'routeplane/http';
 import * as testing from 'routeplane/testing';
 import routeOnePerProvider from './smoke-route.cjs';
 
-await routeOnePerProvider('esm', routeplane, testing);
+await routeOnePerProvider('esm', routeplane, testing, http);

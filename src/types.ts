@@ -224,3 +224,39 @@ export interface ChatStream extends AsyncIterable<StreamPart> {
   readonly id: string;
   readonly result: Promise<ChatResult>;
 }
+
+// ---------------------------------------------------------------------------------------
+// Embeddings (issue 19): the contract of `router.embed()`, which is being added in
+// parallel. routeplane/http's /v1/embeddings is written against it; keep identical.
+// ---------------------------------------------------------------------------------------
+
+/** One call to `router.embed()`. */
+export interface EmbedRequest {
+  tenant: string;
+  input: string | string[];
+  user?: string;
+  role?: string;
+  tags?: Record<string, string>;
+  strategy?: StrategyName;
+  forceModel?: string;
+  maxCost?: number;
+  dimensions?: number;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+/** The answer of `router.embed()`: one vector per input, in order. */
+export interface EmbedResult {
+  id: string;
+  tenant: string;
+  model: string;
+  provider: string;
+  deployment: string;
+  region?: string;
+  embeddings: number[][];
+  usage: { inputTokens: number };
+  costUsd: number;
+  cached: boolean;
+  latencyMs: number;
+  attempts: Attempt[];
+}

@@ -133,3 +133,18 @@ function requiredCapabilities(ctx: RouteContext): ('tools' | 'vision' | 'json')[
   if (format === 'json' || format === 'json_schema') needs.push('json');
   return needs;
 }
+
+/**
+ * True for the reasons above that come from the tenant's policy (allow and deny lists, the
+ * caller's role, regions): a model left out for one of them is one the tenant may not use
+ * at all (naming it is `policy_denied`), where the other reasons depend on the request or
+ * the moment. routeplane/http lists a tenant's models with it.
+ */
+export function isPolicyExclusion(reason: string): boolean {
+  return (
+    reason === 'listed in deniedModels' ||
+    reason === 'not in allowedModels' ||
+    reason.startsWith('role ') ||
+    (reason.endsWith(')') && / not in allowedRegions \(/.test(reason))
+  );
+}
