@@ -145,6 +145,7 @@ export type {
   ResponseFormat,
   StrategyName,
   StreamPart,
+  StreamServed,
   SystemMessage,
   TextPart,
   Tool,

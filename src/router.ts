@@ -39,7 +39,7 @@ import { createMemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
 import { PolicyReferences } from './tenants/references.js';
 import { type TenantAdmin, TenantRegistry } from './tenants/registry.js';
-import type { ChatRequest, ChatResult, ChatStream, StreamPart } from './types.js';
+import type { ChatRequest, ChatResult, ChatStream, StreamPart, StreamServed } from './types.js';
 
 export type { MiddlewareEntry, RouterConfig } from './config/router-config.js';
 export type { TenantUsage } from './stages/budget/index.js';
@@ -287,12 +287,34 @@ class RouterImpl implements Router {
       parts.end(error);
       const failed = Promise.reject(error);
       failed.catch(() => {});
-      return { id, result: failed, [Symbol.asyncIterator]: () => parts[Symbol.asyncIterator]() };
+      return {
+        id,
+        result: failed,
+        served: undefined,
+        [Symbol.asyncIterator]: () => parts[Symbol.asyncIterator](),
+      };
     }
     const result = this.track(this.runStream(ctx, parts));
     // The caller may only iterate; the error reaches them there, so this rejection is handled.
     result.catch(() => {});
-    return { id, result, [Symbol.asyncIterator]: () => parts[Symbol.asyncIterator]() };
+    const call = ctx;
+    let served: StreamServed | undefined;
+    return {
+      id,
+      result,
+      get served() {
+        const model = call.served?.candidate.model;
+        if (served === undefined && model !== undefined) {
+          served = {
+            model: model.id,
+            deployment: model.provider,
+            ...(model.region !== undefined && { region: model.region }),
+          };
+        }
+        return served;
+      },
+      [Symbol.asyncIterator]: () => parts[Symbol.asyncIterator](),
+    };
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

@@ -223,6 +223,19 @@ export type StreamPart =
 export interface ChatStream extends AsyncIterable<StreamPart> {
   readonly id: string;
   readonly result: Promise<ChatResult>;
+  /**
+   * What serves the stream, once its first part has arrived (undefined before, and for a
+   * stream that failed before any part): the catalog id, the deployment (provider entry) and
+   * its region. A stream never switches model after its first part.
+   */
+  readonly served: StreamServed | undefined;
+}
+
+/** The model and deployment serving a stream (see `ChatStream.served`). */
+export interface StreamServed {
+  readonly model: string;
+  readonly deployment: string;
+  readonly region?: string;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -282,3 +282,21 @@ describe('deployments: concurrency caps', () => {
     expect((await Promise.all(slow)).map((r) => r.deployment)).toEqual(['a', 'a']);
   });
 });
+
+describe('ChatStream.served', () => {
+  it('names the model, deployment and region serving a stream once its first part arrived', async () => {
+    emu.respond('*', { text: 'one two', usage });
+    const router = routerWith({
+      providers: entries({ eu: { region: 'eu' } }),
+      models: [{ id: 'm', pricing, deployments: [{ provider: 'eu', model: 'gpt-eu' }] }],
+      tenants: { t: { model: 'm' } },
+    });
+    const stream = router.stream({ tenant: 't', messages: ask });
+    expect(stream.served).toBeUndefined();
+    const parts = stream[Symbol.asyncIterator]();
+    await parts.next();
+    expect(stream.served).toEqual({ model: 'm', deployment: 'eu', region: 'eu' });
+    while (!(await parts.next()).done);
+    expect((await stream.result).deployment).toBe('eu');
+  });
+});

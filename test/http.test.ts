@@ -107,6 +107,8 @@ describe('routeplane/http with the openai SDK', () => {
     expect(last.choices).toEqual([]);
     expect(last.usage).toMatchObject({ prompt_tokens: 7, completion_tokens: 3 });
     expect(last.model).toBe(emu.requests[0]!.model);
+    // Every chunk names the model that serves, from the first one on.
+    expect(new Set(chunks.map((c) => c.model))).toEqual(new Set([last.model]));
     expect(chunks.at(-2)!.choices[0]!.finish_reason).toBe('stop');
   });
 

@@ -191,9 +191,8 @@ const sse = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n
  * Serves a chat completion as OpenAI's SSE stream. The response waits for the first part:
  * an error before the first token (a denial, a rate limit, every provider failing) is an
  * error response with its status, as OpenAI answers, not a 200 stream with an error in it.
- * Chunks carry the requested `model` (`auto` or the forced id) until the served model is
- * known, at the end: the finish chunk and the usage chunk carry it, so a client that
- * accumulates chunks (the SDKs do) ends with the model that served. An error after the
+ * Every chunk carries the catalog id of the model serving the stream (`ChatStream.served`,
+ * known from the first part on), as OpenAI's chunks name their model. An error after the
  * first token is a chunk holding only `{ error }` (what OpenAI's SDKs throw on). A client
  * that goes away cancels the body, which aborts the router call.
  */
@@ -213,6 +212,8 @@ export async function completeStream(
     return errorResponse(httpErrorOf(first.value.error));
   }
   const id = `chatcmpl-${stream.id}`;
+  // Known once the first part has arrived, which it has.
+  const served = stream.served?.model ?? requested;
   const created = seconds();
   const chunk = (model: string, delta: object, finishReason: string | null = null) => ({
     id,
@@ -226,11 +227,11 @@ export async function completeStream(
   const write = (controller: ReadableStreamDefaultController<Uint8Array>, part: StreamPart): boolean => {
     switch (part.type) {
       case 'text':
-        controller.enqueue(sse(chunk(requested, { content: part.text })));
+        controller.enqueue(sse(chunk(served, { content: part.text })));
         return true;
       case 'tool-call':
         controller.enqueue(
-          sse(chunk(requested, { tool_calls: [{ index: toolIndex++, ...toolCallsOf([part.toolCall])[0] }] })),
+          sse(chunk(served, { tool_calls: [{ index: toolIndex++, ...toolCallsOf([part.toolCall])[0] }] })),
         );
         return true;
       case 'finish':
@@ -244,7 +245,7 @@ export async function completeStream(
   let pending: IteratorResult<StreamPart> | undefined = first;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(sse(chunk(requested, { role: 'assistant', content: '' })));
+      controller.enqueue(sse(chunk(served, { role: 'assistant', content: '' })));
     },
     async pull(controller) {
       try {
@@ -292,6 +293,10 @@ export async function completeStream(
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       'x-routeplane-request-id': stream.id,
+      ...(stream.served && {
+        'x-routeplane-model': stream.served.model,
+        'x-routeplane-deployment': stream.served.deployment,
+      }),
     },
   });
 }
