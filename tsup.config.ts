@@ -6,6 +6,7 @@ export default defineConfig({
     'testing/index': 'src/testing/index.ts',
     'redis/index': 'src/redis/index.ts',
     'otel/index': 'src/otel/index.ts',
+    'report/index': 'src/report/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -14,4 +15,6 @@ export default defineConfig({
   target: 'node20',
   splitting: false,
   treeshake: true,
+  // routeplane/report reads uPlot's files relative to import.meta.url, in the CJS build too.
+  shims: true,
 });
