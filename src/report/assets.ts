@@ -11,15 +11,23 @@ let cached: ChartAssets | undefined;
 
 /**
  * Reads `uplot/dist/uPlot.iife.min.js` and `uPlot.min.css` where Node resolves them from this
- * module (`uplot` has no `exports` map, so its files resolve by path). In the CommonJS build
- * tsup's shim turns `import.meta.url` into this file's URL.
+ * module (`uplot` has no `exports` map, so its files resolve by path), or else from the
+ * working directory (an app bundled into one file, run from its project). In the CommonJS
+ * build tsup's shim turns `import.meta.url` into this file's URL.
  */
 export function chartAssets(): ChartAssets {
   if (cached) return cached;
   const require = createRequire(import.meta.url);
   const read = (file: string) => {
     try {
-      return readFileSync(require.resolve(`uplot/dist/${file}`), 'utf8');
+      const specifier = `uplot/dist/${file}`;
+      let path: string;
+      try {
+        path = require.resolve(specifier);
+      } catch {
+        path = require.resolve(specifier, { paths: [process.cwd()] });
+      }
+      return readFileSync(path, 'utf8');
     } catch (error) {
       throw new Error(
         `routeplane/report could not read uplot/dist/${file}: install routeplane's dependency 'uplot' (npm install uplot), or keep it external when bundling`,

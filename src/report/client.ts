@@ -2,7 +2,7 @@
  * The page's renderer (plain ES2017, no dependency but the inlined uPlot). It reads the
  * report's JSON, fills the tenant picker, and draws one tenant (or all) at a time. Every
  * string from the records reaches the DOM through `textContent` or `new Option()`, never
- * as markup. Exposes `window.routeplaneReport` ({ charts, data, show }) for tests.
+ * as markup. Exposes `window.routeplaneReport` ({ charts, data, show, drawnAt: ms from navigation to the first drawing }) for tests.
  */
 export const CLIENT_SCRIPT = `(function () {
 'use strict';
@@ -146,6 +146,6 @@ function show(v) {
 }
 
 show(data.all);
-window.routeplaneReport = { data: data, show: show, get charts() { return charts; } };
+window.routeplaneReport = { data: data, show: show, drawnAt: performance.now(), get charts() { return charts; } };
 })();
 `;
