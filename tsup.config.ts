@@ -7,6 +7,7 @@ export default defineConfig({
     'redis/index': 'src/redis/index.ts',
     'otel/index': 'src/otel/index.ts',
     'http/index': 'src/http/index.ts',
+    'report/index': 'src/report/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -15,4 +16,6 @@ export default defineConfig({
   target: 'node20',
   splitting: false,
   treeshake: true,
+  // routeplane/report reads uPlot's files relative to import.meta.url, in the CJS build too.
+  shims: true,
 });

@@ -6,11 +6,14 @@ const routeplane = require('routeplane');
 const testing = require('routeplane/testing');
 const http = require('routeplane/http');
 const routeOnePerProvider = require('./smoke-route.cjs');
+const { renderReport } = require('routeplane/report');
 
 // The repo's tsconfig `paths` map 'routeplane' to src/; tsx must have been kept from that.
 // (In the esbuild bundle, the runner checks what was bundled instead.)
 if (!__filename.endsWith('.bundle.cjs') && !/dist[\\/]index\.cjs$/.test(require.resolve('routeplane')))
   throw new Error(`routeplane resolved to ${require.resolve('routeplane')}, not the build`);
+
+if (!renderReport([]).includes('var uPlot=')) throw new Error('cjs: routeplane/report did not inline uPlot');
 
 routeOnePerProvider(`cjs (${process.argv[2] ?? 'node'})`, routeplane, testing, http).catch((error) => {
   console.error(error);

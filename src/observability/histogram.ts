@@ -68,22 +68,39 @@ export class LogHistogram {
     return this.max;
   }
 
+  /**
+   * Adds every value `other` holds (same `relativeAccuracy` and `minValue`): the quantiles
+   * of the merge are those of the union, within the same bound.
+   */
+  merge(other: LogHistogram): void {
+    if (other.gamma !== this.gamma || other.minValue !== this.minValue)
+      throw new RangeError('cannot merge histograms of different accuracy or minValue');
+    if (other.count === 0) return;
+    this.count += other.count;
+    this.sum += other.sum;
+    if (other.min < this.min) this.min = other.min;
+    if (other.max > this.max) this.max = other.max;
+    this.zeroCount += other.zeroCount;
+    const counts = other.counts;
+    for (let i = 0; i < counts.length; i++) if (counts[i]! > 0) this.add(i + other.offset, counts[i]!);
+  }
+
   /** Counters in use: the memory held, in 8-byte slots. */
   get buckets(): number {
     return this.counts.length;
   }
 
-  private add(index: number): void {
+  private add(index: number, n = 1): void {
     const counts = this.counts;
     if (counts.length === 0) {
       this.counts = new Float64Array(Math.min(8, this.maxBuckets));
       this.offset = index - (this.counts.length >> 1);
-      this.counts[index - this.offset]!++;
+      this.counts[index - this.offset]! += n;
       return;
     }
     const slot = index - this.offset;
     if (slot >= 0 && slot < counts.length) {
-      counts[slot]!++;
+      counts[slot]! += n;
       return;
     }
     // Grow to cover [lo, hi], at most maxBuckets wide; beyond, collapse the lowest buckets.
@@ -98,7 +115,7 @@ export class LogHistogram {
       next.set(counts, this.offset - newOffset);
       this.counts = next;
       this.offset = newOffset;
-      next[index - newOffset]!++;
+      next[index - newOffset]! += n;
       return;
     }
     const size = this.maxBuckets;
@@ -110,6 +127,6 @@ export class LogHistogram {
     }
     this.counts = next;
     this.offset = newOffset;
-    next[Math.max(0, index - newOffset)]!++;
+    next[Math.max(0, index - newOffset)]! += n;
   }
 }
