@@ -6,9 +6,10 @@ import type { ReasoningOptions, ToolChoice } from '../../types.js';
 export const MIN_THINKING_BUDGET = 1_024;
 
 /**
- * The Claude version a model name carries (`claude-sonnet-4-6`, `claude-3-7-sonnet-20250219`,
- * `eu.anthropic.claude-opus-5-5-v1:0`, `claude-haiku-4-5@20251001`), or undefined for a name
- * without one. A trailing 8-digit date is not a minor version.
+ * The Claude version a model name carries, after the family (`claude-sonnet-4-6`) or, in
+ * older names, before it; with a Bedrock prefix (`eu.anthropic.…-v1:0`) or a Vertex `@date`
+ * suffix as well. Undefined for a name without one. A trailing 8-digit date is not a minor
+ * version.
  */
 export function claudeVersion(model: string): { major: number; minor: number } | undefined {
   const match = /claude-(?:[a-z]+-)?(\d{1,2})(?:-(\d{1,2}))?(?!\d)/.exec(model);
