@@ -142,6 +142,7 @@ export type {
   ImagePart,
   JSONSchema,
   Message,
+  ReasoningOptions,
   ResponseFormat,
   StrategyName,
   StreamPart,

@@ -119,6 +119,31 @@ export interface Usage {
   totalTokens: number;
 }
 
+/**
+ * How much a reasoning model thinks before it answers. `effort` is a level; `budgetTokens`
+ * a number of thinking tokens. Either, both or neither (`{}`: think, at the provider's
+ * default level) may be given; see the README's "Reasoning" section for each provider's
+ * mapping. A call with `reasoning` goes only to models whose declared capabilities include
+ * `'reasoning'` (a model that declares none is not restricted).
+ *
+ * Thinking tokens are output tokens: they count against `maxTokens` on every provider. When
+ * the call sets no `maxTokens`, the router sends its default output cap plus the thinking
+ * budget (`budgetTokens`, else 1,024 / 4,096 / 16,384 for `low` / `medium` / `high`,
+ * 1,024 for `minimal`, 4,096 without either), capped at the model's max output, and the
+ * budget reservation covers all of it.
+ *
+ * @example
+ * ```ts
+ * await router.complete({ tenant: 'acme', messages, reasoning: { effort: 'high' } });
+ * await router.complete({ tenant: 'acme', messages, reasoning: { budgetTokens: 8_000 } });
+ * ```
+ */
+export interface ReasoningOptions {
+  effort?: 'minimal' | 'low' | 'medium' | 'high';
+  /** Thinking tokens, a positive integer (Anthropic's manual thinking takes at least 1,024). */
+  budgetTokens?: number;
+}
+
 /** The routing strategies. See the README's "Strategies" section for how each ranks. */
 export type StrategyName = 'force_model' | 'lowest_cost' | 'balanced' | 'max_reliability';
 
@@ -151,6 +176,8 @@ export interface ChatRequest {
   signal?: AbortSignal;
   /** Deadline for the whole call, retries and fallbacks included; at most 2^31 - 1 ms. */
   timeoutMs?: number;
+  /** Ask a reasoning model to think first, and how much. See `ReasoningOptions`. */
+  reasoning?: ReasoningOptions;
 }
 
 /** One try of one model on one provider. */

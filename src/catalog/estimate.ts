@@ -1,6 +1,9 @@
 import type { Message, Tool, Usage } from '../types.js';
 import type { ResolvedModel } from './types.js';
 
+/** A tenant's prompt caching (`TenantPolicy.promptCaching`). */
+export type PromptCaching = 'off' | '5m' | '1h';
+
 /** Tokens counted per message for role markers and separators, above its content. */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 /** Tokens counted per image: above what the providers charge for a 1.15-megapixel image. */
@@ -65,17 +68,39 @@ const PICO_PER_NANO = 1_000;
 
 /**
  * The most a call can cost, in nano-USD, rounded up: every input token at the input price,
- * every allowed output token. Cache writes, which cost more, happen only on request
- * (Anthropic's `cache_control`), which routeplane never sends; cache reads cost less.
+ * every allowed output token (thinking included: it counts against the output cap). Cache
+ * writes cost more than input and happen only on request: with the tenant's
+ * `promptCaching` on (Anthropic `cache_control` breakpoints), every input token is priced
+ * at the dearer of the input and the cache-write price of that lifetime. Cache reads cost
+ * less and are not counted on.
  */
-export function estimateCostNano(model: ResolvedModel, inputTokens: number, maxOutputTokens: number): number {
+export function estimateCostNano(
+  model: ResolvedModel,
+  inputTokens: number,
+  maxOutputTokens: number,
+  promptCaching?: PromptCaching,
+): number {
   const { prices } = model;
-  return Math.ceil((inputTokens * prices.input + maxOutputTokens * prices.output) / PICO_PER_NANO);
+  return Math.ceil(
+    (inputTokens * inputPrice(model, promptCaching) + maxOutputTokens * prices.output) / PICO_PER_NANO,
+  );
 }
 
 /** `estimateCostNano` in USD: exact to the nano-dollar. */
-export function estimateCostUsd(model: ResolvedModel, inputTokens: number, maxOutputTokens: number): number {
-  return estimateCostNano(model, inputTokens, maxOutputTokens) / 1e9;
+export function estimateCostUsd(
+  model: ResolvedModel,
+  inputTokens: number,
+  maxOutputTokens: number,
+  promptCaching?: PromptCaching,
+): number {
+  return estimateCostNano(model, inputTokens, maxOutputTokens, promptCaching) / 1e9;
+}
+
+/** The most an input token can cost with this prompt caching: a cache write costs more than input. */
+function inputPrice(model: ResolvedModel, promptCaching: PromptCaching | undefined): number {
+  const { prices } = model;
+  if (promptCaching === undefined || promptCaching === 'off') return prices.input;
+  return Math.max(prices.input, promptCaching === '1h' ? prices.cacheWrite1h : prices.cacheWrite);
 }
 
 /**
@@ -103,9 +128,13 @@ export function actualCostUsd(model: ResolvedModel, usage: Usage): number {
   return actualCostNano(model, usage) / 1e9;
 }
 
-/** The upper bound of the input a cancelled attempt cost: the provider has read the prompt. */
-export function cancelledCostNano(model: ResolvedModel, inputTokens: number): number {
-  return Math.ceil((inputTokens * model.prices.input) / PICO_PER_NANO);
+/** The upper bound of the input a cancelled attempt cost: the provider has read (and maybe cached) the prompt. */
+export function cancelledCostNano(
+  model: ResolvedModel,
+  inputTokens: number,
+  promptCaching?: PromptCaching,
+): number {
+  return Math.ceil((inputTokens * inputPrice(model, promptCaching)) / PICO_PER_NANO);
 }
 
 function clamp(tokens: number | undefined, max: number): number {

@@ -42,26 +42,32 @@ export const CATALOG_DATE = '2026-11-18';
  * above a floor; override `quality` in `models` with your own evals where it matters.
  */
 const ALL_CAPS = ['tools', 'vision', 'json'] as const;
-// Gemini 3 models think by default (a thinking level or budget): `reasoning` is declared.
-const GEMINI_CAPS = ['tools', 'vision', 'json', 'reasoning'] as const;
+/*
+ * `reasoning`: a model that takes a thinking control. Gemini 3 models think by default (a
+ * thinking level or budget); OpenAI's GPT-6 family are reasoning models (`reasoning_effort`);
+ * every Claude entry takes extended or adaptive thinking; Mistral Medium 3.5 and Small 4
+ * take `reasoning_effort` (Large 3, Ministral and Codestral do not reason).
+ */
+const REASONING_CAPS = ['tools', 'vision', 'json', 'reasoning'] as const;
+const GEMINI_CAPS = REASONING_CAPS;
 
 /** The built-in models. Regions are where the provider's default endpoint serves them. */
 export const BUILTIN_MODELS: readonly ModelSpec[] = [
   // OpenAI: 1.05M-token window, listed at its 272K base-price band (see above).
-  m('gpt-6.2-astra', 'openai', 'us', 8, 40, 0.4, 272_000, 128_000, 0.95, ALL_CAPS),
-  m('gpt-6.2-sol', 'openai', 'us', 2, 10, undefined, 272_000, 128_000, 0.95, ALL_CAPS),
-  m('gpt-6.1-terra', 'openai', 'us', 1, 5, 0.05, 272_000, 128_000, 0.85, ALL_CAPS),
-  m('gpt-6-luna', 'openai', 'us', 0.1, 0.5, 0.01, 272_000, 128_000, 0.8, ALL_CAPS),
+  m('gpt-6.2-astra', 'openai', 'us', 8, 40, 0.4, 272_000, 128_000, 0.95, REASONING_CAPS),
+  m('gpt-6.2-sol', 'openai', 'us', 2, 10, undefined, 272_000, 128_000, 0.95, REASONING_CAPS),
+  m('gpt-6.1-terra', 'openai', 'us', 1, 5, 0.05, 272_000, 128_000, 0.85, REASONING_CAPS),
+  m('gpt-6-luna', 'openai', 'us', 0.1, 0.5, 0.01, 272_000, 128_000, 0.8, REASONING_CAPS),
   // Anthropic
-  m('claude-opus-5-5', 'anthropic', 'us', 4, 20, 0.2, 1_000_000, 128_000, 0.95, ALL_CAPS),
-  m('claude-sonnet-5-5', 'anthropic', 'us', 2, 10, 0.1, 1_000_000, 128_000, 0.9, ALL_CAPS),
-  m('claude-sonnet-4-6', 'anthropic', 'us', 3, 15, 0.3, 1_000_000, 64_000, 0.85, ALL_CAPS),
+  m('claude-opus-5-5', 'anthropic', 'us', 4, 20, 0.2, 1_000_000, 128_000, 0.95, REASONING_CAPS),
+  m('claude-sonnet-5-5', 'anthropic', 'us', 2, 10, 0.1, 1_000_000, 128_000, 0.9, REASONING_CAPS),
+  m('claude-sonnet-4-6', 'anthropic', 'us', 3, 15, 0.3, 1_000_000, 64_000, 0.85, REASONING_CAPS),
   // 1M-token window, listed at its 100K base-price band (see above).
-  m('claude-haiku-5-5', 'anthropic', 'us', 0.1, 0.5, 0.01, 100_000, 128_000, 0.75, ALL_CAPS),
+  m('claude-haiku-5-5', 'anthropic', 'us', 0.1, 0.5, 0.01, 100_000, 128_000, 0.75, REASONING_CAPS),
   // Mistral
-  m('mistral-medium-latest', 'mistral', 'eu', 1.5, 7.5, undefined, 262_144, 262_144, 0.85, ALL_CAPS),
+  m('mistral-medium-latest', 'mistral', 'eu', 1.5, 7.5, undefined, 262_144, 262_144, 0.85, REASONING_CAPS),
   m('mistral-large-latest', 'mistral', 'eu', 0.5, 1.5, 0.05, 262_144, 262_144, 0.75, ALL_CAPS),
-  m('mistral-small-latest', 'mistral', 'eu', 0.15, 0.6, undefined, 256_000, 256_000, 0.75, ALL_CAPS),
+  m('mistral-small-latest', 'mistral', 'eu', 0.15, 0.6, undefined, 256_000, 256_000, 0.75, REASONING_CAPS),
   m('ministral-8b-latest', 'mistral', 'eu', 0.15, 0.15, 0.015, 256_000, 256_000, 0.6, ALL_CAPS),
   m('codestral-latest', 'mistral', 'eu', 0.3, 0.9, 0.03, 256_000, 256_000, 0.65, ['tools', 'json']),
   // Gemini (Developer API; on Vertex AI add your own entry). Prices from

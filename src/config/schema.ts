@@ -208,6 +208,7 @@ export const TenantPolicySchema = z.strictObject({
     .optional(),
   cache: z.strictObject({ ttlMs: z.number().int().positive() }).optional(),
   captureContent: z.boolean().optional(),
+  promptCaching: z.enum(['off', '5m', '1h']).optional(),
 }) satisfies z.ZodType<TenantPolicy, TenantPolicy>;
 
 const ProviderEntrySchema = z.object({
@@ -436,6 +437,12 @@ export const ChatRequestSchema = z.strictObject({
   tags: z.record(z.string(), z.string()).optional(),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'must be an AbortSignal').optional(),
   timeoutMs: timerMs.int().positive().optional(),
+  reasoning: z
+    .strictObject({
+      effort: z.enum(['minimal', 'low', 'medium', 'high']).optional(),
+      budgetTokens: z.number().int().positive().max(1_000_000).optional(),
+    })
+    .optional(),
 });
 
 /**

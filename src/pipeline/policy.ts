@@ -107,6 +107,26 @@ export interface TenantPolicy {
   cache?: { ttlMs: number };
   /** Put the prompt and the answer (after redaction) in the tenant's audit records. Default false. */
   captureContent?: boolean;
+  /**
+   * Provider-side prompt caching of the tenant's stable prompt prefix. Default `'off'`
+   * (nothing is sent; providers that cache on their own, OpenAI, Gemini and Mistral, still do).
+   *
+   * - Anthropic (and Bedrock, Vertex): `cache_control: { type: 'ephemeral' }` breakpoints on
+   *   the system prompt, the last tool and the last message before the final turn (at most
+   *   3 of Anthropic's 4); `'1h'` adds `ttl: '1h'`. Writes are billed at the model's
+   *   `cacheWritePerMTok` (`cacheWrite1hPerMTok` for `'1h'`), reads at `cachedInputPerMTok`,
+   *   and the budget reservation prices the input at the cache-write price.
+   * - OpenAI and Azure OpenAI: `prompt_cache_key` set to a pseudonym of the tenant id (a
+   *   SHA-256 digest, never the id itself), so the tenant's calls share cache routing and
+   *   do not crowd out other tenants'. OpenAI's retention is its own (in memory, or 24 hours).
+   * - Gemini and Mistral: caching is implicit; nothing is sent.
+   *
+   * @example
+   * ```ts
+   * tenants: { acme: { promptCaching: '5m', systemPrompt: longInstructions } }
+   * ```
+   */
+  promptCaching?: 'off' | '5m' | '1h';
 }
 
 /** The PII kinds the built-in detector finds. */

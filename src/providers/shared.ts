@@ -161,3 +161,42 @@ export class ToolCallAssembler {
     return done;
   }
 }
+
+/**
+ * Whether a JSON Schema fits the strict structured-output subset (OpenAI `strict: true`,
+ * Anthropic `output_config.format`): an object at the root, and every object in it, down
+ * through `properties`, `items`, `anyOf` and `$defs` / `definitions`, with
+ * `additionalProperties: false` and every property `required`. A schema that does not fit
+ * is sent as it is without strict mode (never rewritten behind the caller's back).
+ */
+export function isStrictSchema(schema: JSONSchemaObject): boolean {
+  return schema.type === 'object' && strictNode(schema, 0);
+}
+
+type JSONSchemaObject = { [key: string]: unknown };
+
+/** Deeper than this is taken as not strict rather than walked (schemas come from callers). */
+const MAX_SCHEMA_DEPTH = 64;
+
+function strictNode(node: unknown, depth: number): boolean {
+  if (typeof node !== 'object' || node === null) return true;
+  if (depth > MAX_SCHEMA_DEPTH) return false;
+  if (Array.isArray(node)) return node.every((item) => strictNode(item, depth + 1));
+  const schema = node as JSONSchemaObject;
+  const properties = schema.properties;
+  const isObject = schema.type === 'object' || (Array.isArray(schema.type) && schema.type.includes('object'));
+  if (isObject || (typeof properties === 'object' && properties !== null)) {
+    if (schema.additionalProperties !== false) return false;
+    const names = typeof properties === 'object' && properties !== null ? Object.keys(properties) : [];
+    const required = Array.isArray(schema.required) ? schema.required : [];
+    if (!names.every((name) => required.includes(name))) return false;
+    if (!names.every((name) => strictNode((properties as JSONSchemaObject)[name], depth + 1))) return false;
+  }
+  for (const key of ['items', 'anyOf', '$defs', 'definitions'] as const) {
+    const child = schema[key];
+    if (child === undefined) continue;
+    const children = key === '$defs' || key === 'definitions' ? Object.values(child as object) : [child];
+    if (!children.every((c) => strictNode(c, depth + 1))) return false;
+  }
+  return true;
+}

@@ -1,5 +1,14 @@
 import type { ProviderError } from '../errors.js';
-import type { FinishReason, Message, ResponseFormat, Tool, ToolCall, ToolChoice, Usage } from '../types.js';
+import type {
+  FinishReason,
+  Message,
+  ReasoningOptions,
+  ResponseFormat,
+  Tool,
+  ToolCall,
+  ToolChoice,
+  Usage,
+} from '../types.js';
 
 /** The wire families routeplane speaks. `openai-compatible` is OpenAI chat completions at another URL. */
 export type ProviderType =
@@ -50,6 +59,13 @@ export interface ProviderRequest {
   tools?: Tool[];
   toolChoice?: ToolChoice;
   responseFormat?: ResponseFormat;
+  /** The call's reasoning, as asked; each adapter maps it (see `ReasoningOptions`). */
+  reasoning?: ReasoningOptions;
+  /**
+   * The tenant's prompt caching, when on: `ttl` for Anthropic's breakpoints, `key` (a
+   * pseudonym of the tenant) for OpenAI's `prompt_cache_key`.
+   */
+  promptCache?: { ttl: '5m' | '1h'; key: string };
   /** Aborts the SDK request: caller cancellation, deadlines, hedging. */
   signal?: AbortSignal;
   /** A tenant's own key for this provider; the entry's key when absent. */

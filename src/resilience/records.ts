@@ -27,7 +27,7 @@ export const attemptRecorder: AttemptRecorder<RouteContext, Candidate> = {
     const { model, inputTokens } = attempt.candidate;
     recordAttempt(attempt, 'cancelled', undefined, performance.now() - attempt.started);
     // The provider has read the prompt; what it wrote before the abort cannot be known.
-    ctx.charges.cancelledNano += cancelledCostNano(model, inputTokens);
+    ctx.charges.cancelledNano += cancelledCostNano(model, inputTokens, ctx.policy?.promptCaching);
     ctx.services.health.release(attempt.key);
   },
 };

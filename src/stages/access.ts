@@ -9,7 +9,7 @@ import type { ChatRequest } from '../types.js';
 /**
  * Narrows the catalog to the models this call may use, recording why each other model is
  * out: the policy's allow and deny lists, the caller's role, the tenant's regions, and a
- * capability the request needs (tools, vision, json) that the model's declared list leaves
+ * capability the request needs (tools, vision, json, reasoning) that the model's declared list leaves
  * out (a model whose spec has no list is not restricted). A forced model the policy forbids
  * is `policy_denied`, never swapped for another. Size (context window, max output) and cost
  * are the strategy stage's: they depend on the final prompt, which later stages shape.
@@ -125,12 +125,13 @@ function policyExclusion(
   return undefined;
 }
 
-function requiredCapabilities(ctx: RouteContext): ('tools' | 'vision' | 'json')[] {
-  const needs: ('tools' | 'vision' | 'json')[] = [];
+function requiredCapabilities(ctx: RouteContext): ('tools' | 'vision' | 'json' | 'reasoning')[] {
+  const needs: ('tools' | 'vision' | 'json' | 'reasoning')[] = [];
   if (ctx.request.tools && ctx.request.tools.length > 0) needs.push('tools');
   if (hasImages(ctx.messages)) needs.push('vision');
   const format = ctx.responseFormat?.type;
   if (format === 'json' || format === 'json_schema') needs.push('json');
+  if (ctx.request.reasoning !== undefined) needs.push('reasoning');
   return needs;
 }
 

@@ -2,6 +2,7 @@ import { ProviderError, RouterError } from '../errors.js';
 import { HealthTracker } from '../health/tracker.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
+import { promptCacheKey } from '../pipeline/prompt-cache-key.js';
 import type {
   ProviderAdapter,
   ProviderRequest,
@@ -182,6 +183,7 @@ function providerRequest(attempt: RouteAttempt): ProviderRequest {
   const { call: ctx, candidate, signal } = attempt;
   const { request } = ctx;
   const credential = ctx.policy?.credentials?.[candidate.model.provider];
+  const caching = ctx.policy?.promptCaching;
   return {
     model: candidate.model.upstream,
     messages: ctx.messages,
@@ -191,6 +193,9 @@ function providerRequest(attempt: RouteAttempt): ProviderRequest {
     ...(request.tools !== undefined && { tools: request.tools }),
     ...(request.toolChoice !== undefined && { toolChoice: request.toolChoice }),
     ...(ctx.responseFormat !== undefined && { responseFormat: ctx.responseFormat }),
+    ...(request.reasoning !== undefined && { reasoning: request.reasoning }),
+    ...(caching !== undefined &&
+      caching !== 'off' && { promptCache: { ttl: caching, key: promptCacheKey(ctx.tenant) } }),
     ...(credential !== undefined && { credential }),
   };
 }

@@ -1,3 +1,4 @@
+import { defaultOutputTokens } from '../catalog/reasoning.js';
 import { RouterError } from '../errors.js';
 import { onAnswer, settledUsage } from '../pipeline/answer.js';
 import type { Middleware } from '../pipeline/compose.js';
@@ -20,8 +21,9 @@ type Limit = 'requests' | 'tokens';
  *
  * Tokens: this stage runs before the strategy stage, so it takes its own upper bound of
  * what the call can use: the input bound of `estimateInputTokens` plus the `max_tokens`
- * that will be sent, `request.maxTokens` or else the router's `defaultMaxTokens` (the
- * execute stage sends that, capped by the model's max output, so it never sends more).
+ * that will be sent, `request.maxTokens` or else the router's `defaultMaxTokens` plus the
+ * thinking budget of a reasoning call (the execute stage sends that, capped by the model's
+ * max output, so it never sends more).
  * After the call the estimate is settled with the reported usage (the difference is given
  * back or charged); a failed call gives the whole estimate back; a stream settles at its
  * end, and keeps the estimate charged when its usage is unknown (cut off, no `finish`).
@@ -54,7 +56,10 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
   const requestsKey = `rate:{${tenant}}:requests`;
   const tokensKey = `rate:{${tenant}}:tokens`;
   const estimate =
-    tpm === undefined ? 0 : inputTokensOf(ctx) + (ctx.request.maxTokens ?? ctx.services.defaultMaxTokens);
+    tpm === undefined
+      ? 0
+      : inputTokensOf(ctx) +
+        (ctx.request.maxTokens ?? defaultOutputTokens(ctx.request.reasoning, ctx.services.defaultMaxTokens));
 
   if (tpm !== undefined && estimate > tpm) {
     throw new RouterError(

@@ -1,4 +1,5 @@
 import { estimateCostUsd } from '../catalog/estimate.js';
+import { defaultOutputTokens } from '../catalog/reasoning.js';
 import type { ResolvedModel } from '../catalog/types.js';
 import { RouterError } from '../errors.js';
 import type { DeploymentStatus, RouteDecision } from '../events/types.js';
@@ -51,7 +52,9 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
   };
   const kept: Candidate[] = [];
   for (const model of ctx.eligible) {
-    const maxTokens = request.maxTokens ?? Math.min(model.maxOutputTokens, services.defaultMaxTokens);
+    const maxTokens =
+      request.maxTokens ??
+      defaultOutputTokens(request.reasoning, services.defaultMaxTokens, model.maxOutputTokens);
     const misfit = sizeExclusion(model, inputTokens, maxTokens);
     if (misfit !== undefined) {
       ctx.excluded.push({ model: model.id, reason: misfit });
@@ -61,7 +64,7 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
       model,
       inputTokens,
       maxTokens,
-      estCostUsd: estimateCostUsd(model, inputTokens, maxTokens),
+      estCostUsd: estimateCostUsd(model, inputTokens, maxTokens, policy.promptCaching),
     };
     if (cap !== undefined && candidate.estCostUsd > cap) {
       ctx.excluded.push({

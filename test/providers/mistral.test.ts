@@ -222,12 +222,15 @@ describe('Mistral adapter: answers', () => {
     expect(JSON.parse(answer.content)).toMatchObject({ model: MODEL });
   });
 
-  it('sends a json_schema format with its name and schema', async () => {
+  it('sends a json_schema format with its name and schema, strict only when the schema fits strict mode', async () => {
     const schema = { type: 'object', properties: { city: { type: 'string' } } };
 
     await mistral.complete(request({ responseFormat: { type: 'json_schema', name: 'place', schema } }));
 
-    expect(body().response_format).toEqual({ type: 'json_schema', json_schema: { name: 'place', schema } });
+    expect(body().response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'place', schema, strict: false },
+    });
   });
 });
 

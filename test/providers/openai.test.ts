@@ -128,15 +128,21 @@ describe('OpenAI adapter, complete()', () => {
     expect(JSON.parse(response.content)).toMatchObject({ model: MODEL });
   });
 
-  it('sends a JSON schema under its name, or "response" when it has none', async () => {
+  it('sends a JSON schema under its name, or "response" when it has none; strict only when it fits', async () => {
     const schema = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+    const closed = { ...schema, additionalProperties: false };
     await adapter.complete(request({ responseFormat: { type: 'json_schema', schema } }));
-    await adapter.complete(request({ responseFormat: { type: 'json_schema', name: 'place', schema } }));
+    await adapter.complete(
+      request({ responseFormat: { type: 'json_schema', name: 'place', schema: closed } }),
+    );
     expect(sent(0).response_format).toEqual({
       type: 'json_schema',
-      json_schema: { name: 'response', schema },
+      json_schema: { name: 'response', schema, strict: false },
     });
-    expect(sent(1).response_format).toEqual({ type: 'json_schema', json_schema: { name: 'place', schema } });
+    expect(sent(1).response_format).toEqual({
+      type: 'json_schema',
+      json_schema: { name: 'place', schema: closed, strict: true },
+    });
   });
 
   it('sends no response_format for plain text', async () => {

@@ -1,6 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ContentPart, Message, ResponseFormat, ToolCall, ToolChoice } from '../../types.js';
+import { isStrictSchema } from '../shared.js';
 import type { ProviderRequest } from '../types.js';
+import { supportsStructuredOutput, thinkingParams } from './features.js';
 
 type Block = Anthropic.ContentBlockParam;
 type MessageParam = Anthropic.UserMessageParam | Anthropic.AssistantMessageParam;
@@ -15,15 +17,28 @@ type MessageParam = Anthropic.UserMessageParam | Anthropic.AssistantMessageParam
  *   one role are merged, because the API requires user and assistant turns to alternate.
  * - `tool_choice` is sent only with tools, as the API rejects it alone.
  * - `temperature` is not sent: the API version of SDK 1.x rejects every sampling parameter.
+ * - `reasoning` → `thinking` (and `output_config.effort` on adaptive models): see
+ *   `thinkingParams`.
+ * - `json_schema` → `output_config.format` on Claude 4.5 and later when the schema fits the
+ *   strict subset (`isStrictSchema`); otherwise the schema goes in the system prompt.
+ * - prompt caching → `cache_control` breakpoints on the system prompt, the last tool and the
+ *   last turn before the final one (3 of the API's 4), with `ttl: '1h'` for the 1-hour cache.
  */
 export function toMessageParams(request: ProviderRequest): Anthropic.MessageCreateParamsNonStreaming {
+  const messages = toMessages(request.messages);
   const params: Anthropic.MessageCreateParamsNonStreaming = {
     model: request.model,
     max_tokens: request.maxTokens,
-    messages: toMessages(request.messages),
+    messages,
   };
-  const system = systemPrompt(request.messages, request.responseFormat);
-  if (system !== '') params.system = system;
+  const format = request.responseFormat;
+  const native =
+    format?.type === 'json_schema' &&
+    supportsStructuredOutput(request.model) &&
+    isStrictSchema(format.schema);
+  const system = systemPrompt(request.messages, native ? undefined : format);
+  const cache = request.promptCache && cacheControl(request.promptCache.ttl);
+  if (system !== '') params.system = cache ? [{ type: 'text', text: system, cache_control: cache }] : system;
   // No `temperature`: API version 2026-10-21, which @anthropic-ai/sdk 1.x sends, rejects
   // temperature, top_p and top_k with a 400 even at their defaults, and the SDK dropped them.
   if (request.tools && request.tools.length > 0) {
@@ -32,9 +47,33 @@ export function toMessageParams(request: ProviderRequest): Anthropic.MessageCrea
       ...(tool.description !== undefined && { description: tool.description }),
       input_schema: tool.parameters as Anthropic.Tool.InputSchema,
     }));
+    if (cache) params.tools.at(-1)!.cache_control = cache;
     if (request.toolChoice !== undefined) params.tool_choice = toToolChoice(request.toolChoice);
   }
+  // The turn before the final one ends the prefix the next call of the conversation repeats.
+  if (cache && messages.length >= 2) markLastBlock(messages[messages.length - 2]!, cache);
+  const thinking = thinkingParams(request.model, request.reasoning, request.maxTokens, request.toolChoice);
+  if (thinking) params.thinking = thinking.thinking;
+  if (thinking?.effort !== undefined || native) {
+    params.output_config = {
+      ...(thinking?.effort !== undefined && { effort: thinking.effort }),
+      ...(native && { format: { type: 'json_schema', schema: format.schema } }),
+    };
+  }
   return params;
+}
+
+function cacheControl(ttl: '5m' | '1h'): Anthropic.CacheControlEphemeral {
+  return ttl === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' };
+}
+
+/** Puts a cache breakpoint on the last block of a turn (a plain string becomes one text block). */
+function markLastBlock(turn: MessageParam, cache: Anthropic.CacheControlEphemeral): void {
+  const blocks = asBlocks(turn.content);
+  const last = blocks.at(-1);
+  if (last === undefined) return;
+  blocks[blocks.length - 1] = { ...last, cache_control: cache } as Block;
+  turn.content = blocks;
 }
 
 /** The system messages in order, joined by a blank line, plus the JSON instruction if any. */
@@ -49,8 +88,9 @@ export function systemPrompt(messages: readonly Message[], format: ResponseForma
 }
 
 // The Messages API has no JSON mode that every Claude model accepts (structured outputs via
-// `output_config.format` exist only on some models and reject others), so JSON is asked for
-// in the system prompt, which every model follows. `outputSchema` guardrails check the result.
+// `output_config.format` exist from Claude 4.5 on, for schemas of the strict subset), so
+// plain JSON, and a schema that cannot go native, is asked for in the system prompt, which
+// every model follows. `outputSchema` guardrails check the result either way.
 function jsonInstruction(format: ResponseFormat | undefined): string | undefined {
   if (format?.type === 'json') {
     return 'Respond with a single JSON object and nothing else: no prose, no Markdown code fences.';

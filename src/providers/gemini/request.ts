@@ -5,8 +5,16 @@ import type {
   GenerateContentConfig,
   GenerateContentParameters,
   Part,
+  ThinkingConfig,
 } from '@google/genai';
-import type { ContentPart, Message, ResponseFormat, Tool, ToolChoice } from '../../types.js';
+import type {
+  ContentPart,
+  Message,
+  ReasoningOptions,
+  ResponseFormat,
+  Tool,
+  ToolChoice,
+} from '../../types.js';
 import type { ProviderRequest } from '../types.js';
 
 /**
@@ -35,7 +43,10 @@ export type SignatureLookup = (toolCallId: string) => string | undefined;
  *   `toolChoice` → `functionCallingConfig` (`required` is `ANY`; a name is `ANY` with that
  *   one function allowed);
  * - `json` → `responseMimeType: 'application/json'`, and `json_schema` adds
- *   `responseJsonSchema`; `maxTokens` → `maxOutputTokens`; `temperature` as it is.
+ *   `responseJsonSchema`; `maxTokens` → `maxOutputTokens`; `temperature` as it is;
+ * - `reasoning` → `thinkingConfig`: `budgetTokens` as `thinkingBudget`, else `effort` as
+ *   `thinkingLevel` (Gemini 3's control; the two cannot be sent together); neither leaves
+ *   the model's default thinking. Thinking counts against `maxOutputTokens`.
  */
 export function toGeminiRequest(
   request: ProviderRequest,
@@ -64,6 +75,8 @@ export function toGeminiRequest(
     config.toolConfig = { functionCallingConfig: toFunctionCallingConfig(request.toolChoice) };
   }
   if (request.responseFormat) Object.assign(config, toResponseFormat(request.responseFormat));
+  const thinking = request.reasoning && toThinkingConfig(request.reasoning);
+  if (thinking) config.thinkingConfig = thinking;
   return { model: request.model, contents, config };
 }
 
@@ -153,6 +166,12 @@ export function toFunctionCallingConfig(choice: ToolChoice): FunctionCallingConf
   }
   const mode = choice === 'required' ? 'ANY' : choice === 'none' ? 'NONE' : 'AUTO';
   return { mode: mode as FunctionCallingConfig['mode'] };
+}
+
+function toThinkingConfig(reasoning: ReasoningOptions): ThinkingConfig | undefined {
+  if (reasoning.budgetTokens !== undefined) return { thinkingBudget: reasoning.budgetTokens };
+  if (reasoning.effort === undefined) return undefined;
+  return { thinkingLevel: reasoning.effort.toUpperCase() as ThinkingConfig['thinkingLevel'] };
 }
 
 function toResponseFormat(format: ResponseFormat): GenerateContentConfig {

@@ -80,7 +80,7 @@ describe('toMistralResponseFormat', () => {
     expect(toMistralResponseFormat({ type: 'json' })).toEqual({ type: 'json_object' });
     expect(toMistralResponseFormat({ type: 'json_schema', schema: { type: 'object' } })).toEqual({
       type: 'json_schema',
-      jsonSchema: { name: 'response', schemaDefinition: { type: 'object' } },
+      jsonSchema: { name: 'response', schemaDefinition: { type: 'object' }, strict: false },
     });
   });
 });
@@ -155,5 +155,17 @@ describe('fromMistralUsage', () => {
       }),
     ).toEqual({ inputTokens: 10, outputTokens: 4, totalTokens: 14, cachedInputTokens: 6 });
     expect(fromMistralUsage(undefined)).toEqual({ inputTokens: 0, outputTokens: 0, totalTokens: 0 });
+  });
+});
+
+describe('toMistralRequest: reasoning', () => {
+  it("asks for reasoning_effort 'high' whatever the level, the only one Mistral's models take", () => {
+    const base = {
+      model: 'mistral-small-latest',
+      messages: [{ role: 'user' as const, content: 'hi' }],
+      maxTokens: 10,
+    };
+    expect(toMistralRequest({ ...base, reasoning: { effort: 'low' } }).reasoningEffort).toBe('high');
+    expect(toMistralRequest(base)).not.toHaveProperty('reasoningEffort');
   });
 });

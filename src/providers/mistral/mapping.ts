@@ -21,7 +21,7 @@ import type {
   ToolChoice,
   Usage,
 } from '../../types.js';
-import { parseToolArguments } from '../shared.js';
+import { isStrictSchema, parseToolArguments } from '../shared.js';
 import type { ProviderRequest, ProviderResponse } from '../types.js';
 
 type MistralMessage = ChatCompletionRequest['messages'][number];
@@ -30,6 +30,9 @@ type MistralUserContent = Extract<MistralMessage, { role: 'user' }>['content'];
 /**
  * Maps a router request to the SDK's camelCase chat request (the SDK turns it into the
  * snake_case wire body). `maxTokens` is always sent: the router reserved budget for it.
+ * `reasoning` is `reasoningEffort: 'high'` whatever its level: Mistral's reasoning models
+ * (Medium 3.5, Small 4) take only `high` or `none`, and no token budget; Magistral models
+ * always reason. Mistral caches prompts on its own: prompt caching sends nothing.
  */
 export function toMistralRequest(request: ProviderRequest): ChatCompletionRequest {
   return {
@@ -42,6 +45,7 @@ export function toMistralRequest(request: ProviderRequest): ChatCompletionReques
     ...(request.responseFormat !== undefined && {
       responseFormat: toMistralResponseFormat(request.responseFormat),
     }),
+    ...(request.reasoning !== undefined && { reasoningEffort: 'high' }),
   };
 }
 
@@ -122,7 +126,10 @@ export function toMistralToolChoice(choice: ToolChoice): MistralToolChoice | Too
   return choice === 'required' ? 'any' : choice;
 }
 
-/** `json` is Mistral's JSON mode; `json_schema` is its native structured output. */
+/**
+ * `json` is Mistral's JSON mode; `json_schema` is its native structured output, `strict`
+ * when the schema fits the strict subset (`isStrictSchema`).
+ */
 export function toMistralResponseFormat(format: ResponseFormat): MistralResponseFormat {
   switch (format.type) {
     case 'text':
@@ -132,7 +139,11 @@ export function toMistralResponseFormat(format: ResponseFormat): MistralResponse
     case 'json_schema':
       return {
         type: 'json_schema',
-        jsonSchema: { name: format.name ?? 'response', schemaDefinition: format.schema },
+        jsonSchema: {
+          name: format.name ?? 'response',
+          schemaDefinition: format.schema,
+          strict: isStrictSchema(format.schema),
+        },
       };
   }
 }

@@ -6,7 +6,9 @@ import type {
   ChatCompletionTool,
   ChatCompletionToolChoiceOption,
 } from 'openai/resources/chat/completions';
+import { effortOf } from '../../catalog/reasoning.js';
 import type { ContentPart, Message, ResponseFormat, Tool, ToolChoice } from '../../types.js';
+import { isStrictSchema } from '../shared.js';
 import type { ProviderRequest } from '../types.js';
 
 /** The two dialects of chat completions: OpenAI itself, and servers that copy its API (vLLM, Ollama…). */
@@ -18,6 +20,13 @@ export type OpenAIDialect = 'openai' | 'openai-compatible';
  * The output cap is sent as `max_completion_tokens` to OpenAI, which deprecated
  * `max_tokens` (and rejects it for reasoning models), and as `max_tokens` to compatible
  * servers, most of which know only that name.
+ *
+ * - `reasoning` → `reasoning_effort` (`effort`, else the level whose budget holds
+ *   `budgetTokens`: OpenAI takes no token budget); to OpenAI, `temperature` is then left
+ *   out, as its reasoning models refuse any but the default.
+ * - prompt caching → `prompt_cache_key` (OpenAI only: compatible servers may refuse it).
+ * - `json_schema` → `response_format` `json_schema` with `strict: true` when the schema
+ *   fits the strict subset (`isStrictSchema`), else `strict: false`.
  */
 export function toChatParams(
   request: ProviderRequest,
@@ -29,7 +38,13 @@ export function toChatParams(
   };
   if (dialect === 'openai') params.max_completion_tokens = request.maxTokens;
   else params.max_tokens = request.maxTokens;
-  if (request.temperature !== undefined) params.temperature = request.temperature;
+  if (request.reasoning !== undefined) params.reasoning_effort = effortOf(request.reasoning);
+  if (request.temperature !== undefined && !(dialect === 'openai' && request.reasoning !== undefined)) {
+    params.temperature = request.temperature;
+  }
+  if (request.promptCache !== undefined && dialect === 'openai') {
+    params.prompt_cache_key = request.promptCache.key;
+  }
   // tool_choice without tools is a 400 from OpenAI, so it only goes with them.
   if (request.tools && request.tools.length > 0) {
     params.tools = request.tools.map(toTool);
@@ -107,7 +122,14 @@ function toResponseFormat(
     case 'json':
       return { type: 'json_object' };
     case 'json_schema':
-      return { type: 'json_schema', json_schema: { name: format.name ?? 'response', schema: format.schema } };
+      return {
+        type: 'json_schema',
+        json_schema: {
+          name: format.name ?? 'response',
+          schema: format.schema,
+          strict: isStrictSchema(format.schema),
+        },
+      };
     default:
       // 'text' is the API's default; sending it would only break servers that lack the field.
       return undefined;

@@ -15,8 +15,8 @@ import type { RouteContext } from '../../pipeline/context.js';
  * - the request's `user`: traffic splits are sticky per (tenant, user), so two users of one
  *   tenant may be routed to different models; and `{{user}}` may be in the system prompt.
  *   Users of one tenant therefore never share entries.
- * - `maxTokens`, `temperature`, `tools`, `toolChoice`, and the response format in force
- *   (`ctx.responseFormat`: the request's, else the tenant's default).
+ * - `maxTokens`, `temperature`, `tools`, `toolChoice`, the response format in force
+ *   (`ctx.responseFormat`: the request's, else the tenant's default), and `reasoning`.
  *
  * Not in it: `tags`, `signal`, `timeoutMs` (they do not change the answer), and `vars`
  * (they only reach the model through the system prompt, which is in the messages).
@@ -40,6 +40,7 @@ function scopeTuple(ctx: RouteContext): unknown[] {
     request.tools,
     request.toolChoice,
     ctx.responseFormat,
+    request.reasoning,
   ];
 }
 
