@@ -4,12 +4,16 @@
 // esbuild bundle; the label to print is its first argument.
 const routeplane = require('routeplane');
 const testing = require('routeplane/testing');
+const { aiSdkModel } = require('routeplane/ai-sdk');
 const routeOnePerProvider = require('./smoke-route.cjs');
 
 // The repo's tsconfig `paths` map 'routeplane' to src/; tsx must have been kept from that.
 // (In the esbuild bundle, the runner checks what was bundled instead.)
 if (!__filename.endsWith('.bundle.cjs') && !/dist[\\/]index\.cjs$/.test(require.resolve('routeplane')))
   throw new Error(`routeplane resolved to ${require.resolve('routeplane')}, not the build`);
+
+if (aiSdkModel({}, { tenant: 'smoke' }).specificationVersion !== 'v3')
+  throw new Error('routeplane/ai-sdk did not load');
 
 routeOnePerProvider(`cjs (${process.argv[2] ?? 'node'})`, routeplane, testing).catch((error) => {
   console.error(error);
