@@ -1,5 +1,10 @@
 import { inspect } from 'node:util';
-import { APICallError, InvalidArgumentError, type LanguageModelV3StreamPart } from '@ai-sdk/provider';
+import {
+  APICallError,
+  InvalidArgumentError,
+  type LanguageModelV3StreamPart,
+  UnsupportedFunctionalityError,
+} from '@ai-sdk/provider';
 import { generateObject, generateText, jsonSchema, Output, stepCountIs, streamText, tool } from 'ai';
 import { createRouter, type Router, RouterError } from 'routeplane';
 import { aiSdkModel } from 'routeplane/ai-sdk';
@@ -180,6 +185,34 @@ describe('aiSdkModel with generateText', () => {
       },
       { role: 'tool', tool_call_id: 'call_1', content: '{"sky":"sunny"}' },
     ]);
+  });
+
+  it('refuses files the router cannot carry, and types an image given without its media type', async () => {
+    const router = seedRouter();
+    const started = collect(router, 'request.started');
+    const model = aiSdkModel(router, { tenant: 'acme', forceModel: 'gpt-6.2-sol' });
+    const pdf = await rejectionOf(
+      generateText({
+        model,
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'file', data: Uint8Array.from([0x25, 0x50, 0x44, 0x46]), mediaType: 'application/pdf' },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(UnsupportedFunctionalityError.isInstance(pdf)).toBe(true);
+    expect((pdf as Error).message).toContain('application/pdf');
+    expect(started).toHaveLength(0);
+
+    const gif = Buffer.from('GIF89a-pixels').toString('base64');
+    await model.doGenerate({
+      prompt: [{ role: 'user', content: [{ type: 'file', data: gif, mediaType: 'image/*' }] }],
+    });
+    expect(JSON.stringify(requestBody(emu).messages)).toContain(`data:image/gif;base64,${gif}`);
   });
 
   it('sends maxOutputTokens and temperature, and warns of each setting the router does not carry', async () => {
