@@ -8,6 +8,7 @@ export default defineConfig({
     'otel/index': 'src/otel/index.ts',
     'http/index': 'src/http/index.ts',
     'report/index': 'src/report/index.ts',
+    'ai-sdk/index': 'src/ai-sdk/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

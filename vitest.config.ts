@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^routeplane\/testing$/, replacement: src('testing/index.ts') },
       { find: /^routeplane\/http$/, replacement: src('http/index.ts') },
+      { find: /^routeplane\/ai-sdk$/, replacement: src('ai-sdk/index.ts') },
       { find: /^routeplane$/, replacement: src('index.ts') },
     ],
   },

@@ -5,6 +5,7 @@
 const routeplane = require('routeplane');
 const testing = require('routeplane/testing');
 const http = require('routeplane/http');
+const { aiSdkModel } = require('routeplane/ai-sdk');
 const routeOnePerProvider = require('./smoke-route.cjs');
 const { renderReport } = require('routeplane/report');
 
@@ -13,6 +14,8 @@ const { renderReport } = require('routeplane/report');
 if (!__filename.endsWith('.bundle.cjs') && !/dist[\\/]index\.cjs$/.test(require.resolve('routeplane')))
   throw new Error(`routeplane resolved to ${require.resolve('routeplane')}, not the build`);
 
+if (aiSdkModel({}, { tenant: 'smoke' }).specificationVersion !== 'v3')
+  throw new Error('routeplane/ai-sdk did not load');
 if (!renderReport([]).includes('var uPlot=')) throw new Error('cjs: routeplane/report did not inline uPlot');
 
 routeOnePerProvider(`cjs (${process.argv[2] ?? 'node'})`, routeplane, testing, http).catch((error) => {
