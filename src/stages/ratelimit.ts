@@ -20,7 +20,7 @@ type Limit = 'requests' | 'tokens';
  *
  * Tokens: this stage runs before the strategy stage, so it takes its own upper bound of
  * what the call can use: the input bound of `estimateInputTokens` plus the `max_tokens`
- * that will be sent, `request.maxTokens` or else the router's `defaultMaxTokens` (the
+ * that will be sent (none for `router.embed()`), `request.maxTokens` or else the router's `defaultMaxTokens` (the
  * execute stage sends that, capped by the model's max output, so it never sends more).
  * After the call the estimate is settled with the reported usage (the difference is given
  * back or charged); a failed call gives the whole estimate back; a stream settles at its
@@ -54,7 +54,10 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
   const requestsKey = `rate:{${tenant}}:requests`;
   const tokensKey = `rate:{${tenant}}:tokens`;
   const estimate =
-    tpm === undefined ? 0 : inputTokensOf(ctx) + (ctx.request.maxTokens ?? ctx.services.defaultMaxTokens);
+    tpm === undefined
+      ? 0
+      : inputTokensOf(ctx) +
+        (ctx.mode === 'embed' ? 0 : (ctx.request.maxTokens ?? ctx.services.defaultMaxTokens));
 
   if (tpm !== undefined && estimate > tpm) {
     throw new RouterError(
