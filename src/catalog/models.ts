@@ -82,8 +82,8 @@ export const BUILTIN_MODELS: readonly ModelSpec[] = [
   // snapshotted by tokenprice.fyi on 2026-07-03; burncloud.com's copies of both model pages).
   // Mistral: $0.10 per MTok, 8,192 tokens, 1,024 dimensions, not shortenable (opencode.ai/data
   // mistral-embed, from models.dev). Gemini: $0.15 per MTok, 2,048 tokens, 3,072 dimensions
-  // that `outputDimensionality` shortens (Google's GA post, developers.googleblog.com
-  // "gemini-embedding-available-gemini-api", quoted in simonw/llm-gemini#102; openrouter.ai).
+  // that `outputDimensionality` shortens (Google's GA announcement on the Google Developers
+  // Blog, quoted in simonw/llm-gemini#102; openrouter.ai).
   // Quality orders the embedding models among themselves only: they never compete with chat.
   e('text-embedding-3-small', 'openai', 'us', 0.02, 8_191, 0.75, 1_536, true),
   e('text-embedding-3-large', 'openai', 'us', 0.13, 8_191, 0.85, 3_072, true),
