@@ -353,6 +353,29 @@ describe('router.embed()', () => {
     expect(completed).toHaveLength(1);
   });
 
+  it('a model on a provider without an embeddings API is excluded with the reason', async () => {
+    const r = router(
+      { acme: { strategy: 'force_model', model: 'claude-embed' } },
+      {
+        models: [
+          {
+            id: 'claude-embed',
+            provider: 'anthropic',
+            pricing: { inputPerMTok: 0.1, outputPerMTok: 0 },
+            capabilities: ['embeddings'],
+          },
+        ],
+      },
+    );
+    const error = await rejection(r.embed({ tenant: 'acme', input: 'x' }));
+    expect(error.code).toBe('no_eligible_model');
+    expect(error.excluded).toContainEqual({
+      model: 'claude-embed',
+      reason: 'provider anthropic has no embeddings API in routeplane',
+    });
+    expect(emu.requests).toHaveLength(0);
+  });
+
   it('refuses bad input as invalid_request naming the field', async () => {
     const r = router({ acme: {} });
     for (const [input, field] of [
