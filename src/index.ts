@@ -8,6 +8,7 @@
 export { BUILTIN_MODELS, CATALOG_DATE } from './catalog/models.js';
 export type {
   DeploymentSpec,
+  EmbeddingSpec,
   ModelCapability,
   ModelPricing,
   ModelSpec,
@@ -90,6 +91,8 @@ export type { ProviderEntry } from './providers/index.js';
 export type {
   Credential,
   ProviderAdapter,
+  ProviderEmbedRequest,
+  ProviderEmbedResponse,
   ProviderRequest,
   ProviderResponse,
   ProviderStreamPart,
@@ -138,6 +141,8 @@ export type {
   ChatResult,
   ChatStream,
   ContentPart,
+  EmbedRequest,
+  EmbedResult,
   FinishReason,
   ImagePart,
   JSONSchema,

@@ -6,7 +6,13 @@ import { EventEmitter } from 'eventemitter3';
 import { buildCatalog, completeSpec, type ProviderRegions, resolveModel } from './catalog/catalog.js';
 import { type ResolvedOptions, resolveOptions } from './config/resolve.js';
 import type { RouterConfig } from './config/router-config.js';
-import { ChatRequestSchema, describeIssues, RouterConfigSchema } from './config/schema.js';
+import {
+  ChatRequestSchema,
+  describeIssues,
+  EmbedRequestSchema,
+  MAX_EMBED_CHARS,
+  RouterConfigSchema,
+} from './config/schema.js';
 import { RouterError } from './errors.js';
 import { AuditChain, type AuditLinker } from './events/audit-chain.js';
 import { CallRecorder, eventEmitterOf } from './events/recorder.js';
@@ -18,7 +24,7 @@ import { HealthTracker } from './health/tracker.js';
 import { AnswerBuilder } from './pipeline/answer.js';
 import { callSignal } from './pipeline/call-signal.js';
 import { compose, type Middleware, type PipelineTrace } from './pipeline/compose.js';
-import type { RouteContext, RouterServices, StageName } from './pipeline/context.js';
+import type { EmbedCall, RouteContext, RouterServices, StageName } from './pipeline/context.js';
 import { PartQueue } from './pipeline/part-queue.js';
 import { type PlacedMiddleware, placeMiddleware } from './pipeline/placement.js';
 import { SettlementJournal } from './pipeline/settlements.js';
@@ -39,7 +45,15 @@ import { createMemoryStore } from './store/memory.js';
 import type { Store } from './store/types.js';
 import { PolicyReferences } from './tenants/references.js';
 import { type TenantAdmin, TenantRegistry } from './tenants/registry.js';
-import type { ChatRequest, ChatResult, ChatStream, StreamPart, StreamServed } from './types.js';
+import type {
+  ChatRequest,
+  ChatResult,
+  ChatStream,
+  EmbedRequest,
+  EmbedResult,
+  StreamPart,
+  StreamServed,
+} from './types.js';
 
 export type { MiddlewareEntry, RouterConfig } from './config/router-config.js';
 export type { TenantUsage } from './stages/budget/index.js';
@@ -50,6 +64,26 @@ export interface Router {
   complete(request: ChatRequest): Promise<ChatResult>;
   /** Routes one call and streams its answer. See `ChatStream`. */
   stream(request: ChatRequest): ChatStream;
+  /**
+   * Embeds texts: one vector per text, in order. The call takes the path of `complete()`:
+   * the tenant's policy (allowed and denied models, role, regions), its input guardrails
+   * (PII redaction or denial, blocked terms, applied to each text), its answer cache
+   * (exact match on the texts and `dimensions`, per tenant), rate limit, strategy (among
+   * the models that declare the `embeddings` capability only), budget (reserved on the
+   * input's upper bound; embeddings bill no output), fallback with retries and circuits, and
+   * one audit record. A list longer than the provider takes in one request (OpenAI 2,048
+   * texts, Gemini 100) is sent in several, in order, within one attempt.
+   *
+   * @example
+   * ```ts
+   * const { embeddings, model, costUsd } = await router.embed({
+   *   tenant: 'acme',
+   *   input: ['How do I reset my password?', 'Where is my invoice?'],
+   *   dimensions: 512,
+   * });
+   * ```
+   */
+  embed(request: EmbedRequest): Promise<EmbedResult>;
   /** The route decision for a request, computed as for a real call; no provider is called. */
   explain(request: ChatRequest): Promise<RouteDecision>;
   /** Subscribes to an event. Listener exceptions are caught and reported as process warnings. */
@@ -246,6 +280,10 @@ class RouterImpl implements Router {
     return this.track(this.runComplete(request));
   }
 
+  embed(request: EmbedRequest): Promise<EmbedResult> {
+    return this.track(this.runEmbed(request));
+  }
+
   async ready(): Promise<void> {
     if (this.loading) await this.loading;
     if (this.setupError) throw this.setupError;
@@ -340,6 +378,35 @@ class RouterImpl implements Router {
     }
   }
 
+  private async runEmbed(request: EmbedRequest): Promise<EmbedResult> {
+    if (this.loading) await this.loading;
+    const ctx = this.begin(request, 'embed', undefined);
+    try {
+      if (this.setupError) throw this.unusable(ctx);
+      await this.runPipeline(ctx);
+      const result = this.recorder.buildResult(ctx, ctx.response!, undefined);
+      this.recorder.succeed(ctx, result);
+      return {
+        id: result.id,
+        tenant: result.tenant,
+        model: result.model,
+        provider: result.provider,
+        deployment: result.deployment,
+        ...(result.region !== undefined && { region: result.region }),
+        embeddings: ctx.embeddings!,
+        usage: { inputTokens: result.usage.inputTokens },
+        costUsd: result.costUsd,
+        cached: result.cached,
+        latencyMs: result.latencyMs,
+        attempts: result.attempts,
+      };
+    } catch (error) {
+      throw this.recorder.fail(ctx, error);
+    } finally {
+      ctx.dispose?.();
+    }
+  }
+
   private async runStream(ctx: RouteContext, parts: PartQueue<StreamPart>): Promise<ChatResult> {
     try {
       if (this.loading) await this.loading;
@@ -400,7 +467,13 @@ class RouterImpl implements Router {
     const trace: PipelineTrace = { reached: -1 };
     await this.pipeline(ctx, trace);
     const answered =
-      ctx.mode === 'complete' ? ctx.response : ctx.mode === 'stream' ? ctx.stream : ctx.decision;
+      ctx.mode === 'complete'
+        ? ctx.response
+        : ctx.mode === 'stream'
+          ? ctx.stream
+          : ctx.mode === 'embed'
+            ? ctx.embeddings
+            : ctx.decision;
     if (answered !== undefined) return;
     const stopped = this.pipelineNames[trace.reached];
     const what = ctx.mode === 'explain' ? 'a route decision' : 'an answer';
@@ -424,24 +497,55 @@ class RouterImpl implements Router {
     });
   }
 
+  /**
+   * An embed request as the pipeline takes it: a chat request whose messages are its texts,
+   * one user message each (so input guardrails, the cache key and the input bound treat
+   * them as any prompt), and what it asks besides.
+   */
+  private validateEmbed(request: EmbedRequest): { chat: ChatRequest; embed: EmbedCall } {
+    const parsed = EmbedRequestSchema.safeParse(request);
+    const tenant = typeof request?.tenant === 'string' ? { tenant: request.tenant } : {};
+    if (!parsed.success)
+      throw new RouterError(
+        'invalid_request',
+        `invalid embed request: ${describeIssues(parsed.error)}`,
+        tenant,
+      );
+    const { input, dimensions, ...rest } = parsed.data;
+    const texts = typeof input === 'string' ? [input] : input;
+    let chars = 0;
+    for (const text of texts) chars += text.length;
+    if (chars > MAX_EMBED_CHARS) {
+      throw new RouterError(
+        'invalid_request',
+        `invalid embed request: input holds ${chars.toLocaleString('en-US')} characters, above the ${MAX_EMBED_CHARS.toLocaleString('en-US')} one call takes; split the call`,
+        tenant,
+      );
+    }
+    const chat = { ...rest, messages: texts.map((content) => ({ role: 'user' as const, content })) };
+    return { chat: chat as ChatRequest, embed: { dimensions, longestText: undefined } };
+  }
+
   /** Validates the request and starts the call's context, its deadline and its events. */
   private begin(
-    request: ChatRequest,
-    mode: 'complete' | 'stream',
+    request: ChatRequest | EmbedRequest,
+    mode: 'complete' | 'stream' | 'embed',
     controller: AbortController | undefined,
   ): RouteContext {
     const startedAt = performance.now();
     let valid: ChatRequest;
+    let embed: EmbedCall | undefined;
     try {
       if (this.closed)
         throw new RouterError('aborted', 'the router is closed: create a new one with createRouter()');
-      valid = this.validate(request);
+      if (mode === 'embed') ({ chat: valid, embed } = this.validateEmbed(request as EmbedRequest));
+      else valid = this.validate(request as ChatRequest);
     } catch (error) {
       const tenant = typeof request?.tenant === 'string' ? request.tenant : '';
       this.recorder.auditEarlyFailure(error as RouterError, tenant, startedAt, mode === 'stream');
       throw error;
     }
-    const ctx = this.newContext(valid, mode, controller, startedAt);
+    const ctx = this.newContext(valid, mode, controller, startedAt, embed);
     if (ctx.signal?.aborted) {
       ctx.dispose?.();
       throw this.recorder.fail(ctx, ctx.signal.reason);
@@ -454,6 +558,7 @@ class RouterImpl implements Router {
     mode: RouteContext['mode'],
     controller: AbortController | undefined,
     startedAt = performance.now(),
+    embed: EmbedCall | undefined = undefined,
   ): RouteContext {
     const requestId = randomUUID();
     const signal = mode === 'explain' ? undefined : callSignal(request, requestId, controller);
@@ -461,6 +566,8 @@ class RouterImpl implements Router {
       requestId,
       mode,
       request,
+      embed,
+      embeddings: undefined,
       services: this.services,
       startedAt,
       timestamp: this.services.now(),

@@ -300,3 +300,74 @@ export interface EmbedResult {
   latencyMs: number;
   attempts: Attempt[];
 }
+
+/**
+ * One call to `router.embed()`: texts to turn into vectors, routed like a chat call (tenant
+ * policy, access, input guardrails, cache, rate limit, strategy, budget, fallback, audit)
+ * among the models that declare the `embeddings` capability.
+ *
+ * @example
+ * ```ts
+ * const { embeddings } = await router.embed({ tenant: 'acme', input: ['first text', 'second text'] });
+ * ```
+ */
+export interface EmbedRequest {
+  /** The tenant the call is made for; its policy decides everything else. */
+  tenant: string;
+  /**
+   * The text, or texts (at most 10,000), to embed: one vector each, in the same order. An
+   * empty string or an empty list is `invalid_request`.
+   */
+  input: string | string[];
+  /** The end user, for the audit record, sticky splits and per-user budgets. */
+  user?: string;
+  /** The caller's role within the tenant; narrows the allowed models when the policy names it. */
+  role?: string;
+  /** Free-form labels copied into events and the audit record. */
+  tags?: Record<string, string>;
+  /** Overrides the tenant's strategy for this call. */
+  strategy?: StrategyName;
+  /** Use this embedding model (a catalog id). A model the tenant may not use is `policy_denied`. */
+  forceModel?: string;
+  /** Cap on the estimated cost of this call, in USD; dearer candidates are dropped. */
+  maxCost?: number;
+  /**
+   * The length of the vectors. Only models whose vectors can be shortened to it
+   * (`ModelSpec.embedding.customDimensions`, e.g. OpenAI `text-embedding-3-*`, Gemini), or
+   * whose vectors have exactly this length, are eligible. Default: the model's own length.
+   */
+  dimensions?: number;
+  /** Cancels the call, including the in-flight provider request. */
+  signal?: AbortSignal;
+  /** Deadline for the whole call, retries and fallbacks included; at most 2^31 - 1 ms. */
+  timeoutMs?: number;
+}
+
+/** The answer of `router.embed()`. */
+export interface EmbedResult {
+  /** The request id, also on every event and the audit record of the call. */
+  id: string;
+  tenant: string;
+  /** The catalog id of the model that answered. */
+  model: string;
+  /** The provider entry that served it. */
+  provider: string;
+  /** The deployment that served it: its provider entry (the same as `provider`). */
+  deployment: string;
+  /** The region of that deployment. */
+  region?: string;
+  /** One vector per input text, in the order of `input` (one for a single string). */
+  embeddings: number[][];
+  /**
+   * Input tokens as the provider reported them (summed over the requests of a split
+   * batch). A provider that reports none (Gemini's Developer API) gives the router's
+   * upper bound, and the call is charged at it.
+   */
+  usage: { inputTokens: number };
+  /** Cost in USD, exact to the nano-dollar; 0 for a cached answer. */
+  costUsd: number;
+  /** True when the answer came from the tenant's cache. */
+  cached: boolean;
+  latencyMs: number;
+  attempts: Attempt[];
+}

@@ -499,56 +499,58 @@ describe('routeplane/http request handling', () => {
   });
 });
 
-describe('routeplane/http embeddings (FAKE router.embed: the real one is being added in parallel)', () => {
-  // FAKE: router.embed() does not exist in this branch. This stand-in implements its agreed
-  // contract; after the merge, a test against the real router.embed() must replace it.
-  const fakeEmbed = async (request: EmbedRequest): Promise<EmbedResult> => {
-    if (request.tenant !== 'acme') throw new RouterError('tenant_not_found', `no tenant '${request.tenant}'`);
-    const inputs = typeof request.input === 'string' ? [request.input] : request.input;
-    return {
-      id: 'fake-embed-1',
-      tenant: request.tenant,
-      model: request.forceModel ?? 'text-embedding-fake',
-      provider: 'openai',
-      deployment: 'openai',
-      embeddings: inputs.map((text, i) =>
-        Array.from({ length: request.dimensions ?? 3 }, (_, j) => i + j / 4 + text.length),
-      ),
-      usage: { inputTokens: inputs.length * 2 },
-      costUsd: 0.000001,
-      cached: false,
-      latencyMs: 1,
-      attempts: [],
-    };
-  };
-  const withFakeEmbed = (router: Router) =>
-    Object.assign(Object.create(router) as Router, { embed: fakeEmbed });
-
-  it('serves float and base64 embeddings to the openai SDK', async () => {
-    const openai = client(await serve(withFakeEmbed(newRouter())));
+describe('routeplane/http embeddings, through router.embed()', () => {
+  it('serves float and base64 embeddings to the openai SDK, from an embedding model the tenant may use', async () => {
+    const openai = client(await serve());
     const floats = await openai.embeddings.create({
       model: 'auto',
       input: ['a', 'bb'],
-      dimensions: 2,
       encoding_format: 'float',
     });
     expect(floats.object).toBe('list');
-    expect(floats.data.map((d) => d.embedding)).toEqual([
-      [1, 1.25],
-      [3, 3.25],
-    ]);
-    expect(floats.usage).toEqual({ prompt_tokens: 4, total_tokens: 4 });
-    // The SDK asks for base64 by default and decodes it.
-    const decoded = await openai.embeddings.create({ model: 'auto', input: 'abc' });
-    expect(decoded.data[0]!.embedding).toEqual([3, 3.25, 3.5]);
-    const unknown = await client(await serve(withFakeEmbed(newRouter())), 'key-locked')
+    expect(floats.data).toHaveLength(2);
+    expect(floats.data.map((d) => d.index)).toEqual([0, 1]);
+    const model = floats.model;
+    expect([
+      'text-embedding-3-small',
+      'text-embedding-3-large',
+      'mistral-embed',
+      'gemini-embedding-001',
+    ]).toContain(model);
+    expect(floats.usage.prompt_tokens).toBeGreaterThan(0);
+    // The SDK asks for base64 by default and decodes it: the same vectors.
+    const decoded = await openai.embeddings.create({ model, input: ['a', 'bb'] });
+    expect(decoded.data.map((d) => d.embedding.length)).toEqual(floats.data.map((d) => d.embedding.length));
+    for (const [i, d] of decoded.data.entries()) {
+      for (const [j, x] of d.embedding.entries()) expect(x).toBeCloseTo(floats.data[i]!.embedding[j]!, 6);
+    }
+    // dimensions reach the model, which answers vectors of that length.
+    const short = await openai.embeddings.create({
+      model: 'text-embedding-3-small',
+      input: 'abc',
+      dimensions: 8,
+      encoding_format: 'float',
+    });
+    expect(short.data[0]!.embedding).toHaveLength(8);
+  });
+
+  it('answers 401 for an unknown tenant and a 4xx naming a chat model forced for embeddings', async () => {
+    const base = await serve();
+    const ghost = await client(base, 'key-ghost')
       .embeddings.create({ model: 'auto', input: 'x' })
       .catch((e) => e);
-    expect(unknown).toBeInstanceOf(OpenAI.AuthenticationError);
+    expect(ghost).toBeInstanceOf(OpenAI.AuthenticationError);
+    const chat = await client(base)
+      .embeddings.create({ model: 'gpt-6.1-terra', input: 'x' })
+      .catch((e) => e);
+    expect(chat.status).toBeGreaterThanOrEqual(400);
+    expect(chat.status).toBeLessThan(500);
   });
 
   it('answers 501 on a router without embed()', async () => {
-    const openai = client(await serve());
+    const router = newRouter();
+    const openai = client(await serve(Object.assign(Object.create(router) as Router, { embed: undefined })));
+    routers.push(router);
     const error = await openai.embeddings.create({ model: 'auto', input: 'x' }).catch((e) => e);
     expect(error.status).toBe(501);
     expect(error.code).toBe('not_implemented');

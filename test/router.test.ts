@@ -232,7 +232,13 @@ describe('errors', () => {
       provider: 'openai',
       estCostUsd: 0.010346,
     });
+    // The built-in embedding models are out of every chat call (access, in id order), then cost.
+    const embedding = 'an embedding model: use router.embed()';
     expect(decision.excluded).toEqual([
+      { model: 'gemini-embedding-001', reason: embedding },
+      { model: 'mistral-embed', reason: embedding },
+      { model: 'text-embedding-3-large', reason: embedding },
+      { model: 'text-embedding-3-small', reason: embedding },
       { model: 'claude-opus-5-5', reason: 'estimated cost $0.020692 is above the cap of $0.02' },
       { model: 'gpt-6.2-astra', reason: 'estimated cost $0.041384 is above the cap of $0.02' },
     ]);

@@ -67,6 +67,7 @@ export function resolveModel(spec: ModelSpec, providers?: ProviderRegions): Reso
     quality: spec.quality ?? DEFAULT_QUALITY,
     // Left out is "not known", not "none": only a declared list restricts.
     capabilities: spec.capabilities === undefined ? undefined : new Set(spec.capabilities),
+    embedding: spec.embedding,
   };
   const specs = spec.deployments ?? [{ provider: spec.provider!, model: spec.model, region: spec.region }];
   const deployments: ResolvedModel[] = [];

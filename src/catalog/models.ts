@@ -81,7 +81,45 @@ export const BUILTIN_MODELS: readonly ModelSpec[] = [
   m('gemini-3.8-flash', 'gemini', 'us', 0.75, 3.75, 0.075, 1_048_576, 65_536, 0.85, GEMINI_CAPS),
   m('gemini-3.5-flash', 'gemini', 'us', 1.5, 9, 0.15, 1_048_576, 65_536, 0.8, GEMINI_CAPS),
   m('gemini-3.5-flash-lite', 'gemini', 'us', 0.3, 2.5, 0.03, 1_048_576, 65_536, 0.75, GEMINI_CAPS),
+  // Embedding models, for router.embed() only (capabilities: ['embeddings']); confirmed on
+  // 2026-11-18. The context window is the most input tokens per text; they bill input only.
+  // OpenAI: $0.02 and $0.13 per MTok, 8,191 tokens, 1,536 and 3,072 dimensions that
+  // `dimensions` shortens (developers.openai.com/api/docs/models/text-embedding-3-small as
+  // snapshotted by tokenprice.fyi on 2026-07-03; burncloud.com's copies of both model pages).
+  // Mistral: $0.10 per MTok, 8,192 tokens, 1,024 dimensions, not shortenable (opencode.ai/data
+  // mistral-embed, from models.dev). Gemini: $0.15 per MTok, 2,048 tokens, 3,072 dimensions
+  // that `outputDimensionality` shortens (Google's GA announcement on the Google Developers
+  // Blog, quoted in simonw/llm-gemini#102; openrouter.ai).
+  // Quality orders the embedding models among themselves only: they never compete with chat.
+  e('text-embedding-3-small', 'openai', 'us', 0.02, 8_191, 0.75, 1_536, true),
+  e('text-embedding-3-large', 'openai', 'us', 0.13, 8_191, 0.85, 3_072, true),
+  e('mistral-embed', 'mistral', 'eu', 0.1, 8_192, 0.75, 1_024, false),
+  e('gemini-embedding-001', 'gemini', 'us', 0.15, 2_048, 0.85, 3_072, true),
 ];
+
+/** An embedding model: input price only, one output token (none is billed or reserved). */
+function e(
+  id: string,
+  provider: string,
+  region: string,
+  inputPerMTok: number,
+  contextWindow: number,
+  quality: number,
+  dimensions: number,
+  customDimensions: boolean,
+): ModelSpec {
+  return {
+    id,
+    provider,
+    region,
+    pricing: { inputPerMTok, outputPerMTok: 0 },
+    contextWindow,
+    maxOutputTokens: 1,
+    quality,
+    capabilities: ['embeddings'],
+    embedding: { dimensions, customDimensions },
+  };
+}
 
 function m(
   id: string,

@@ -1,8 +1,9 @@
 /**
  * A capability a request may need from a model: `tools` (tool calls), `vision` (image
  * input), `json` (a JSON response format), `reasoning` (a reasoning effort or thinking
- * budget), `embeddings` (an embedding model). `reasoning` and `embeddings` are accepted in
- * specs; no request needs them yet.
+ * budget), `embeddings` (an embedding model: `router.embed()` routes only to models that
+ * declare it, and chat calls never to a model that declares only it). `reasoning` is
+ * accepted in specs; no request needs it yet.
  */
 export type ModelCapability = 'tools' | 'vision' | 'json' | 'reasoning' | 'embeddings';
 
@@ -63,6 +64,23 @@ export interface ModelSpec {
    * Every built-in model declares its list.
    */
   capabilities?: ModelCapability[];
+  /**
+   * For an embedding model (`capabilities: ['embeddings']`): the length of its vectors, and
+   * whether a request's `dimensions` may shorten them (`customDimensions`: OpenAI's
+   * `text-embedding-3-*` take `dimensions`, Gemini `outputDimensionality`). A request with
+   * `dimensions` goes only to models that can give that length: shortenable ones up to
+   * `dimensions`, the others at exactly it. Left out: the length is not known, and a request
+   * with `dimensions` is not routed to the model.
+   */
+  embedding?: EmbeddingSpec;
+}
+
+/** The vectors of an embedding model. See `ModelSpec.embedding`. */
+export interface EmbeddingSpec {
+  /** The length of the model's vectors (its default length, when it can give shorter ones). */
+  dimensions: number;
+  /** The model takes a shorter length per request. Default false. */
+  customDimensions?: boolean;
 }
 
 /** USD per million tokens, by kind of token, each 0 to 1,000,000. See `ModelSpec.pricing`. */
@@ -111,4 +129,6 @@ export interface ResolvedModel {
   readonly quality: number;
   /** The declared capabilities; undefined when the spec left them out (not restricted). */
   readonly capabilities: ReadonlySet<ModelCapability> | undefined;
+  /** For an embedding model: its vectors, as its spec declares them. */
+  readonly embedding: EmbeddingSpec | undefined;
 }

@@ -117,6 +117,12 @@ export const ModelSpecSchema = z.strictObject({
   maxOutputTokens: z.number().int().positive().optional(),
   quality: z.number().min(0).max(1).optional(),
   capabilities: z.array(ModelCapabilitySchema).optional(),
+  embedding: z
+    .strictObject({
+      dimensions: z.number().int().positive().max(65_536),
+      customDimensions: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export const StrategyNameSchema = z.enum(['force_model', 'lowest_cost', 'balanced', 'max_reliability']);
@@ -443,6 +449,33 @@ export const ChatRequestSchema = z.strictObject({
       budgetTokens: z.number().int().positive().max(1_000_000).optional(),
     })
     .optional(),
+});
+
+/** The most texts one `router.embed()` call takes. */
+export const MAX_EMBED_INPUTS = 10_000;
+/** The most text, in UTF-16 code units summed over the inputs, one `router.embed()` call takes: 16 Mi. */
+export const MAX_EMBED_CHARS = 16 * 1024 * 1024;
+
+const embedText = z.string().min(1, 'must be a non-empty string (providers refuse empty texts)');
+
+export const EmbedRequestSchema = z.strictObject({
+  tenant: nonEmpty,
+  input: z.union([
+    embedText,
+    z
+      .array(embedText)
+      .min(1, 'needs at least one text')
+      .max(MAX_EMBED_INPUTS, `holds at most ${MAX_EMBED_INPUTS} texts; split the call`),
+  ]),
+  user: z.string().optional(),
+  role: z.string().optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+  strategy: StrategyNameSchema.optional(),
+  forceModel: nonEmpty.optional(),
+  maxCost: usd.optional(),
+  dimensions: z.number().int().positive().max(65_536).optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'must be an AbortSignal').optional(),
+  timeoutMs: timerMs.int().positive().optional(),
 });
 
 /**

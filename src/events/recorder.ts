@@ -114,7 +114,10 @@ export class CallRecorder {
         record.costCapUsd = cap;
         record.overCap = result.costUsd > cap;
       }
-      if (ctx.policy?.captureContent) record.content = { messages: ctx.messages, text: result.text };
+      if (ctx.policy?.captureContent)
+        record.content = ctx.embed
+          ? { messages: ctx.messages }
+          : { messages: ctx.messages, text: result.text };
       return record;
     });
   }
@@ -181,6 +184,7 @@ export class CallRecorder {
     if (ctx.strategy !== undefined) record.strategy = ctx.strategy;
     if (ctx.queueWaitMs > 0) record.queueWaitMs = ctx.queueWaitMs;
     if (ctx.guardrailsTriggered.length > 0) record.guardrails = ctx.guardrailsTriggered;
+    if (ctx.embed) record.embed = true;
     return record;
   }
 

@@ -303,6 +303,11 @@ export interface AuditRecord {
   content?: { messages: Message[]; text?: string };
   stream: boolean;
   /**
+   * True for a `router.embed()` call: `usage` is its input tokens (no output), and with
+   * `captureContent` the texts are `content.messages`, one user message each.
+   */
+  embed?: true;
+  /**
    * With `audit: { chain: true }`: the record's place in its tenant's chain, 1 for the first
    * (shared by every router on a store with a shared chain, such as `createRedisStore`).
    * Covered by `hash`.

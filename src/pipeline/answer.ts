@@ -28,7 +28,8 @@ export interface AnswerHandlers {
  * never finished). `explain()` has no answer: nothing runs.
  */
 export function onAnswer(ctx: RouteContext, handlers: AnswerHandlers): void | Promise<void> {
-  if (ctx.mode === 'complete') return handlers.end(ctx.response);
+  // An embed call's `response` carries its usage (no text): stages settle it as a complete answer.
+  if (ctx.mode === 'complete' || ctx.mode === 'embed') return handlers.end(ctx.response);
   const inner = ctx.stream;
   if (ctx.mode === 'stream' && inner) ctx.stream = watched(inner, handlers);
 }

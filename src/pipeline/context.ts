@@ -99,6 +99,14 @@ export interface CallCharges {
   unsettled: boolean;
 }
 
+/** What a `router.embed()` call asks besides its texts. */
+export interface EmbedCall {
+  /** The vector length asked for, if any. */
+  readonly dimensions: number | undefined;
+  /** The UTF-8 bound of the longest text, memoized for the per-text input limit. */
+  longestText: number | undefined;
+}
+
 /** The model that served the call, and what it answered. */
 export interface Served {
   readonly candidate: Candidate;
@@ -111,9 +119,16 @@ export interface Served {
  */
 export interface RouteContext {
   readonly requestId: string;
-  /** `explain` runs the stages up to the route decision and calls no provider. */
-  readonly mode: 'complete' | 'stream' | 'explain';
+  /**
+   * `explain` runs the stages up to the route decision and calls no provider. `embed` is
+   * `router.embed()`: its texts are `messages` (one user message each), its answer is
+   * `embeddings`, and `response` carries its usage for the stages that settle.
+   */
+  readonly mode: 'complete' | 'stream' | 'explain' | 'embed';
+  /** The request; for `embed`, the embed request's fields as a chat request whose messages are its texts. */
   readonly request: ChatRequest;
+  /** For `embed`: what the call asks besides its texts. */
+  readonly embed: EmbedCall | undefined;
   readonly services: RouterServices;
   /** `performance.now()` at the start of the call. */
   readonly startedAt: number;
@@ -147,6 +162,8 @@ export interface RouteContext {
   served: Served | undefined;
   /** The answer, for `complete`. */
   response: ProviderResponse | undefined;
+  /** The vectors, for `embed`: one per text, in order. */
+  embeddings: number[][] | undefined;
   /** The answer as it arrives, for `stream`; stages after execute may wrap it. */
   stream: AsyncIterable<ProviderStreamPart> | undefined;
   /** The budget stage's handle on the call, set by it; undefined before it runs. */

@@ -49,8 +49,12 @@ export type MiddlewarePolicy = Readonly<Omit<TenantPolicy, 'strategy' | 'systemP
  */
 export interface MiddlewareContext {
   readonly requestId: string;
-  /** `explain` runs the stages up to the route decision and calls no provider. */
-  readonly mode: 'complete' | 'stream' | 'explain';
+  /**
+   * `explain` runs the stages up to the route decision and calls no provider. `embed` is a
+   * `router.embed()` call: `messages` holds one user message per text (a middleware that
+   * rewrites them must keep one per text, in order), and the vectors are not exposed here.
+   */
+  readonly mode: 'complete' | 'stream' | 'explain' | 'embed';
   readonly request: Readonly<ChatRequest>;
   /** The tenant the call is accounted to (after `resolveTenant`). */
   readonly tenant: string;

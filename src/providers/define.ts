@@ -1,10 +1,13 @@
 import { ProviderError, redactSecrets } from '../errors.js';
 import type { FailureContext } from './classify.js';
+import { embedBatches } from './embed-batches.js';
 import { ClientCache, credentialSecrets } from './shared.js';
 import type {
   AdapterOptions,
   Credential,
   ProviderAdapter,
+  ProviderEmbedRequest,
+  ProviderEmbedResponse,
   ProviderRequest,
   ProviderResponse,
   ProviderStreamPart,
@@ -46,6 +49,25 @@ export interface AdapterSpec<Client, Params, StreamParams, Response, Events, Opt
     context: FailureContext,
   ): AsyncIterable<ProviderStreamPart>;
   classify(error: unknown, context: FailureContext): ProviderError;
+  /** The provider's embeddings API, if it has one: the adapter then has `embed()`. */
+  embeddings?: EmbeddingsSpec<Client, Options>;
+}
+
+/**
+ * How a provider embeds texts: one request for one batch, and the batch limits. The adapter
+ * splits a call's texts into batches within both limits, sends them one after the other,
+ * and joins the vectors in order, summing the usage.
+ */
+export interface EmbeddingsSpec<Client, Options> {
+  /** The most texts one request may hold. */
+  maxInputs: number;
+  /** The most input tokens one request may hold, where the provider caps it (counted as the UTF-8 bound). */
+  maxTokens?: number;
+  embed(
+    client: Client,
+    batch: { model: string; input: string[]; dimensions?: number },
+    options: Options,
+  ): PromiseLike<ProviderEmbedResponse>;
 }
 
 /**
@@ -95,7 +117,7 @@ export function defineAdapter<Client, Params, StreamParams, Response, Events, Op
     });
 
   /** The client for the request's credential; one that cannot be built is a final setup failure. */
-  const clientFor = async (request: ProviderRequest): Promise<Client> => {
+  const clientFor = async (request: Pick<ProviderRequest, 'model' | 'credential'>): Promise<Client> => {
     try {
       return await clients.get(request.credential);
     } catch (error) {
@@ -135,8 +157,50 @@ export function defineAdapter<Client, Params, StreamParams, Response, Events, Op
       }
     },
 
+    ...(spec.embeddings && {
+      embed: embedder(spec.embeddings, clientFor, classify, spec.requestOptions, name),
+    }),
     classify: (error, model) => classify(error, model),
     ready: () => clients.ready(),
+  };
+}
+
+/** The adapter's `embed()`: batches within the provider's limits, in order, usage summed. */
+function embedder<Client, Options>(
+  embeddings: EmbeddingsSpec<Client, Options>,
+  clientFor: (request: Pick<ProviderRequest, 'model' | 'credential'>) => Promise<Client>,
+  classify: (error: unknown, model: string | undefined, signal?: AbortSignal) => ProviderError,
+  requestOptions: (client: Client, signal: AbortSignal | undefined) => Options,
+  provider: string,
+): (request: ProviderEmbedRequest) => Promise<ProviderEmbedResponse> {
+  return async (request) => {
+    const client = await clientFor(request);
+    const { model, dimensions, signal } = request;
+    const vectors: number[][] = [];
+    let inputTokens = 0;
+    let usageReported = true;
+    try {
+      for (const input of embedBatches(request.input, embeddings.maxInputs, embeddings.maxTokens)) {
+        const answer = await embeddings.embed(
+          client,
+          { model, input, ...(dimensions !== undefined && { dimensions }) },
+          requestOptions(client, signal),
+        );
+        if (answer.embeddings.length !== input.length) {
+          throw new ProviderError(
+            'server_error',
+            `${provider} (${model}) answered ${answer.embeddings.length} embeddings for ${input.length} texts`,
+            { provider, model },
+          );
+        }
+        for (const vector of answer.embeddings) vectors.push(vector);
+        inputTokens += answer.usage.inputTokens;
+        if (answer.usageReported === false) usageReported = false;
+      }
+    } catch (error) {
+      throw ProviderError.isInstance(error) ? error : classify(error, model, signal);
+    }
+    return { embeddings: vectors, usage: { inputTokens }, ...(!usageReported && { usageReported: false }) };
   };
 }
 
@@ -144,7 +208,7 @@ export function defineAdapter<Client, Params, StreamParams, Response, Events, Op
 function setupFailure(
   error: unknown,
   provider: string,
-  { model, credential }: ProviderRequest,
+  { model, credential }: Pick<ProviderRequest, 'model' | 'credential'>,
   secrets: Iterable<string>,
 ): ProviderError {
   let message = redactSecrets(error instanceof Error ? error.message : String(error), secrets);

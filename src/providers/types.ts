@@ -103,6 +103,28 @@ export type ProviderStreamPart =
       usageReported?: boolean;
     };
 
+/** What the router asks of a provider's embeddings API for one attempt. */
+export interface ProviderEmbedRequest {
+  /** The provider's own model name. */
+  model: string;
+  /** The texts, in order: at least one. The adapter splits them into batches it can send. */
+  input: string[];
+  /** A shorter length of the vectors; left out: the model's own. */
+  dimensions?: number;
+  /** Aborts the SDK request(s). */
+  signal?: AbortSignal;
+  /** A tenant's own key for this provider; the entry's key when absent. */
+  credential?: Credential;
+}
+
+/** The vectors, one per input text in its order, and the input tokens billed (summed over batches). */
+export interface ProviderEmbedResponse {
+  embeddings: number[][];
+  usage: { inputTokens: number };
+  /** `false` when the provider reported no usage: the call is charged at its reservation. */
+  usageReported?: boolean;
+}
+
 /**
  * The whole contract between the router and a provider. Adapters throw only
  * `ProviderError` (already classified), from `complete()` and from the stream's iteration.
@@ -113,6 +135,12 @@ export interface ProviderAdapter {
   readonly type: ProviderType;
   complete(request: ProviderRequest): Promise<ProviderResponse>;
   stream(request: ProviderRequest): AsyncIterable<ProviderStreamPart>;
+  /**
+   * Embeds texts (`router.embed()`), sending as many requests as the provider's batch
+   * limits need, in order, and throwing a classified `ProviderError` like `complete()`.
+   * Optional: a deployment on an adapter without it is never a candidate for embeddings.
+   */
+  embed?(request: ProviderEmbedRequest): Promise<ProviderEmbedResponse>;
   /** Maps anything the SDK threw to a classified, secret-free `ProviderError`. */
   classify(error: unknown, model?: string): ProviderError;
   /**

@@ -1,5 +1,5 @@
 import { hasImages } from '../catalog/estimate.js';
-import type { ResolvedModel } from '../catalog/types.js';
+import type { ModelCapability, ResolvedModel } from '../catalog/types.js';
 import { RouterError } from '../errors.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
@@ -11,7 +11,11 @@ import type { ChatRequest } from '../types.js';
  * out: the policy's allow and deny lists, the caller's role, the tenant's regions, and a
  * capability the request needs (tools, vision, json, reasoning) that the model's declared list leaves
  * out (a model whose spec has no list is not restricted). A forced model the policy forbids
- * is `policy_denied`, never swapped for another. Size (context window, max output) and cost
+ * is `policy_denied`, never swapped for another.
+ *
+ * Embeddings: a `router.embed()` call may use only models that declare the `embeddings`
+ * capability, whose vectors can have the `dimensions` asked, on deployments whose adapter
+ * embeds; a chat call never uses a model that declares `embeddings` and nothing else. Size (context window, max output) and cost
  * are the strategy stage's: they depend on the final prompt, which later stages shape.
  */
 export const accessStage: Middleware<RouteContext> = (ctx, next) => {
@@ -66,13 +70,60 @@ export const accessStage: Middleware<RouteContext> = (ctx, next) => {
       ctx.excluded.push({ model: entry.id, reason: policyReason! });
       continue;
     }
+    if (ctx.embed) {
+      const served = embeddable(ctx, model);
+      if (typeof served === 'string') ctx.excluded.push({ model: model.id, reason: served });
+      else ctx.eligible.push(served);
+      continue;
+    }
     const declared = model.capabilities;
+    if (declared && embeddingsOnly(declared)) {
+      ctx.excluded.push({ model: model.id, reason: 'an embedding model: use router.embed()' });
+      continue;
+    }
     const missing = declared && needs.find((capability) => !declared.has(capability));
     if (missing !== undefined) ctx.excluded.push({ model: model.id, reason: `does not support ${missing}` });
     else ctx.eligible.push(model);
   }
   return next();
 };
+
+/** Declares `embeddings` and no chat capability: a model chat calls never go to. */
+function embeddingsOnly(declared: ReadonlySet<ModelCapability>): boolean {
+  if (!declared.has('embeddings')) return false;
+  for (const capability of declared) if (capability !== 'embeddings') return false;
+  return true;
+}
+
+/**
+ * For `router.embed()`: the model as it can serve this call (only its deployments whose
+ * adapter has `embed()`), or why it cannot: it does not declare `embeddings` (a model whose
+ * capabilities are left out is not known to embed), no deployment's provider embeds, or it
+ * cannot give vectors of the `dimensions` asked.
+ */
+function embeddable(ctx: RouteContext, model: ResolvedModel): ResolvedModel | string {
+  if (!model.capabilities?.has('embeddings'))
+    return 'not an embedding model (its capabilities do not list embeddings)';
+  const dimensions = ctx.embed!.dimensions;
+  const spec = model.embedding;
+  if (dimensions !== undefined) {
+    if (spec === undefined)
+      return `its vector length is not declared (ModelSpec.embedding): dimensions ${dimensions} cannot be promised`;
+    if (spec.customDimensions ? dimensions > spec.dimensions : dimensions !== spec.dimensions) {
+      return spec.customDimensions
+        ? `gives at most ${spec.dimensions} dimensions, not ${dimensions}`
+        : `gives ${spec.dimensions} dimensions only, not ${dimensions}`;
+    }
+  }
+  const { adapters } = ctx.services;
+  const kept = model.deployments.filter((d) => adapters.get(d.provider)?.embed !== undefined);
+  if (kept.length === model.deployments.length) return model;
+  if (kept.length === 0) {
+    const providers = [...new Set(model.deployments.map((d) => d.provider))].join(', ');
+    return `provider ${providers} has no embeddings API in routeplane`;
+  }
+  return { ...kept[0]!, deployments: kept };
+}
 
 /** The model views with only the deployments in `regions`, by regions list then model. */
 const inRegions = new WeakMap<readonly string[], WeakMap<ResolvedModel, ResolvedModel | null>>();

@@ -5,6 +5,8 @@ import type { RouteContext } from '../pipeline/context.js';
 import { promptCacheKey } from '../pipeline/prompt-cache-key.js';
 import type {
   ProviderAdapter,
+  ProviderEmbedRequest,
+  ProviderEmbedResponse,
   ProviderRequest,
   ProviderResponse,
   ProviderStreamPart,
@@ -87,6 +89,8 @@ export function createExecuteStage(options: ExecuteStageOptions): Middleware<Rou
     );
   const completeAttempt = layers<ProviderResponse>(false)((a) => adapterOf(a).complete(providerRequest(a)));
   const streamAttempt = layers<AnswerStream>(true)(openStream);
+  // The access stage keeps only deployments whose adapter embeds.
+  const embedAttempt = layers<ProviderEmbedResponse>(false)((a) => adapterOf(a).embed!(embedRequest(a)));
 
   const rules: Omit<ChainPolicy<RouteContext, Candidate, never>, 'attempt'> = {
     retryDelay: (ctx, failure, n, candidate) => {
@@ -132,6 +136,10 @@ export function createExecuteStage(options: ExecuteStageOptions): Middleware<Rou
     attempt: (ctx, run) => streamAttempt(new Attempt(ctx, run, attemptRecorder, keyOf(ctx, run.candidate))),
   };
 
+  const embed: ChainPolicy<RouteContext, Candidate, ProviderEmbedResponse> = {
+    ...rules,
+    attempt: (ctx, run) => embedAttempt(new Attempt(ctx, run, attemptRecorder, keyOf(ctx, run.candidate))),
+  };
   /** A provider entry at its concurrency cap: its deployments go after the others of a model. */
   const saturated = (provider: string) => limiters.get(provider)?.full === true;
 
@@ -143,7 +151,12 @@ export function createExecuteStage(options: ExecuteStageOptions): Middleware<Rou
       signal: ctx.signal,
       timers,
     };
-    if (ctx.mode === 'complete') {
+    if (ctx.mode === 'embed') {
+      const won = answered(ctx, await runChain(embed, ctx, candidates, chain));
+      ctx.embeddings = won.value.embeddings;
+      ctx.response = embedResponse(won.value, won.candidate);
+      ctx.served = served(ctx, won.candidate);
+    } else if (ctx.mode === 'complete') {
       const won = answered(ctx, await runChain(complete, ctx, candidates, chain));
       ctx.response = won.value;
       ctx.served = served(ctx, won.candidate);
@@ -197,6 +210,37 @@ function providerRequest(attempt: RouteAttempt): ProviderRequest {
     ...(caching !== undefined &&
       caching !== 'off' && { promptCache: { ttl: caching, key: promptCacheKey(ctx.tenant) } }),
     ...(credential !== undefined && { credential }),
+  };
+}
+
+/**
+ * The texts as they will be sent (after input guardrails); `dimensions` only to a model that
+ * takes it (one whose length is fixed was chosen because it is already that length).
+ */
+function embedRequest(attempt: RouteAttempt): ProviderEmbedRequest {
+  const { call: ctx, candidate, signal } = attempt;
+  const credential = ctx.policy?.credentials?.[candidate.model.provider];
+  const dimensions = ctx.embed!.dimensions;
+  return {
+    model: candidate.model.upstream,
+    input: ctx.messages.map((m) => (typeof m.content === 'string' ? m.content : '')),
+    ...(dimensions !== undefined && candidate.model.embedding?.customDimensions && { dimensions }),
+    ...(signal !== undefined && { signal }),
+    ...(credential !== undefined && { credential }),
+  };
+}
+
+/**
+ * An embed answer as the stages that settle see it: its usage, no text. Usage the provider
+ * did not report is the input's upper bound, and the call is charged at its reservation.
+ */
+function embedResponse(answer: ProviderEmbedResponse, candidate: Candidate): ProviderResponse {
+  const inputTokens = answer.usageReported === false ? candidate.inputTokens : answer.usage.inputTokens;
+  return {
+    content: '',
+    finishReason: 'stop',
+    usage: { inputTokens, outputTokens: 0, totalTokens: inputTokens },
+    ...(answer.usageReported === false && { usageReported: false }),
   };
 }
 

@@ -4,12 +4,13 @@ import type { RouteContext } from '../pipeline/context.js';
 
 /**
  * Puts the tenant's system prompt, rendered from its template, before the caller's
- * messages. A placeholder the call leaves without a value (`{{user}}` with no `user`,
+ * messages (not for `router.embed()`, whose messages are the texts to embed). A placeholder the call leaves without a value (`{{user}}` with no `user`,
  * `{{vars.NAME}}` with no `vars.NAME`) is `invalid_request` naming it.
  */
 export const promptStage: Middleware<RouteContext> = (ctx, next) => {
   const render = ctx.policy?.systemPrompt;
-  if (render) {
+  // A system prompt would be embedded as one more text: embed calls go without it.
+  if (render && ctx.mode !== 'embed') {
     const { request } = ctx;
     const rendered = render({ tenant: ctx.tenant, user: request.user, vars: request.vars });
     if ('missing' in rendered) {

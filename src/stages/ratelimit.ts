@@ -21,7 +21,7 @@ type Limit = 'requests' | 'tokens';
  *
  * Tokens: this stage runs before the strategy stage, so it takes its own upper bound of
  * what the call can use: the input bound of `estimateInputTokens` plus the `max_tokens`
- * that will be sent, `request.maxTokens` or else the router's `defaultMaxTokens` plus the
+ * that will be sent (none for `router.embed()`), `request.maxTokens` or else the router's `defaultMaxTokens` plus the
  * thinking budget of a reasoning call (the execute stage sends that, capped by the model's
  * max output, so it never sends more).
  * After the call the estimate is settled with the reported usage (the difference is given
@@ -59,7 +59,10 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
     tpm === undefined
       ? 0
       : inputTokensOf(ctx) +
-        (ctx.request.maxTokens ?? defaultOutputTokens(ctx.request.reasoning, ctx.services.defaultMaxTokens));
+        (ctx.mode === 'embed'
+          ? 0
+          : (ctx.request.maxTokens ??
+            defaultOutputTokens(ctx.request.reasoning, ctx.services.defaultMaxTokens)));
 
   if (tpm !== undefined && estimate > tpm) {
     throw new RouterError(

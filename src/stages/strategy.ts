@@ -1,4 +1,4 @@
-import { estimateCostUsd } from '../catalog/estimate.js';
+import { estimateCostUsd, utf8Bytes } from '../catalog/estimate.js';
 import { defaultOutputTokens } from '../catalog/reasoning.js';
 import type { ResolvedModel } from '../catalog/types.js';
 import { RouterError } from '../errors.js';
@@ -26,6 +26,8 @@ const CONTEXT_BYTES_PER_TOKEN = 3;
  * context window or max output cannot hold the call, candidates over the cost cap (the lower of the request's `maxCost` and the policy's
  * `maxCostPerRequest`), under `minQuality` (a forced model is exempt: it was named), or with
  * an open circuit; ranks the rest with the strategy in force, and emits `route.decided`.
+ * For `router.embed()` the eligible models are embedding models, each text must fit the
+ * model's per-text limit, and the estimate is the input bound at the input price (no output).
  * A traffic `split` then picks the first candidate (see `applySplit`). The ranked list is
  * the fallback order. In `explain` mode the pipeline ends here.
  */
@@ -52,10 +54,12 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
   };
   const kept: Candidate[] = [];
   for (const model of ctx.eligible) {
-    const maxTokens =
-      request.maxTokens ??
-      defaultOutputTokens(request.reasoning, services.defaultMaxTokens, model.maxOutputTokens);
-    const misfit = sizeExclusion(model, inputTokens, maxTokens);
+    // Embeddings have no output: nothing is reserved for it, and the limit is per text.
+    const maxTokens = ctx.embed
+      ? 0
+      : (request.maxTokens ??
+        defaultOutputTokens(request.reasoning, services.defaultMaxTokens, model.maxOutputTokens));
+    const misfit = ctx.embed ? textExclusion(ctx, model) : sizeExclusion(model, inputTokens, maxTokens);
     if (misfit !== undefined) {
       ctx.excluded.push({ model: model.id, reason: misfit });
       continue;
@@ -92,7 +96,8 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
     },
   });
   ctx.ranked =
-    policy.split && request.forceModel === undefined
+    // A split shares chat traffic between chat models: embed calls are ranked by the strategy.
+    policy.split && request.forceModel === undefined && !ctx.embed
       ? applySplit(ranked, kept, policy.split, splitPoint(ctx.tenant, request.user, services.random))
       : ranked;
   // Every model is either ranked or excluded with a reason: force_model ranks only its chain.
@@ -132,7 +137,7 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
 
   if (ctx.mode === 'explain') return;
   if (ctx.ranked.length === 0) {
-    const reasons = ctx.excluded
+    const reasons = relevantFirst(ctx)
       .slice(0, 6)
       .map((e) => `${e.model}: ${e.reason}`)
       .join('; ');
@@ -153,6 +158,38 @@ function sizeExclusion(model: ResolvedModel, inputTokens: number, maxTokens: num
     return `context window ${model.contextWindow} is too small for ~${likelyInput} input + ${maxTokens} output tokens`;
   }
   return undefined;
+}
+
+/**
+ * For `router.embed()`: an embedding model's `contextWindow` is its limit per text; the
+ * longest text is measured as a prompt is (typical size, see `CONTEXT_BYTES_PER_TOKEN`).
+ */
+function textExclusion(ctx: RouteContext, model: ResolvedModel): string | undefined {
+  const embed = ctx.embed!;
+  if (embed.longestText === undefined) {
+    let longest = 0;
+    for (const message of ctx.messages) {
+      if (typeof message.content === 'string') longest = Math.max(longest, utf8Bytes(message.content));
+    }
+    embed.longestText = longest;
+  }
+  const likely = Math.ceil(embed.longestText / CONTEXT_BYTES_PER_TOKEN);
+  return likely > model.contextWindow
+    ? `the longest text (~${likely} tokens) is above its limit of ${model.contextWindow} tokens per text`
+    : undefined;
+}
+
+/**
+ * The exclusions in the order a `no_eligible_model` message names them: first the models of
+ * the call's kind (embedding models for `router.embed()`, the others for chat), whose
+ * reasons are the ones that matter; the models of the other kind after them.
+ */
+function relevantFirst(ctx: RouteContext): RouteContext['excluded'] {
+  const embeds = (id: string) => ctx.catalog.get(id)?.capabilities?.has('embeddings') === true;
+  const wanted = ctx.excluded.filter((e) => embeds(e.model) === (ctx.embed !== undefined));
+  return wanted.length === ctx.excluded.length
+    ? wanted
+    : [...wanted, ...ctx.excluded.filter((e) => !wanted.includes(e))];
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {

@@ -8,6 +8,7 @@ import { createIdSource, type IdSource, mulberry32 } from './ids.js';
 import { anthropicWire } from './wire/anthropic.js';
 import { azureWire } from './wire/azure.js';
 import { bedrockWire } from './wire/bedrock.js';
+import { embedAnswer, embeddingRoute, readEmbedRequest } from './wire/embeddings.js';
 import { geminiWire } from './wire/gemini.js';
 import { mistralWire } from './wire/mistral.js';
 import { openaiWire } from './wire/openai.js';
@@ -168,6 +169,8 @@ export interface EmulatedRequest {
   clientClosed: boolean;
   /** True once a complete successful answer (200, whole body or whole stream) was sent. */
   answered: boolean;
+  /** True for an embeddings request (OpenAI, Azure and Mistral `/embeddings`, Gemini `:batchEmbedContents`). */
+  embed?: true;
 }
 
 /**
@@ -248,7 +251,8 @@ const WIRES: readonly WireFormat[] = [
 
 /**
  * Starts a loopback server that speaks the OpenAI chat completions, Anthropic messages and
- * Mistral chat wire formats, JSON and SSE, and Claude on Bedrock (`/bedrock`, AWS event-stream
+ * Mistral chat wire formats, JSON and SSE, their embeddings APIs (OpenAI, Azure and Mistral
+ * `/embeddings`, Gemini `:batchEmbedContents`, with deterministic vectors), and Claude on Bedrock (`/bedrock`, AWS event-stream
  * framing) and Vertex AI (`/vertex/v1`), with deterministic answers, scripted answers,
  * latency, injected faults and a log of what it received. Point a router at it with
  * `createRouter({ providers: emu.providers })`.
@@ -291,6 +295,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     const url = new URL(req.url ?? '/', 'http://emulator');
     const [, prefix, ...rest] = url.pathname.split('/');
     const path = `/${rest.join('/')}`;
+    const embedRoute = req.method === 'POST' ? embeddingRoute(prefix ?? '', path) : undefined;
+    if (embedRoute) return handleEmbed(req, res, embedRoute.provider, embedRoute.model);
     let route: WireRoute | undefined;
     const wire = WIRES.find((w) => {
       if (w.provider !== prefix) return false;
@@ -420,6 +426,80 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     if (res.destroyed) return;
     res.end();
     if (!(fault && 'errorEvent' in fault)) record.answered = true;
+  };
+
+  /**
+   * An embeddings request: deterministic vectors (see `emulatorVector`), usage as the
+   * emulator counts input tokens, and the faults of `fail()` for its model (`status`,
+   * `quota`, `reset`, `hangMs`, `malformed`, `noUsage`; the others answer normally), with
+   * the provider's error bodies and headers.
+   */
+  const handleEmbed = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    provider: EmulatedProvider,
+    pathModel: string | undefined,
+  ): Promise<void> => {
+    const wire = WIRES.find((w) => w.provider === provider)!;
+    const apiKey = readApiKey(req);
+    const context: WireContext = { model: pathModel ?? '', apiKey, requestId: wire.requestId(ids), ids };
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+    } catch {
+      sendError(res, wire, context, wire.error(400, context, 'request body is not valid JSON'));
+      return;
+    }
+    const parsed = readEmbedRequest(provider, body, pathModel);
+    if ('invalid' in parsed) {
+      sendError(res, wire, context, wire.error(400, context, parsed.invalid));
+      return;
+    }
+    context.model = parsed.model;
+    const fault = takeFault(parsed.model);
+    const record: EmulatedRequest = {
+      provider,
+      model: parsed.model,
+      stream: false,
+      body,
+      apiKey,
+      clientClosed: false,
+      answered: false,
+      embed: true,
+      ...(fault && { fault }),
+    };
+    requests.push(record);
+    res.on('close', () => {
+      if (!res.writableFinished) record.clientClosed = true;
+    });
+    if (fault && 'reset' in fault) {
+      req.socket.destroy();
+      return;
+    }
+    if (fault && 'hangMs' in fault) await sleep(fault.hangMs, res);
+    if (latencyMs > 0) await sleep(latencyMs, res);
+    if (res.destroyed) return;
+    const outcome = outcomeOf(wire, fault, context, false);
+    if ('error' in outcome) {
+      sendError(res, wire, context, outcome.error);
+      return;
+    }
+    const headers = { 'content-type': 'application/json', ...wire.headers(200, context) };
+    if (fault && 'malformed' in fault) {
+      res.writeHead(200, headers);
+      res.end('{"object": "list", "data": [ {');
+      return;
+    }
+    const tokens = parsed.texts.reduce((sum, text) => sum + emulatorInputTokens(text, 0), 0);
+    const answer = embedAnswer(
+      provider,
+      parsed,
+      fault && 'noUsage' in fault ? undefined : tokens,
+      context.requestId,
+    );
+    res.writeHead(200, headers);
+    res.end(JSON.stringify(answer));
+    record.answered = true;
   };
 
   const server: Server = createServer((req, res) => {

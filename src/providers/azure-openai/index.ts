@@ -1,6 +1,7 @@
 import type { AzureOpenAI } from 'openai';
 import type { FailureContext } from '../classify.js';
 import { defineAdapter } from '../define.js';
+import { openaiEmbeddings } from '../openai/embeddings.js';
 import { toChatParams, toStreamParams } from '../openai/request.js';
 import { fromChunks } from '../openai/stream.js';
 import { loadPeer } from '../shared.js';
@@ -18,7 +19,7 @@ export interface AzureOpenAIAdapterOptions extends AdapterOptions, AzureOpenAIEn
 const TOKENS_KEPT = 4;
 
 /**
- * The adapter for Azure OpenAI chat completions, over the `openai` package's `AzureOpenAI`
+ * The adapter for Azure OpenAI chat completions (and embeddings), over the `openai` package's `AzureOpenAI`
  * client (loaded on the first call). The request and stream mappers are OpenAI's: the
  * request's `model` is the deployment name, which the SDK puts in the path.
  *
@@ -88,5 +89,6 @@ export function createAzureOpenAIAdapter(options: AzureOpenAIAdapterOptions): Pr
     stream: (client, params, requestOptions) => client.chat.completions.create(params, requestOptions),
     fromStream: (chunks, request) => fromChunks(chunks, request.signal),
     classify: (error, context) => classifyAzureOpenAIError(error, withTokens(context)),
+    embeddings: openaiEmbeddings(false),
   });
 }

@@ -8,6 +8,7 @@ import { LRUCache } from 'lru-cache';
 import { defineAdapter } from '../define.js';
 import { loadPeer } from '../shared.js';
 import type { AdapterOptions, ProviderAdapter } from '../types.js';
+import { geminiEmbeddings } from './embeddings.js';
 import { classifyGeminiError } from './errors.js';
 import type { GeminiEntryOptions } from './options.js';
 import { toGeminiRequest } from './request.js';
@@ -35,7 +36,7 @@ const ONE_ATTEMPT = { retryOptions: { attempts: 1 } } as const;
 const MAX_SIGNATURES = 2_000;
 
 /**
- * The adapter for Gemini's `generateContent`, over the official `@google/genai` SDK, loaded
+ * The adapter for Gemini's `generateContent` (and `embedContent`), over the official `@google/genai` SDK, loaded
  * on first use (an optional peer). The Gemini Developer API with `apiKey` (and `baseURL`,
  * the SDK's `httpOptions.baseUrl`), or Vertex AI with `vertexai: true`, `project`,
  * `location` and `googleAuthOptions` (Application Default Credentials when left out).
@@ -92,6 +93,7 @@ export function createGeminiAdapter(options: GeminiAdapterOptions): ProviderAdap
         request.signal,
       ),
     classify: classifyGeminiError,
+    embeddings: geminiEmbeddings,
   });
 }
 

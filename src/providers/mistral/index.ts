@@ -4,6 +4,7 @@ import { classifyFailure, contextFacts, type FailureContext } from '../classify.
 import { defineAdapter } from '../define.js';
 import { loadPeer } from '../shared.js';
 import type { AdapterOptions, ProviderAdapter, ProviderRequest, ProviderResponse } from '../types.js';
+import { mistralEmbeddings } from './embeddings.js';
 import { classifyMistralError } from './errors.js';
 import { fromMistralResponse, toMistralRequest } from './mapping.js';
 import { mapMistralStream } from './stream.js';
@@ -19,7 +20,7 @@ function requestOptions(_client: Mistral, signal: AbortSignal | undefined): Requ
 }
 
 /**
- * Creates the adapter for Mistral's chat completions API over the official
+ * Creates the adapter for Mistral's chat completions (and embeddings) API over the official
  * `@mistralai/mistralai` SDK, which is loaded on first use (it is an optional peer).
  *
  * Clients: `options.client` (a ready `Mistral`) serves calls without a tenant credential;
@@ -60,6 +61,7 @@ export function createMistralAdapter(options: AdapterOptions): ProviderAdapter {
         request.signal,
       ),
     classify: classifyMistralError,
+    embeddings: mistralEmbeddings,
   });
 }
 

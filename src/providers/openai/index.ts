@@ -2,6 +2,7 @@ import type OpenAI from 'openai';
 import { defineAdapter } from '../define.js';
 import { loadPeer } from '../shared.js';
 import type { AdapterOptions, ProviderAdapter } from '../types.js';
+import { openaiEmbeddings } from './embeddings.js';
 import { classifyOpenAIError } from './errors.js';
 import { type OpenAIDialect, toChatParams, toStreamParams } from './request.js';
 import { fromCompletion } from './response.js';
@@ -21,7 +22,7 @@ export interface OpenAIAdapterOptions extends AdapterOptions {
 const NO_KEY = 'no-key';
 
 /**
- * The adapter for OpenAI chat completions, over the official `openai` SDK, loaded on the
+ * The adapter for OpenAI chat completions (and embeddings), over the official `openai` SDK, loaded on the
  * first call so that apps that do not use OpenAI need not install it.
  *
  * The SDK's retries are off for every request, including on a client passed in as
@@ -62,5 +63,6 @@ export function createOpenAIAdapter(options: OpenAIAdapterOptions): ProviderAdap
     stream: (client, params, requestOptions) => client.chat.completions.create(params, requestOptions),
     fromStream: (chunks, request) => fromChunks(chunks, request.signal),
     classify: classifyOpenAIError,
+    embeddings: openaiEmbeddings(dialect === 'openai-compatible'),
   });
 }

@@ -14,6 +14,8 @@ export interface CachedAnswer {
   usage: Usage;
   /** What the answer cost when it was made, in USD: the `savedUsd` of each hit. */
   costUsd: number;
+  /** The vectors of a `router.embed()` answer (whose `content` is `''`). */
+  embeddings?: number[][];
 }
 
 /** Only complete, successful answers are cached: not `length` (cut) nor `content_filter`. */
@@ -30,6 +32,9 @@ export function isCacheable(finishReason: FinishReason): boolean {
 export function serveCached(ctx: RouteContext, answer: CachedAnswer): boolean {
   const model = ctx.catalog.get(answer.model);
   if (!model || !ctx.eligible.some((m) => m.id === model.id)) return false;
+  // An embed call is answered with vectors only, a chat call never with them.
+  if ((ctx.mode === 'embed') !== (answer.embeddings !== undefined)) return false;
+  if (answer.embeddings) ctx.embeddings = answer.embeddings;
   ctx.cached = true;
   ctx.served = { candidate: { model, inputTokens: 0, maxTokens: 0, estCostUsd: 0 } };
   const response: ProviderResponse = {
@@ -84,6 +89,7 @@ export function captureAnswer(ctx: RouteContext, save: (answer: CachedAnswer) =>
         finishReason: response.finishReason,
         usage: response.usage,
         costUsd: actualCostUsd(served.candidate.model, response.usage),
+        ...(ctx.embeddings && { embeddings: ctx.embeddings }),
       });
     } catch {
       // A cache is an optimization: an answer it cannot keep is simply not cached.

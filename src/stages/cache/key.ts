@@ -18,6 +18,10 @@ import type { RouteContext } from '../../pipeline/context.js';
  * - `maxTokens`, `temperature`, `tools`, `toolChoice`, the response format in force
  *   (`ctx.responseFormat`: the request's, else the tenant's default), and `reasoning`.
  *
+ * An embed call (`router.embed()`) has a tuple of its own, tagged `'embed'`: the tenant,
+ * the policy fingerprint, `strategy`, `forceModel`, `maxCost`, `role`, `user` and
+ * `dimensions`; its texts are its messages.
+ *
  * Not in it: `tags`, `signal`, `timeoutMs` (they do not change the answer), and `vars`
  * (they only reach the model through the system prompt, which is in the messages).
  *
@@ -26,6 +30,21 @@ import type { RouteContext } from '../../pipeline/context.js';
  */
 function scopeTuple(ctx: RouteContext): unknown[] {
   const { request } = ctx;
+  // `router.embed()`: its own tuple (what changes its vectors), never equal to a chat call's.
+  if (ctx.embed) {
+    return [
+      'embed',
+      1,
+      ctx.tenant,
+      ctx.policy?.fingerprint,
+      request.strategy,
+      request.forceModel,
+      request.maxCost,
+      request.role,
+      request.user,
+      ctx.embed.dimensions,
+    ];
+  }
   return [
     2,
     ctx.tenant,

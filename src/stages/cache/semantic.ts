@@ -120,7 +120,7 @@ export function createSemanticCacheMiddleware(options: SemanticCacheOptions): Mi
 
   async function semantic(ctx: RouteContext, next: () => Promise<void>): Promise<void> {
     const ttlMs = ctx.policy?.cache?.ttlMs;
-    if (ttlMs === undefined || ctx.mode === 'explain' || ctx.cached) return next();
+    if (ttlMs === undefined || ctx.mode === 'explain' || ctx.mode === 'embed' || ctx.cached) return next();
     const scope = scopeKey(ctx);
     const embedding = await options.embed(promptText(ctx.messages));
     const tenant = ctx.tenant;

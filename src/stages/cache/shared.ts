@@ -74,7 +74,7 @@ export function parseCachedAnswer(text: string): CachedAnswer | undefined {
     return undefined;
   }
   if (!isRecord(value)) return undefined;
-  const { model, content, toolCalls, finishReason, usage, costUsd } = value;
+  const { model, content, toolCalls, finishReason, usage, costUsd, embeddings } = value;
   if (typeof model !== 'string' || model === '' || typeof content !== 'string') return undefined;
   if (typeof finishReason !== 'string' || !isCacheable(finishReason as FinishReason)) return undefined;
   if (!isCount(costUsd)) return undefined;
@@ -90,10 +90,12 @@ export function parseCachedAnswer(text: string): CachedAnswer | undefined {
       calls.push({ id: call.id, name: call.name, arguments: call.arguments });
     }
   }
+  if (embeddings !== undefined && !isVectors(embeddings)) return undefined;
   return {
     model,
     content,
     ...(calls && calls.length > 0 && { toolCalls: calls }),
+    ...(embeddings !== undefined && { embeddings }),
     finishReason: finishReason as FinishReason,
     usage: parsedUsage,
     costUsd,
@@ -127,4 +129,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function isVectors(value: unknown): value is number[][] {
+  return (
+    Array.isArray(value) &&
+    value.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+  );
 }

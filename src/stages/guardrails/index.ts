@@ -34,6 +34,10 @@ import { redactPii } from './pii.js';
  *   the provider finishes, before the `finish` part; a custom `redact` cannot rewrite text
  *   already sent, so on a stream it fails closed as a denial.
  *
+ * `router.embed()`: the input checks apply to its texts (one user message each: a
+ * redaction replaces the text sent to the provider, a denial refuses the whole call); there
+ * is no output to check.
+ *
  * Every action emits `guardrail.triggered` and adds the guardrail's name to the audit's
  * `guardrails`; neither, nor any error message, ever holds the matched text. A policy without
  * guardrails skips the stage at no cost.
@@ -43,7 +47,8 @@ export const guardrailsStage: Middleware<RouteContext> = async (ctx, next) => {
   if (!guardrails) return next();
   await checkInput(ctx, guardrails);
   await next();
-  if (ctx.mode === 'explain') return;
+  // Vectors have no text to check: an embed call's guardrails are its input's.
+  if (ctx.mode === 'explain' || ctx.mode === 'embed') return;
 
   const terms = ctx.policy!.termMatcher;
   const schema = ctx.policy!.outputParser;
