@@ -5,14 +5,8 @@ import { ChatOpenAI } from '@langchain/openai';
 import fc from 'fast-check';
 import { Hono } from 'hono';
 import OpenAI from 'openai';
-import { createRouter, type Router, RouterError } from 'routeplane';
-import {
-  createHandler,
-  type EmbedRequest,
-  type EmbedResult,
-  type HandlerOptions,
-  toNodeListener,
-} from 'routeplane/http';
+import { createRouter, type Router } from 'routeplane';
+import { createHandler, type HandlerOptions, toNodeListener } from 'routeplane/http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useEmulator, waitFor } from './support/harness.js';
 
