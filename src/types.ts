@@ -265,42 +265,6 @@ export interface StreamServed {
   readonly region?: string;
 }
 
-// ---------------------------------------------------------------------------------------
-// Embeddings (issue 19): the contract of `router.embed()`, which is being added in
-// parallel. routeplane/http's /v1/embeddings is written against it; keep identical.
-// ---------------------------------------------------------------------------------------
-
-/** One call to `router.embed()`. */
-export interface EmbedRequest {
-  tenant: string;
-  input: string | string[];
-  user?: string;
-  role?: string;
-  tags?: Record<string, string>;
-  strategy?: StrategyName;
-  forceModel?: string;
-  maxCost?: number;
-  dimensions?: number;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
-
-/** The answer of `router.embed()`: one vector per input, in order. */
-export interface EmbedResult {
-  id: string;
-  tenant: string;
-  model: string;
-  provider: string;
-  deployment: string;
-  region?: string;
-  embeddings: number[][];
-  usage: { inputTokens: number };
-  costUsd: number;
-  cached: boolean;
-  latencyMs: number;
-  attempts: Attempt[];
-}
-
 /**
  * One call to `router.embed()`: texts to turn into vectors, routed like a chat call (tenant
  * policy, access, input guardrails, cache, rate limit, strategy, budget, fallback, audit)
