@@ -30,6 +30,7 @@ export {
 } from './events/audit-chain.js';
 export type {
   AttemptFailedEvent,
+  AuditFeatures,
   AuditOutcome,
   AuditRecord,
   BudgetExceededEvent,

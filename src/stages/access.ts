@@ -1,8 +1,8 @@
-import { hasImages } from '../catalog/estimate.js';
 import type { ResolvedModel } from '../catalog/types.js';
 import { RouterError } from '../errors.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
+import { requiredCapabilities } from '../pipeline/estimate.js';
 import type { EffectivePolicy } from '../pipeline/policy.js';
 import type { ChatRequest } from '../types.js';
 
@@ -123,13 +123,4 @@ function policyExclusion(
     }
   }
   return undefined;
-}
-
-function requiredCapabilities(ctx: RouteContext): ('tools' | 'vision' | 'json')[] {
-  const needs: ('tools' | 'vision' | 'json')[] = [];
-  if (ctx.request.tools && ctx.request.tools.length > 0) needs.push('tools');
-  if (hasImages(ctx.messages)) needs.push('vision');
-  const format = ctx.responseFormat?.type;
-  if (format === 'json' || format === 'json_schema') needs.push('json');
-  return needs;
 }

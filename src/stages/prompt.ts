@@ -9,7 +9,8 @@ import type { RouteContext } from '../pipeline/context.js';
  */
 export const promptStage: Middleware<RouteContext> = (ctx, next) => {
   const render = ctx.policy?.systemPrompt;
-  if (render) {
+  // A replayed call's recorded input bound already counts the system prompt it was sent with.
+  if (render && ctx.replay === undefined) {
     const { request } = ctx;
     const rendered = render({ tenant: ctx.tenant, user: request.user, vars: request.vars });
     if ('missing' in rendered) {
