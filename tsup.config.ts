@@ -6,6 +6,7 @@ export default defineConfig({
     'testing/index': 'src/testing/index.ts',
     'redis/index': 'src/redis/index.ts',
     'otel/index': 'src/otel/index.ts',
+    'replay/index': 'src/replay/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

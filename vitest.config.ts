@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests and examples import the package by name, as users do; resolve it to the source.
     alias: [
       { find: /^routeplane\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^routeplane\/replay$/, replacement: src('replay/index.ts') },
       { find: /^routeplane$/, replacement: src('index.ts') },
     ],
   },
