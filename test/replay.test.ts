@@ -17,7 +17,9 @@ const baseline = (): RouterConfig => ({
   retry: { retries: 0 },
   tenants: {
     acme: { strategy: 'force_model', model: 'claude-sonnet-5-5' },
-    globex: { strategy: 'balanced' },
+    // Strategies that do not rank on observed latency: a replay ranks on the proposed router's
+    // health, which has seen no call.
+    globex: { strategy: 'lowest_cost', minQuality: 0.85 },
     initech: { strategy: 'lowest_cost', maxCostPerRequest: 0.05 },
   },
 });
@@ -143,7 +145,7 @@ describe('replayAudit', () => {
     const config = baseline();
     config.tenants = {
       ...(config.tenants as object),
-      globex: { strategy: 'balanced', rateLimit: { requestsPerMinute: 2 } },
+      globex: { strategy: 'lowest_cost', minQuality: 0.85, rateLimit: { requestsPerMinute: 2 } },
     };
     const report = await replayAudit(timeline, proposed(config));
     const globex = report.byTenant[0]!;
@@ -153,7 +155,11 @@ describe('replayAudit', () => {
     const waiting = baseline();
     waiting.tenants = {
       ...(waiting.tenants as object),
-      globex: { strategy: 'balanced', rateLimit: { requestsPerMinute: 2, onLimit: 'wait' } },
+      globex: {
+        strategy: 'lowest_cost',
+        minQuality: 0.85,
+        rateLimit: { requestsPerMinute: 2, onLimit: 'wait' },
+      },
     };
     const waited = await replayAudit(timeline, proposed(waiting));
     expect(waited.byTenant[0]).toMatchObject({ newDenials: [], rateLimitWaits: 3 });
@@ -164,7 +170,7 @@ describe('replayAudit', () => {
     const config = baseline();
     config.tenants = {
       acme: { strategy: 'force_model', model: 'claude-sonnet-5-5', allowedRegions: ['eu'] },
-      globex: { strategy: 'balanced', allowedRegions: ['eu'] },
+      globex: { strategy: 'lowest_cost', minQuality: 0.85, allowedRegions: ['eu'] },
       initech: { strategy: 'lowest_cost', maxCostPerRequest: 0.05 },
     };
     const report = await replayAudit(records, proposed(config));
@@ -187,7 +193,7 @@ describe('replayAudit', () => {
     const { features: _features, ...old } = records[0]!;
     const all = [...records, old as AuditRecord];
     const config = baseline();
-    config.tenants = { ...(config.tenants as object), globex: { strategy: 'lowest_cost' } };
+    config.tenants = { ...(config.tenants as object), globex: { strategy: 'lowest_cost', minQuality: 0.9 } };
     async function* lines() {
       for (const r of all) yield JSON.parse(JSON.stringify(r)) as AuditRecord;
     }

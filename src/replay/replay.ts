@@ -108,7 +108,9 @@ type Replayed =
  * Not replayed, because the record holds no prompt: content guardrails (blocked terms, PII,
  * custom input checks run on an empty message), `resolveTenant` hooks that read the
  * messages, and the proposed system prompt's size (the recorded bound holds the one that
- * was sent). The circuit state is the proposed router's own (normally all closed).
+ * was sent). Health is the proposed router's own: it has seen no call, so every circuit is
+ * closed, and `balanced` and `max_reliability` rank without latency or success history
+ * (they may pick another model than the live router did under the same policy).
  *
  * @example
  * ```ts
