@@ -7,6 +7,8 @@ export default defineConfig({
     'redis/index': 'src/redis/index.ts',
     'otel/index': 'src/otel/index.ts',
     'replay/index': 'src/replay/index.ts',
+    // The `routeplane` command (package.json "bin"); its shebang makes tsup mark it executable.
+    'cli/index': 'src/cli/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

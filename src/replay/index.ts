@@ -3,6 +3,13 @@
  *
  * @module routeplane/replay
  */
+
+export {
+  formatReplayTable,
+  type ReplayHtmlOptions,
+  type ReplayTableOptions,
+  renderReplayHtml,
+} from './format.js';
 export {
   type ChangedCall,
   type ReplayOptions,
