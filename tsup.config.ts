@@ -9,6 +9,9 @@ export default defineConfig({
     'http/index': 'src/http/index.ts',
     'report/index': 'src/report/index.ts',
     'ai-sdk/index': 'src/ai-sdk/index.ts',
+    'replay/index': 'src/replay/index.ts',
+    // The `routeplane` command (package.json "bin"); its shebang makes tsup mark it executable.
+    'cli/index': 'src/cli/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -10,6 +10,8 @@ export default defineConfig({
       { find: /^routeplane\/testing$/, replacement: src('testing/index.ts') },
       { find: /^routeplane\/http$/, replacement: src('http/index.ts') },
       { find: /^routeplane\/ai-sdk$/, replacement: src('ai-sdk/index.ts') },
+      { find: /^routeplane\/replay$/, replacement: src('replay/index.ts') },
+      { find: /^routeplane\/report$/, replacement: src('report/index.ts') },
       { find: /^routeplane$/, replacement: src('index.ts') },
     ],
   },

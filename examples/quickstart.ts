@@ -6,6 +6,9 @@
  * Runs offline on the built-in provider emulator. Set OPENAI_API_KEY, ANTHROPIC_API_KEY
  * and/or MISTRAL_API_KEY to send that provider's calls to the real API instead.
  */
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRouter, type RouterConfig } from 'routeplane';
 import { createEmulator } from 'routeplane/testing';
 
@@ -34,6 +37,16 @@ const router = createRouter({
     initech: { strategy: 'balanced', maxCostPerRequest: 0.02 },
   },
   defaultMaxTokens: 1024,
+  audit: { chain: true },
+});
+
+// The audit log: one JSON line per call, for `routeplane report` and `routeplane replay`.
+const auditLog = join(tmpdir(), 'routeplane-demo-audit.jsonl');
+writeFileSync(auditLog, '');
+let audited = 0;
+router.on('audit', (record) => {
+  appendFileSync(auditLog, `${JSON.stringify(record)}\n`);
+  audited++;
 });
 
 const prompts = [
@@ -90,6 +103,10 @@ console.log(`\n  (${final.model}, first token after ${Math.round(final.ttftMs ??
 
 await router.close();
 await emulator.close();
+
+console.log(`\naudit log: ${auditLog} (${audited} records). From the repository:`);
+console.log(`  npm run cli -- report ${auditLog} -o report.html`);
+console.log(`  npm run cli -- replay ${auditLog} --config examples/cheaper.config.mjs`);
 
 function printTable(header: string[], body: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));

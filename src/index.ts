@@ -31,6 +31,7 @@ export {
 } from './events/audit-chain.js';
 export type {
   AttemptFailedEvent,
+  AuditFeatures,
   AuditOutcome,
   AuditRecord,
   BudgetExceededEvent,

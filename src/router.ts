@@ -27,6 +27,7 @@ import { compose, type Middleware, type PipelineTrace } from './pipeline/compose
 import type { EmbedCall, RouteContext, RouterServices, StageName } from './pipeline/context.js';
 import { PartQueue } from './pipeline/part-queue.js';
 import { type PlacedMiddleware, placeMiddleware } from './pipeline/placement.js';
+import { REPLAY_PROBE, type ReplayCall, type ReplayProbeResult } from './pipeline/replay-probe.js';
 import { SettlementJournal } from './pipeline/settlements.js';
 import { createAdapter } from './providers/index.js';
 import { loadAdapters } from './providers/ready.js';
@@ -42,7 +43,7 @@ import { ratelimitStage } from './stages/ratelimit.js';
 import { strategyStage } from './stages/strategy.js';
 import { tenantStage } from './stages/tenant.js';
 import { createMemoryStore } from './store/memory.js';
-import type { Store } from './store/types.js';
+import { type Store, toNanoCeil } from './store/types.js';
 import { PolicyReferences } from './tenants/references.js';
 import { type TenantAdmin, TenantRegistry } from './tenants/registry.js';
 import type {
@@ -293,6 +294,28 @@ class RouterImpl implements Router {
     const ctx = this.newContext(this.validate(request), 'explain', undefined);
     await this.runPipeline(ctx);
     return ctx.decision!;
+  }
+
+  /**
+   * A recorded call's decision, for `replayAudit`: the `explain()` pipeline on the call's
+   * features (its recorded input bound and needs stand for its messages; see `ctx.replay`).
+   */
+  async [REPLAY_PROBE](call: ReplayCall): Promise<ReplayProbeResult> {
+    const { inputTokens, needs, ...fields } = call;
+    const request = this.validate({ ...fields, messages: [{ role: 'user', content: '' }] });
+    const ctx = this.newContext(request, 'explain', undefined);
+    ctx.replay = { inputTokens, needs };
+    await this.runPipeline(ctx);
+    return {
+      decision: ctx.decision!,
+      tenant: ctx.tenant,
+      ranked: ctx.ranked.map(({ candidate }) => ({
+        model: candidate.model,
+        estCostNano: toNanoCeil(candidate.estCostUsd),
+      })),
+      policy: ctx.policy!,
+      defaultMaxTokens: this.services.defaultMaxTokens,
+    };
   }
 
   async usage(tenant: string): Promise<TenantUsage> {

@@ -86,6 +86,44 @@ describe('audit records', () => {
     expect(JSON.stringify(records)).not.toContain('sk-ant-secret');
   });
 
+  it("carry the request's features for a replay, and no prompt", async () => {
+    const router = createRouter({
+      providers: emu.providers,
+      defaultMaxTokens: 512,
+      tenants: { acme: { systemPrompt: 'You are terse.' } },
+    });
+    const records: AuditRecord[] = [];
+    router.on('audit', (record) => records.push(record));
+    const messages = [{ role: 'user' as const, content: 'Hello, features' }];
+    await router.complete({ tenant: 'acme', messages, strategy: 'lowest_cost', maxCost: 0.5 });
+    await router.complete({
+      tenant: 'acme',
+      messages,
+      forceModel: 'gpt-6.2-sol',
+      maxTokens: 64,
+      responseFormat: { type: 'json' },
+      tools: [{ name: 'lookup', description: 'Looks up', parameters: { type: 'object' } }],
+    });
+    await router.close();
+    const [plain, forced] = records;
+    expect(plain!.features).toEqual({
+      inputTokens: plain!.features!.inputTokens,
+      maxTokensSent: 512,
+      strategy: 'lowest_cost',
+      maxCost: 0.5,
+    });
+    // The bound the strategy routed with: request overhead, and the system prompt counted.
+    expect(plain!.features!.inputTokens).toBe(8 + 4 + 'You are terse.'.length + 4 + 'Hello, features'.length);
+    expect(forced!.features).toMatchObject({
+      maxTokens: 64,
+      maxTokensSent: 64,
+      needs: ['tools', 'json'],
+      forceModel: 'gpt-6.2-sol',
+    });
+    expect(forced!.features!.inputTokens).toBeGreaterThan(plain!.features!.inputTokens);
+    expect(JSON.stringify(records)).not.toContain('Hello, features');
+  });
+
   it('form a per-tenant hash chain that verifies after a JSON round trip', async () => {
     const records = await everyOutcome();
     expect(verifyAuditChain(records)).toEqual({ ok: true });

@@ -3,11 +3,12 @@ import type { EventEmitter } from 'eventemitter3';
 import { actualCostNano } from '../catalog/estimate.js';
 import { RouterError, type RouterErrorCode, redactSecrets } from '../errors.js';
 import type { RouteContext, RouterServices } from '../pipeline/context.js';
+import { inputTokensOf, requiredCapabilities } from '../pipeline/estimate.js';
 import type { ProviderResponse } from '../providers/types.js';
 import { fromNano } from '../store/types.js';
 import type { ChatResult } from '../types.js';
 import type { AuditLinker } from './audit-chain.js';
-import type { AuditOutcome, AuditRecord, RouterEvents } from './types.js';
+import type { AuditFeatures, AuditOutcome, AuditRecord, RouterEvents } from './types.js';
 
 /** Codes of calls the router refused before any provider answered: audited as `denied`. */
 const DENIAL_CODES: ReadonlySet<RouterErrorCode> = new Set([
@@ -182,6 +183,7 @@ export class CallRecorder {
     if (request.role !== undefined) record.role = request.role;
     if (request.tags !== undefined) record.tags = request.tags;
     if (ctx.strategy !== undefined) record.strategy = ctx.strategy;
+    record.features = featuresOf(ctx);
     if (ctx.queueWaitMs > 0) record.queueWaitMs = ctx.queueWaitMs;
     if (ctx.guardrailsTriggered.length > 0) record.guardrails = ctx.guardrailsTriggered;
     if (ctx.embed) record.embed = true;
@@ -232,6 +234,21 @@ function internalError(ctx: RouteContext, thrown: unknown): RouterError {
     requestId: ctx.requestId,
     cause: thrown,
   });
+}
+
+/** What the call asked for, for a replay: counts and names, no content (see `AuditFeatures`). */
+function featuresOf(ctx: RouteContext): AuditFeatures {
+  const { request } = ctx;
+  // Memoized by the stages that ran: free unless the call was refused before any needed it.
+  const features: AuditFeatures = { inputTokens: inputTokensOf(ctx) };
+  if (request.maxTokens !== undefined) features.maxTokens = request.maxTokens;
+  if (ctx.served !== undefined) features.maxTokensSent = ctx.served.candidate.maxTokens;
+  const needs = requiredCapabilities(ctx);
+  if (needs.length > 0) features.needs = [...needs];
+  if (request.strategy !== undefined) features.strategy = request.strategy;
+  if (request.forceModel !== undefined) features.forceModel = request.forceModel;
+  if (request.maxCost !== undefined) features.maxCost = request.maxCost;
+  return features;
 }
 
 /** The cost cap in force: the lower of the request's `maxCost` and the policy's `maxCostPerRequest`. */

@@ -245,6 +245,36 @@ export interface UnsettledSettlement {
   gaveUp: boolean;
 }
 
+/**
+ * What a call asked for, as the router saw it: enough to replay its routing against another
+ * policy without its prompt (`replayAudit` in `routeplane/replay`). Small on purpose: counts
+ * and names, never content.
+ */
+export interface AuditFeatures {
+  /**
+   * The upper bound of the call's input tokens that the router routed, rate-limited and
+   * reserved with (`estimateInputTokens`: UTF-8 bytes of the messages as sent, system
+   * prompt included, plus per-message overheads, images and tools). A call refused before
+   * the system prompt was added counts the caller's messages only.
+   */
+  inputTokens: number;
+  /** The request's `maxTokens`; absent when it left the choice to the router. */
+  maxTokens?: number;
+  /**
+   * The `max_tokens` sent to the model that served the call: the request's, else the lower
+   * of `defaultMaxTokens` and the model's max output. Absent when no model was called.
+   */
+  maxTokensSent?: number;
+  /** What the request needed of its model: `tools`, `vision` (an image part), `json` (a JSON response format). Absent when nothing. */
+  needs?: ('tools' | 'vision' | 'json' | 'reasoning')[];
+  /** The strategy the request asked for; absent when it left it to the policy (the one in force is the record's `strategy`). */
+  strategy?: StrategyName;
+  /** The model the request forced (`forceModel`). */
+  forceModel?: string;
+  /** The request's own cost cap (`maxCost`), in USD; the cap in force is the record's `costCapUsd`. */
+  maxCost?: number;
+}
+
 /** How a call ended, for the audit: `denied` when the router refused it before any provider answered. */
 export type AuditOutcome = 'success' | 'denied' | 'failed';
 
@@ -257,11 +287,15 @@ export interface AuditRecord {
   requestId: string;
   timestamp: number;
   tenant: string;
+  /** The request's `user` (per-user budgets, sticky splits). */
   user?: string;
+  /** The request's `role` (its `allowedModels` narrow the tenant's). */
   role?: string;
+  /** The request's `tags` (tag budgets). */
   tags?: Record<string, string>;
   outcome: AuditOutcome;
   errorCode?: RouterErrorCode;
+  /** The strategy in force: the request's, else the policy's. */
   strategy?: StrategyName;
   model?: string;
   provider?: string;
@@ -269,7 +303,9 @@ export interface AuditRecord {
   deployment?: string;
   region?: string;
   credentialId?: string;
+  /** The usage the provider reported and the call was billed for (a successful call). */
   usage?: Usage;
+  /** What the call was charged, in USD (0 for a cache hit). */
   costUsd: number;
   /**
    * True when the provider reported no usage: the call was charged its reservation (the
@@ -301,12 +337,19 @@ export interface AuditRecord {
   guardrails?: string[];
   /** The prompt and the answer, after redaction: only when the tenant's `captureContent` is on. */
   content?: { messages: Message[]; text?: string };
+  /** True for `router.stream()`, false for `router.complete()`. */
   stream: boolean;
   /**
    * True for a `router.embed()` call: `usage` is its input tokens (no output), and with
    * `captureContent` the texts are `content.messages`, one user message each.
    */
   embed?: true;
+  /**
+   * What the call asked for (input-token bound, `maxTokens`, needs, strategy, forced model,
+   * cost cap): with `user`, `role`, `tags` and `usage`, what `replayAudit` needs. Absent on
+   * a record of a request refused as invalid before it was read.
+   */
+  features?: AuditFeatures;
   /**
    * With `audit: { chain: true }`: the record's place in its tenant's chain, 1 for the first
    * (shared by every router on a store with a shared chain, such as `createRedisStore`).

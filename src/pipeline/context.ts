@@ -7,6 +7,7 @@ import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../p
 import type { Store } from '../store/types.js';
 import type { Candidate, ModelHealth, Ranked } from '../strategies/types.js';
 import type { Attempt, ChatRequest, Message, ResponseFormat, StrategyName } from '../types.js';
+import type { RequiredCapability } from './estimate.js';
 import type { EffectivePolicy } from './policy.js';
 import type { SettlementJournal } from './settlements.js';
 
@@ -174,6 +175,11 @@ export interface RouteContext {
   queueWaitMs: number;
   /** The input-token bound of `messages`, memoized by `inputTokensOf()`. */
   inputEstimate: { messages: Message[]; tokens: number } | undefined;
+  /**
+   * Set only for a call replayed from its audit record (`replayAudit`, in `explain` mode):
+   * it has no prompt, so its recorded input bound and needs stand for its messages.
+   */
+  replay?: { readonly inputTokens: number; readonly needs: readonly RequiredCapability[] };
   /** True when the cache stage answered (no provider was called; the cost is 0). */
   cached: boolean;
   /** Names of the guardrails that acted on this call (redacted or denied), for the audit. */

@@ -1,8 +1,8 @@
-import { hasImages } from '../catalog/estimate.js';
 import type { ModelCapability, ResolvedModel } from '../catalog/types.js';
 import { RouterError } from '../errors.js';
 import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
+import { requiredCapabilities } from '../pipeline/estimate.js';
 import type { EffectivePolicy } from '../pipeline/policy.js';
 import type { ChatRequest } from '../types.js';
 
@@ -174,16 +174,6 @@ function policyExclusion(
     }
   }
   return undefined;
-}
-
-function requiredCapabilities(ctx: RouteContext): ('tools' | 'vision' | 'json' | 'reasoning')[] {
-  const needs: ('tools' | 'vision' | 'json' | 'reasoning')[] = [];
-  if (ctx.request.tools && ctx.request.tools.length > 0) needs.push('tools');
-  if (hasImages(ctx.messages)) needs.push('vision');
-  const format = ctx.responseFormat?.type;
-  if (format === 'json' || format === 'json_schema') needs.push('json');
-  if (ctx.request.reasoning !== undefined) needs.push('reasoning');
-  return needs;
 }
 
 /**

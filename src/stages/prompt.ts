@@ -9,8 +9,9 @@ import type { RouteContext } from '../pipeline/context.js';
  */
 export const promptStage: Middleware<RouteContext> = (ctx, next) => {
   const render = ctx.policy?.systemPrompt;
-  // A system prompt would be embedded as one more text: embed calls go without it.
-  if (render && ctx.mode !== 'embed') {
+  // A system prompt would be embedded as one more text: embed calls go without it. A
+  // replayed call's recorded input bound already counts the system prompt it was sent with.
+  if (render && ctx.mode !== 'embed' && ctx.replay === undefined) {
     const { request } = ctx;
     const rendered = render({ tenant: ctx.tenant, user: request.user, vars: request.vars });
     if ('missing' in rendered) {
