@@ -108,4 +108,16 @@ describe('routeplane command', () => {
     expect(text).toContain('budget_exceeded');
     expect(text).not.toMatch(/<script|https?:\/\//);
   }, 60_000);
+
+  it('renders the report of a log, with the budget lines of a config', async () => {
+    const out = join(dir, 'report.html');
+    const done = await cli('report', log, '-o', out, '--config', config);
+    expect(done.code).toBe(0);
+    expect(done.stderr).toContain('20 records');
+    const page = readFileSync(out, 'utf8');
+    expect(page).toMatch(/^<!doctype html>/i);
+    expect(page).toContain('"budget":{"limitUsd"');
+    const missing = await cli('report', join(dir, 'none.jsonl'), '-o', out);
+    expect(missing.code).toBe(1);
+  }, 60_000);
 });

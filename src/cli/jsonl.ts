@@ -1,6 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import type { AuditRecord } from '../events/types.js';
 
 /** A failure the command reports as one line, with its exit code (1: runtime, 2: usage). */
@@ -92,4 +94,19 @@ export function progressBar(log: AuditLog): { update(records: number): void; don
       if (drawn) process.stderr.write('\r\x1b[2K');
     },
   };
+}
+
+/** The default export of the ES module at `path` (a config); a missing or broken module is a CliError. */
+export async function loadDefaultExport(path: string): Promise<unknown> {
+  try {
+    return (await import(pathToFileURL(resolve(path)).href)).default;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(
+      code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(resolve(path))
+        ? `${path}: no such file`
+        : `${path}: the config module failed to load: ${(error as Error).message}`,
+      1,
+    );
+  }
 }

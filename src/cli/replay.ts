@@ -1,11 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatReplayTable, renderReplayHtml } from '../replay/format.js';
 import { replayAudit } from '../replay/replay.js';
 import { createRouter, type Router, type RouterConfig } from '../router.js';
-import { CliError, openAuditLog, progressBar } from './jsonl.js';
+import { CliError, loadDefaultExport, openAuditLog, progressBar } from './jsonl.js';
 
 export const REPLAY_HELP = `Usage: routeplane replay <audit.jsonl> --config <proposed.config.mjs> [--json | --html FILE]
 
@@ -95,18 +93,7 @@ function parse(argv: string[]) {
  * needed: a replay only explains).
  */
 async function loadRouter(path: string): Promise<{ router: Router; owned: boolean }> {
-  let exported: unknown;
-  try {
-    exported = (await import(pathToFileURL(resolve(path)).href)).default;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(
-      code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(resolve(path))
-        ? `${path}: no such file`
-        : `${path}: the config module failed to load: ${(error as Error).message}`,
-      1,
-    );
-  }
+  const exported = await loadDefaultExport(path);
   if (typeof exported !== 'object' || exported === null)
     throw new CliError(`${path}: its default export must be a RouterConfig or a Router`, 1);
   if (typeof (exported as Router).explain === 'function') return { router: exported as Router, owned: false };
