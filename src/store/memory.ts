@@ -8,7 +8,7 @@ import {
   type Store,
 } from './types.js';
 
-/** The settlement ids a memory store remembers at most (see `SettleUsage.id`). */
+/** The settled lease ids a memory store remembers at most (see `Store.settle`). */
 const MAX_SETTLED_IDS = 100_000;
 
 interface Entry extends BudgetState {
@@ -52,7 +52,10 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     } else rates.set(key, { tat, at: t });
   };
   let writes = 0;
-  /** Settlement ids applied, by `key + id`, with when they may be forgotten. */
+  /**
+   * Lease ids settled, with when they may be forgotten. By id alone: a lease id (the call's
+   * requestId) is unique, and one settle covers all of the call's lines.
+   */
   const settledIds = new Map<string, number>();
 
   const entry = (key: string, ttlMs: number | undefined): Entry => {
@@ -143,10 +146,10 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       return { ok: true, index: 0, state: snapshot(first) };
     },
     async settle(lines, lease, actual: SettleUsage, t) {
-      const marker = `${lines[0]?.key}\n${lease.id}`;
-      const until = settledIds.get(marker);
-      if (until !== undefined && until > now()) return lines.map((line) => snapshot(live(line.key, t)));
-      settledIds.set(marker, now() + SETTLEMENT_ID_TTL_MS);
+      const at = now();
+      const until = settledIds.get(lease.id);
+      if (until !== undefined && until > at) return lines.map((line) => snapshot(live(line.key, t)));
+      settledIds.set(lease.id, at + SETTLEMENT_ID_TTL_MS);
       // Bounded: a memory store's settle cannot time out after applying, so old ids matter
       // only to a wrapper that fails after the fact; keep the newest.
       if (settledIds.size > MAX_SETTLED_IDS) settledIds.delete(settledIds.keys().next().value!);
