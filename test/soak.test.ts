@@ -204,7 +204,7 @@ describe('soak: 2,000 calls, two providers failing 30 % at random, one healthy',
         `${openCircuitDecisions} decisions with an open circuit`,
     );
     expect(openCircuitDecisions).toBeGreaterThan(0); // the breakers took part
-    expect(elapsed).toBeLessThan(30_000);
+    expect(elapsed).toBeLessThan(50_000); // about 5 s on a quiet machine: a bound for hangs, not a speed test
     await router.close();
   }, 60_000);
 });
