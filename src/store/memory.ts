@@ -53,10 +53,26 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
   };
   let writes = 0;
   /**
-   * Lease ids settled, with when they may be forgotten. By id alone: a lease id (the call's
-   * requestId) is unique, and one settle covers all of the call's lines.
+   * Lease ids settled, with when they may be forgotten, in two generations of at most
+   * MAX_SETTLED_IDS / 2: the newer fills, then becomes the older and the older is dropped, so
+   * a lookup or an insert is O(1) and nothing is iterated. By id alone: a lease id (the
+   * call's requestId) is unique, and one settle covers all of the call's lines.
    */
-  const settledIds = new Map<string, number>();
+  let settledNew = new Map<string, number>();
+  let settledOld = new Map<string, number>();
+  /** When the newest id of each generation may be forgotten (the whole generation then). */
+  let newUntil = 0;
+  let oldUntil = 0;
+  const settledUntil = (id: string): number | undefined => settledNew.get(id) ?? settledOld.get(id);
+  const rememberSettled = (id: string, until: number): void => {
+    settledNew.set(id, until);
+    newUntil = until;
+    if (settledNew.size >= MAX_SETTLED_IDS / 2) {
+      settledOld = settledNew;
+      oldUntil = newUntil;
+      settledNew = new Map();
+    }
+  };
 
   const entry = (key: string, ttlMs: number | undefined): Entry => {
     let e = budgets.get(key);
@@ -81,11 +97,9 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
   const sweep = () => {
     const t = now();
     for (const [key, e] of budgets) if (e.expiresAt !== undefined && e.expiresAt <= t) budgets.delete(key);
-    // In the order they were set, which is the order they expire.
-    for (const [id, until] of settledIds) {
-      if (until > t) break;
-      settledIds.delete(id);
-    }
+    // A generation goes once its newest id may be forgotten.
+    if (oldUntil <= t) settledOld = new Map();
+    if (newUntil <= t) settledNew = new Map();
   };
   /** The key's entry if it has not expired, its lapsed leases reaped at `t`. */
   const live = (key: string, t: number): Entry | undefined => {
@@ -147,12 +161,11 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     },
     async settle(lines, lease, actual: SettleUsage, t) {
       const at = now();
-      const until = settledIds.get(lease.id);
+      const until = settledUntil(lease.id);
       if (until !== undefined && until > at) return lines.map((line) => snapshot(live(line.key, t)));
-      settledIds.set(lease.id, at + SETTLEMENT_ID_TTL_MS);
-      // Bounded: a memory store's settle cannot time out after applying, so old ids matter
-      // only to a wrapper that fails after the fact; keep the newest.
-      if (settledIds.size > MAX_SETTLED_IDS) settledIds.delete(settledIds.keys().next().value!);
+      // Bounded (see settledNew): a memory store's settle cannot time out after applying, so
+      // old ids matter only to a wrapper that fails after the fact; the newest are kept.
+      rememberSettled(lease.id, at + SETTLEMENT_ID_TTL_MS);
       return lines.map((line) => {
         live(line.key, t);
         const e = entry(line.key, line.ttlMs);
