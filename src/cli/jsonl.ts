@@ -122,9 +122,8 @@ export function commandArgs<O extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: O,
 ) {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parse = () =>
+    parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
@@ -132,6 +131,9 @@ export function commandArgs<O extends NonNullable<ParseArgsConfig['options']>>(
         help: { type: 'boolean'; short: 'h' };
       },
     });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
   } catch (error) {
     throw new CliError(`${name}: ${(error as Error).message}\n\n${help}`, 2);
   }
