@@ -122,8 +122,9 @@ export function commandArgs<O extends NonNullable<ParseArgsConfig['options']>>(
   argv: string[],
   options: O,
 ) {
-  const parse = () =>
-    parseArgs({
+  let parsed;
+  try {
+    parsed = parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
@@ -131,9 +132,6 @@ export function commandArgs<O extends NonNullable<ParseArgsConfig['options']>>(
         help: { type: 'boolean'; short: 'h' };
       },
     });
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse();
   } catch (error) {
     throw new CliError(`${name}: ${(error as Error).message}\n\n${help}`, 2);
   }
