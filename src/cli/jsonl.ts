@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { AuditRecord } from '../events/types.js';
 
 /** A failure the command reports as one line, with its exit code (1: runtime, 2: usage). */
@@ -110,36 +109,4 @@ export async function loadDefaultExport(path: string): Promise<unknown> {
       1,
     );
   }
-}
-
-/**
- * A command's arguments: its `options` (and -h / --help) around one audit log. Undefined
- * once the help is printed; a bad argument is a usage error (exit 2) with the help.
- */
-export function commandArgs<O extends NonNullable<ParseArgsConfig['options']>>(
-  name: string,
-  help: string,
-  argv: string[],
-  options: O,
-) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: { ...options, help: { type: 'boolean', short: 'h' } } as O & {
-        help: { type: 'boolean'; short: 'h' };
-      },
-    });
-  } catch (error) {
-    throw new CliError(`${name}: ${(error as Error).message}\n\n${help}`, 2);
-  }
-  if ((parsed.values as { help?: boolean }).help) {
-    process.stdout.write(help);
-    return undefined;
-  }
-  if (parsed.positionals.length !== 1)
-    throw new CliError(`${name}: expected one audit log, got ${parsed.positionals.length}\n\n${help}`, 2);
-  return { values: parsed.values, log: parsed.positionals[0]! };
 }

@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { formatReplayTable, renderReplayHtml } from '../replay/format.js';
 import { replayAudit } from '../replay/replay.js';
 import { createRouter, type Router, type RouterConfig } from '../router.js';
-import { CliError, commandArgs, loadDefaultExport, openAuditLog, progressBar } from './jsonl.js';
+import { CliError, loadDefaultExport, openAuditLog, progressBar } from './jsonl.js';
 
 export const REPLAY_HELP = `Usage: routeplane replay <audit.jsonl> --config <proposed.config.mjs> [--json | --html FILE]
 
@@ -25,14 +26,19 @@ Exit codes: 0 done, 1 the log or the config could not be read, 2 bad arguments.
 
 /** `routeplane replay`: returns the exit code. */
 export async function runReplay(argv: string[]): Promise<number> {
-  const args = commandArgs('replay', REPLAY_HELP, argv, {
-    config: { type: 'string', short: 'c' },
-    json: { type: 'boolean' },
-    html: { type: 'string' },
-    sample: { type: 'string' },
-  });
-  if (args === undefined) return 0;
-  const { values } = args;
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new CliError(`replay: ${(error as Error).message}\n\n${REPLAY_HELP}`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(REPLAY_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1)
+    throw new CliError(`replay: expected one audit log, got ${positionals.length}\n\n${REPLAY_HELP}`, 2);
   if (values.config === undefined) throw new CliError(`replay: --config is required\n\n${REPLAY_HELP}`, 2);
   if (values.json && values.html !== undefined)
     throw new CliError('replay: --json and --html go one at a time', 2);
@@ -40,7 +46,7 @@ export async function runReplay(argv: string[]): Promise<number> {
   if (!Number.isInteger(sample) || sample < 0)
     throw new CliError(`replay: --sample must be a whole number, got '${values.sample}'`, 2);
 
-  const log = await openAuditLog(args.log);
+  const log = await openAuditLog(positionals[0]!);
   const { router, owned } = await loadRouter(values.config);
   const bar = progressBar(log);
   try {
@@ -64,6 +70,21 @@ export async function runReplay(argv: string[]): Promise<number> {
     bar.done();
     if (owned) await router.close();
   }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      json: { type: 'boolean' },
+      html: { type: 'string' },
+      sample: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }
 
 /**

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import type { AuditRecord } from '../events/types.js';
 import { type ReportBudget, type ReportOptions, renderReportFrom } from '../report/index.js';
-import { CliError, commandArgs, loadDefaultExport, openAuditLog, progressBar } from './jsonl.js';
+import { CliError, loadDefaultExport, openAuditLog, progressBar } from './jsonl.js';
 
 export const REPORT_HELP = `Usage: routeplane report <audit.jsonl> -o <report.html> [--title TEXT] [--config FILE]
 
@@ -21,17 +22,23 @@ Exit codes: 0 done, 1 the log could not be read, 2 bad arguments.
 
 /** `routeplane report`: returns the exit code. */
 export async function runReport(argv: string[]): Promise<number> {
-  const args = commandArgs('report', REPORT_HELP, argv, {
-    out: { type: 'string', short: 'o' },
-    title: { type: 'string' },
-    config: { type: 'string', short: 'c' },
-  });
-  if (args === undefined) return 0;
-  const { values } = args;
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new CliError(`report: ${(error as Error).message}\n\n${REPORT_HELP}`, 2);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(REPORT_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1)
+    throw new CliError(`report: expected one audit log, got ${positionals.length}\n\n${REPORT_HELP}`, 2);
   if (values.out === undefined) throw new CliError(`report: -o FILE is required\n\n${REPORT_HELP}`, 2);
 
   const budgets = values.config === undefined ? undefined : budgetsOf(await loadDefaultExport(values.config));
-  const log = await openAuditLog(args.log);
+  const log = await openAuditLog(positionals[0]!);
   const bar = progressBar(log);
   let count = 0;
   async function* counted(): AsyncGenerator<AuditRecord> {
@@ -52,6 +59,20 @@ export async function runReport(argv: string[]): Promise<number> {
   } finally {
     bar.done();
   }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      out: { type: 'string', short: 'o' },
+      title: { type: 'string' },
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
 }
 
 /** The budgets of a config's tenants (a RouterConfig whose `tenants` is a plain record). */

@@ -291,19 +291,6 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     return typeof source === 'function' ? source(request) : source;
   };
 
-  /** Logs a request in `requests`; the record learns whether the client closed it early. */
-  const logRequest = (
-    res: ServerResponse,
-    fields: Omit<EmulatedRequest, 'clientClosed' | 'answered'>,
-  ): EmulatedRequest => {
-    const record: EmulatedRequest = { ...fields, clientClosed: false, answered: false };
-    requests.push(record);
-    res.on('close', () => {
-      if (!res.writableFinished) record.clientClosed = true;
-    });
-    return record;
-  };
-
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const [, prefix, ...rest] = url.pathname.split('/');
@@ -342,13 +329,19 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
     context.model = parsed.model;
     const fault = takeFault(parsed.model);
-    const record = logRequest(res, {
+    const record: EmulatedRequest = {
       provider: wire.provider,
       model: parsed.model,
       stream: parsed.stream,
       body,
       apiKey,
+      clientClosed: false,
+      answered: false,
       ...(fault && { fault }),
+    };
+    requests.push(record);
+    res.on('close', () => {
+      if (!res.writableFinished) record.clientClosed = true;
     });
 
     if (fault && 'reset' in fault) {
@@ -464,14 +457,20 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
     context.model = parsed.model;
     const fault = takeFault(parsed.model);
-    const record = logRequest(res, {
+    const record: EmulatedRequest = {
       provider,
       model: parsed.model,
       stream: false,
       body,
       apiKey,
+      clientClosed: false,
+      answered: false,
       embed: true,
       ...(fault && { fault }),
+    };
+    requests.push(record);
+    res.on('close', () => {
+      if (!res.writableFinished) record.clientClosed = true;
     });
     if (fault && 'reset' in fault) {
       req.socket.destroy();
