@@ -291,6 +291,19 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     return typeof source === 'function' ? source(request) : source;
   };
 
+  /** Logs a request in `requests`; the record learns whether the client closed it early. */
+  const logRequest = (
+    res: ServerResponse,
+    fields: Omit<EmulatedRequest, 'clientClosed' | 'answered'>,
+  ): EmulatedRequest => {
+    const record: EmulatedRequest = { ...fields, clientClosed: false, answered: false };
+    requests.push(record);
+    res.on('close', () => {
+      if (!res.writableFinished) record.clientClosed = true;
+    });
+    return record;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://emulator');
     const [, prefix, ...rest] = url.pathname.split('/');
@@ -329,19 +342,13 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
     context.model = parsed.model;
     const fault = takeFault(parsed.model);
-    const record: EmulatedRequest = {
+    const record = logRequest(res, {
       provider: wire.provider,
       model: parsed.model,
       stream: parsed.stream,
       body,
       apiKey,
-      clientClosed: false,
-      answered: false,
       ...(fault && { fault }),
-    };
-    requests.push(record);
-    res.on('close', () => {
-      if (!res.writableFinished) record.clientClosed = true;
     });
 
     if (fault && 'reset' in fault) {
@@ -457,20 +464,14 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }
     context.model = parsed.model;
     const fault = takeFault(parsed.model);
-    const record: EmulatedRequest = {
+    const record = logRequest(res, {
       provider,
       model: parsed.model,
       stream: false,
       body,
       apiKey,
-      clientClosed: false,
-      answered: false,
       embed: true,
       ...(fault && { fault }),
-    };
-    requests.push(record);
-    res.on('close', () => {
-      if (!res.writableFinished) record.clientClosed = true;
     });
     if (fault && 'reset' in fault) {
       req.socket.destroy();
