@@ -10,14 +10,12 @@ import type { Deadline } from './deadline.js';
  * `X` is the host's per-call state, `C` the candidate.
  */
 export class Attempt<X, C> implements Cancellable {
-  /** The signal the provider gets: the run's, or the deadline's child of it. */
-  signal: AbortSignal | undefined;
   /** `performance.now()` when the provider was called. */
   started = 0;
   /** True once the chain has cancelled the attempt in flight (and the recorder has counted it). */
   cancelled = false;
   #place: (() => void) | undefined;
-  #deadline: Deadline | undefined;
+  #deadline: Deadline<Attempt<X, C>> | undefined = undefined;
 
   constructor(
     readonly call: X,
@@ -25,8 +23,19 @@ export class Attempt<X, C> implements Cancellable {
     readonly recorder: AttemptRecorder<X, C>,
     /** The deployment the attempt goes to: the key of its circuit. */
     readonly key: string,
-  ) {
-    this.signal = run.signal;
+  ) {}
+
+  /**
+   * The signal the provider gets: the run's, or, under a deadline, the deadline's child of
+   * it (made when first read: see `Deadline`).
+   */
+  get signal(): AbortSignal | undefined {
+    return this.#deadline === undefined ? this.run.signal : this.#deadline.signal;
+  }
+
+  /** True when the attempt has a signal (`signal` would make it, if not made yet). */
+  get signalled(): boolean {
+    return this.#deadline !== undefined || this.run.signal !== undefined;
   }
 
   get candidate(): C {
@@ -39,9 +48,8 @@ export class Attempt<X, C> implements Cancellable {
   }
 
   /** Puts the attempt under `deadline`, whose signal becomes the attempt's; disposed by `end()`. */
-  limitTo(deadline: Deadline): void {
+  limitTo(deadline: Deadline<Attempt<X, C>>): void {
     this.#deadline = deadline;
-    this.signal = deadline.signal;
   }
 
   /** Drops the deadline but keeps the signal (a stream past its first part). */

@@ -86,8 +86,7 @@ export function deadline<X, C, T>(
 ): Layer<Attempt<X, C>, T> {
   return (inner) => (attempt) => {
     const ms = timeoutOf(attempt);
-    if (ms !== undefined)
-      attempt.limitTo(new Deadline(attempt.signal, ms, () => expired(attempt, ms), timers));
+    if (ms !== undefined) attempt.limitTo(new Deadline(attempt.signal, ms, attempt, expired, timers));
     return inner(attempt);
   };
 }

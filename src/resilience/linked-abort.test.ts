@@ -61,34 +61,70 @@ describe('Deadline', () => {
     const { timers, pending, fire } = manualTimers();
     const parent = new AbortController();
     let built = 0;
-    const deadline = new Deadline(parent.signal, 100, () => new Error(`late ${++built}`), timers);
+    const deadline = new Deadline(parent.signal, 100, 'owner', (o) => new Error(`${o} late ${++built}`), timers);
+    const signal = deadline.signal;
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
     expect(built).toBe(0);
     expect(pending.size).toBe(1);
     fire();
-    expect(deadline.signal.reason).toMatchObject({ message: 'late 1' });
+    expect(signal.reason).toMatchObject({ message: 'owner late 1' });
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('makes its signal only when it is read: none before, an aborted one after the deadline', () => {
+    const { timers, pending, fire } = manualTimers();
+    const parent = new AbortController();
+    let built = 0;
+    const deadline = new Deadline(parent.signal, 100, undefined, () => `late ${++built}`, timers);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+    expect(pending.size).toBe(1);
+    fire();
+    expect(built).toBe(1);
+    expect(deadline.signal.aborted).toBe(true);
+    expect(deadline.signal.reason).toBe('late 1');
+    expect(built).toBe(1);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('a signal made before the parent aborts follows it', () => {
+    const { timers } = manualTimers();
+    const parent = new AbortController();
+    const deadline = new Deadline(parent.signal, 100, undefined, () => 'late', timers);
+    const signal = deadline.signal;
+    parent.abort('call');
+    expect(signal.reason).toBe('call');
   });
 
   it('clear() drops the deadline and keeps the link; dispose() drops both', () => {
     const { timers, pending } = manualTimers();
     const parent = new AbortController();
-    const deadline = new Deadline(parent.signal, 100, () => 'late', timers);
+    const deadline = new Deadline(parent.signal, 100, undefined, () => 'late', timers);
     deadline.clear();
     expect(pending.size).toBe(0);
+    const signal = deadline.signal;
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
-    const other = new Deadline(parent.signal, 100, () => 'late', timers);
+    const other = new Deadline(parent.signal, 100, undefined, () => 'late', timers);
+    const otherSignal = other.signal;
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(2);
     other.dispose();
     expect(pending.size).toBe(0);
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
     parent.abort('call');
-    expect(deadline.signal.reason).toBe('call');
-    expect(other.signal.aborted).toBe(false);
+    expect(signal.reason).toBe('call');
+    expect(otherSignal.aborted).toBe(false);
   });
 
   it('sets no timer under a parent that has already aborted', () => {
     const { timers, pending } = manualTimers();
-    const deadline = new Deadline(AbortSignal.abort('gone'), 100, () => 'late', timers);
+    const deadline = new Deadline(AbortSignal.abort('gone'), 100, undefined, () => 'late', timers);
     expect(pending.size).toBe(0);
     expect(deadline.signal.reason).toBe('gone');
+  });
+
+  it('with the system timers, passes on time with a shared callback', async () => {
+    const deadline = new Deadline(undefined, 5, 'x', (o, ms) => `${o} after ${ms}`);
+    const signal = deadline.signal;
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    expect(signal.reason).toBe('x after 5');
   });
 });

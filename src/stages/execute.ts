@@ -193,15 +193,14 @@ function adapterOf(attempt: RouteAttempt): ProviderAdapter {
 }
 
 function providerRequest(attempt: RouteAttempt): ProviderRequest {
-  const { call: ctx, candidate, signal } = attempt;
+  const { call: ctx, candidate } = attempt;
   const { request } = ctx;
   const credential = ctx.policy?.credentials?.[candidate.model.provider];
   const caching = ctx.policy?.promptCaching;
-  return {
+  return withSignal(attempt, {
     model: candidate.model.upstream,
     messages: ctx.messages,
     maxTokens: candidate.maxTokens,
-    ...(signal !== undefined && { signal }),
     ...(request.temperature !== undefined && { temperature: request.temperature }),
     ...(request.tools !== undefined && { tools: request.tools }),
     ...(request.toolChoice !== undefined && { toolChoice: request.toolChoice }),
@@ -210,7 +209,29 @@ function providerRequest(attempt: RouteAttempt): ProviderRequest {
     ...(caching !== undefined &&
       caching !== 'off' && { promptCache: { ttl: caching, key: promptCacheKey(ctx.tenant) } }),
     ...(credential !== undefined && { credential }),
-  };
+  });
+}
+
+const ATTEMPT = Symbol('attempt');
+
+/** Reads the attempt's signal when the adapter reads `signal`: see `withSignal`. */
+const lazySignal: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: { [ATTEMPT]: RouteAttempt }) {
+    return this[ATTEMPT].signal;
+  },
+};
+
+/**
+ * Gives a provider request the attempt's signal, if it has one, as an accessor: the signal
+ * (an `AbortSignal` is costly to make on Node 20, see `Deadline`) is made only when the
+ * adapter reads it, and a spread of the request (`{ ...request }`) still carries it.
+ */
+function withSignal<R extends object>(attempt: RouteAttempt, request: R): R & { signal?: AbortSignal } {
+  if (!attempt.signalled) return request;
+  const lazy = Object.assign(request, { [ATTEMPT]: attempt });
+  return Object.defineProperty(lazy, 'signal', lazySignal);
 }
 
 /**
@@ -218,16 +239,15 @@ function providerRequest(attempt: RouteAttempt): ProviderRequest {
  * takes it (one whose length is fixed was chosen because it is already that length).
  */
 function embedRequest(attempt: RouteAttempt): ProviderEmbedRequest {
-  const { call: ctx, candidate, signal } = attempt;
+  const { call: ctx, candidate } = attempt;
   const credential = ctx.policy?.credentials?.[candidate.model.provider];
   const dimensions = ctx.embed!.dimensions;
-  return {
+  return withSignal(attempt, {
     model: candidate.model.upstream,
     input: ctx.messages.map((m) => (typeof m.content === 'string' ? m.content : '')),
     ...(dimensions !== undefined && candidate.model.embedding?.customDimensions && { dimensions }),
-    ...(signal !== undefined && { signal }),
     ...(credential !== undefined && { credential }),
-  };
+  });
 }
 
 /**
