@@ -36,7 +36,8 @@ export class Deadline<O = unknown> implements Disposable {
     this.#ms = ms;
     this.#expired = expired;
     if (parent?.aborted) return;
-    this.#timer = timers === systemTimers ? setTimeout(pass, ms, this) : timers.setTimeout(() => pass(this), ms);
+    this.#timer =
+      timers === systemTimers ? setTimeout(pass, ms, this) : timers.setTimeout(() => pass(this), ms);
   }
 
   /** The deadline's signal (made now if it was not read before). */

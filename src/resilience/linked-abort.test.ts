@@ -61,7 +61,13 @@ describe('Deadline', () => {
     const { timers, pending, fire } = manualTimers();
     const parent = new AbortController();
     let built = 0;
-    const deadline = new Deadline(parent.signal, 100, 'owner', (o) => new Error(`${o} late ${++built}`), timers);
+    const deadline = new Deadline(
+      parent.signal,
+      100,
+      'owner',
+      (o) => new Error(`${o} late ${++built}`),
+      timers,
+    );
     const signal = deadline.signal;
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
     expect(built).toBe(0);
