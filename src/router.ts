@@ -192,7 +192,10 @@ class RouterImpl implements Router {
   private readonly pipeline: (ctx: RouteContext, trace?: PipelineTrace) => Promise<void>;
   /** The pipeline's entries, in order, for errors that name where it stopped. */
   private readonly pipelineNames: readonly Omit<PlacedMiddleware, 'handle'>[];
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Calls in flight (`complete`, `embed`, `stream` until its result settles). */
+  private active = 0;
+  /** Resolved when the last call in flight ends, for `close()`. */
+  private drained: { promise: Promise<void>; resolve: () => void } | undefined;
   private readonly settlements: SettlementJournal;
   private readonly auditChain: AuditLinker | undefined;
   private closed = false;
@@ -278,11 +281,13 @@ class RouterImpl implements Router {
   }
 
   complete(request: ChatRequest): Promise<ChatResult> {
-    return this.track(this.runComplete(request));
+    this.active++;
+    return this.runComplete(request);
   }
 
   embed(request: EmbedRequest): Promise<EmbedResult> {
-    return this.track(this.runEmbed(request));
+    this.active++;
+    return this.runEmbed(request);
   }
 
   async ready(): Promise<void> {
@@ -325,7 +330,16 @@ class RouterImpl implements Router {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([...this.inFlight]);
+    if (this.active > 0) {
+      if (this.drained === undefined) {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => {
+          resolve = r;
+        });
+        this.drained = { promise, resolve };
+      }
+      await this.drained.promise;
+    }
     // Audit records still being linked in the shared store are emitted before listeners go.
     await this.auditChain?.drain();
     this.services.health.dispose?.();
@@ -355,7 +369,8 @@ class RouterImpl implements Router {
         [Symbol.asyncIterator]: () => parts[Symbol.asyncIterator](),
       };
     }
-    const result = this.track(this.runStream(ctx, parts));
+    this.active++;
+    const result = this.runStream(ctx, parts);
     // The caller may only iterate; the error reaches them there, so this rejection is handled.
     result.catch(() => {});
     const call = ctx;
@@ -378,55 +393,64 @@ class RouterImpl implements Router {
     };
   }
 
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    const untrack = () => this.inFlight.delete(promise);
-    promise.then(untrack, untrack);
-    return promise;
+  /** A call counted in `active` ended (its promise settles now). */
+  private ended(): void {
+    if (--this.active === 0 && this.drained !== undefined) {
+      this.drained.resolve();
+      this.drained = undefined;
+    }
   }
 
   private async runComplete(request: ChatRequest): Promise<ChatResult> {
-    if (this.loading) await this.loading;
-    const ctx = this.begin(request, 'complete', undefined);
     try {
-      if (this.setupError) throw this.unusable(ctx);
-      await this.runPipeline(ctx);
-      const result = this.recorder.buildResult(ctx, ctx.response!, undefined);
-      this.recorder.succeed(ctx, result);
-      return result;
-    } catch (error) {
-      throw this.recorder.fail(ctx, error);
+      if (this.loading) await this.loading;
+      const ctx = this.begin(request, 'complete', undefined);
+      try {
+        if (this.setupError) throw this.unusable(ctx);
+        await this.runPipeline(ctx);
+        const result = this.recorder.buildResult(ctx, ctx.response!, undefined);
+        this.recorder.succeed(ctx, result);
+        return result;
+      } catch (error) {
+        throw this.recorder.fail(ctx, error);
+      } finally {
+        ctx.dispose?.();
+      }
     } finally {
-      ctx.dispose?.();
+      this.ended();
     }
   }
 
   private async runEmbed(request: EmbedRequest): Promise<EmbedResult> {
-    if (this.loading) await this.loading;
-    const ctx = this.begin(request, 'embed', undefined);
     try {
-      if (this.setupError) throw this.unusable(ctx);
-      await this.runPipeline(ctx);
-      const result = this.recorder.buildResult(ctx, ctx.response!, undefined);
-      this.recorder.succeed(ctx, result);
-      return {
-        id: result.id,
-        tenant: result.tenant,
-        model: result.model,
-        provider: result.provider,
-        deployment: result.deployment,
-        ...(result.region !== undefined && { region: result.region }),
-        embeddings: ctx.embeddings!,
-        usage: { inputTokens: result.usage.inputTokens },
-        costUsd: result.costUsd,
-        cached: result.cached,
-        latencyMs: result.latencyMs,
-        attempts: result.attempts,
-      };
-    } catch (error) {
-      throw this.recorder.fail(ctx, error);
+      if (this.loading) await this.loading;
+      const ctx = this.begin(request, 'embed', undefined);
+      try {
+        if (this.setupError) throw this.unusable(ctx);
+        await this.runPipeline(ctx);
+        const result = this.recorder.buildResult(ctx, ctx.response!, undefined);
+        this.recorder.succeed(ctx, result);
+        return {
+          id: result.id,
+          tenant: result.tenant,
+          model: result.model,
+          provider: result.provider,
+          deployment: result.deployment,
+          ...(result.region !== undefined && { region: result.region }),
+          embeddings: ctx.embeddings!,
+          usage: { inputTokens: result.usage.inputTokens },
+          costUsd: result.costUsd,
+          cached: result.cached,
+          latencyMs: result.latencyMs,
+          attempts: result.attempts,
+        };
+      } catch (error) {
+        throw this.recorder.fail(ctx, error);
+      } finally {
+        ctx.dispose?.();
+      }
     } finally {
-      ctx.dispose?.();
+      this.ended();
     }
   }
 
@@ -468,6 +492,7 @@ class RouterImpl implements Router {
       throw failure;
     } finally {
       ctx.dispose?.();
+      this.ended();
     }
   }
 
