@@ -1,3 +1,4 @@
+import { IdHashSet } from './id-set.js';
 import {
   type BudgetState,
   CLOCK_STEP_MS,
@@ -56,22 +57,25 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
    * Lease ids settled, with when they may be forgotten, in two generations of at most
    * MAX_SETTLED_IDS / 2: the newer fills, then becomes the older and the older is dropped, so
    * a lookup or an insert is O(1) and nothing is iterated. By id alone: a lease id (the
-   * call's requestId) is unique, and one settle covers all of the call's lines.
+   * call's requestId) is unique, and one settle covers all of the call's lines. Held as
+   * hashes, not strings (see `IdHashSet`): the garbage collector never walks them.
    */
-  let settledNew = new Map<string, number>();
-  let settledOld = new Map<string, number>();
+  let settledNew = new IdHashSet(MAX_SETTLED_IDS / 2);
+  let settledOld = new IdHashSet(MAX_SETTLED_IDS / 2);
   /** When the newest id of each generation may be forgotten (the whole generation then). */
   let newUntil = 0;
   let oldUntil = 0;
-  const settledUntil = (id: string): number | undefined => settledNew.get(id) ?? settledOld.get(id);
+  /** True when `id` was settled and may not be forgotten yet at `at`. */
+  const settled = (id: string, at: number): boolean =>
+    (newUntil > at && settledNew.has(id)) || (oldUntil > at && settledOld.has(id));
   const rememberSettled = (id: string, until: number): void => {
-    settledNew.set(id, until);
-    newUntil = until;
-    if (settledNew.size >= MAX_SETTLED_IDS / 2) {
+    if (!settledNew.add(id)) {
       settledOld = settledNew;
       oldUntil = newUntil;
-      settledNew = new Map();
+      settledNew = new IdHashSet(MAX_SETTLED_IDS / 2);
+      settledNew.add(id);
     }
+    newUntil = until;
   };
 
   const entry = (key: string, ttlMs: number | undefined): Entry => {
@@ -98,8 +102,8 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     const t = now();
     for (const [key, e] of budgets) if (e.expiresAt !== undefined && e.expiresAt <= t) budgets.delete(key);
     // A generation goes once its newest id may be forgotten.
-    if (oldUntil <= t) settledOld = new Map();
-    if (newUntil <= t) settledNew = new Map();
+    if (oldUntil <= t && settledOld.size > 0) settledOld = new IdHashSet(MAX_SETTLED_IDS / 2);
+    if (newUntil <= t && settledNew.size > 0) settledNew = new IdHashSet(MAX_SETTLED_IDS / 2);
   };
   /** The key's entry if it has not expired, its lapsed leases reaped at `t`. */
   const live = (key: string, t: number): Entry | undefined => {
@@ -161,8 +165,7 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     },
     async settle(lines, lease, actual: SettleUsage, t) {
       const at = now();
-      const until = settledUntil(lease.id);
-      if (until !== undefined && until > at) return lines.map((line) => snapshot(live(line.key, t)));
+      if (settled(lease.id, at)) return lines.map((line) => snapshot(live(line.key, t)));
       // Bounded (see settledNew): a memory store's settle cannot time out after applying, so
       // old ids matter only to a wrapper that fails after the fact; the newest are kept.
       rememberSettled(lease.id, at + SETTLEMENT_ID_TTL_MS);
