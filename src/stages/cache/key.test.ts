@@ -25,8 +25,8 @@ function ctx(
 describe('cacheKey', () => {
   const base = cacheKey(ctx());
 
-  it('is a SHA-256 in hex, stable for the same inputs', () => {
-    expect(base).toMatch(/^[0-9a-f]{64}$/);
+  it('is a SHA-256 in base64url, stable for the same inputs', () => {
+    expect(base).toMatch(/^[\w-]{43}$/);
     expect(cacheKey(ctx())).toBe(base);
     expect(cacheKey(ctx({ request: { tags: { feature: 'x' }, timeoutMs: 5, vars: { a: 'b' } } }))).toBe(base);
   });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { RouteContext } from '../../pipeline/context.js';
 
 /**
@@ -64,7 +64,7 @@ function scopeTuple(ctx: RouteContext): unknown[] {
 }
 
 /**
- * The exact-match cache key of a call: SHA-256 (hex) over the JSON of `scopeTuple(ctx)` and `ctx.messages` as they will be sent (after the input
+ * The exact-match cache key of a call: SHA-256 (base64url, 43 characters) over the JSON of `scopeTuple(ctx)` and `ctx.messages` as they will be sent (after the input
  * guardrails and the tenant's system prompt). Plain `JSON.stringify` rather than
  * `canonicalJson`: it runs on every cached call, and it is exact — two different requests
  * never give the same string, so no answer can be served for another request. Messages and
@@ -82,6 +82,7 @@ export function scopeKey(ctx: RouteContext): string {
   return sha256(JSON.stringify(scopeTuple(ctx)));
 }
 
+/** One-shot `crypto.hash` (Node 20.12+): about half the time of `createHash().update().digest()`. */
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'base64url');
 }
