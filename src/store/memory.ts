@@ -2,11 +2,13 @@ import { IdHashSet } from './id-set.js';
 import {
   type BudgetState,
   CLOCK_STEP_MS,
+  offerSyncBudgets,
   type RateResult,
   type ReserveResult,
   SETTLEMENT_ID_TTL_MS,
   type SettleUsage,
   type Store,
+  type SyncBudgets,
 } from './types.js';
 
 /** The settled lease ids a memory store remembers at most (see `Store.settle`). */
@@ -139,8 +141,8 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
         }
       : { spent: 0, reserved: 0, inputTokens: 0, outputTokens: 0, requests: 0 };
 
-  return {
-    async reserve(lines, amount, lease, t): Promise<ReserveResult> {
+  const sync: SyncBudgets = {
+    reserve(lines, amount, lease, t): ReserveResult {
       for (let index = 0; index < lines.length; index++) {
         const line = lines[index]!;
         const e = live(line.key, t);
@@ -163,7 +165,7 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       }
       return { ok: true, index: 0, state: snapshot(first) };
     },
-    async settle(lines, lease, actual: SettleUsage, t) {
+    settle(lines, lease, actual: SettleUsage, t) {
       const at = now();
       if (settled(lease.id, at)) return lines.map((line) => snapshot(live(line.key, t)));
       // Bounded (see settledNew): a memory store's settle cannot time out after applying, so
@@ -179,6 +181,15 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
         e.requests += 1;
         return snapshot(e);
       });
+    },
+  };
+
+  const store: Store = {
+    async reserve(lines, amount, lease, t) {
+      return sync.reserve(lines, amount, lease, t);
+    },
+    async settle(lines, lease, actual, t) {
+      return sync.settle(lines, lease, actual, t);
     },
     async release(lines, lease, t) {
       for (const line of lines) {
@@ -212,4 +223,6 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       write(key, Math.max(t, tat + (delta * windowMs) / limit), t);
     },
   };
+  offerSyncBudgets(store, sync);
+  return store;
 }

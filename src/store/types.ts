@@ -166,3 +166,27 @@ export function toNano(usd: number): number {
 export function fromNano(nano: number): number {
   return nano / 1e9;
 }
+
+/**
+ * Internal: the synchronous budget operations of stores whose budget operations complete
+ * at once (the memory store), so the budget stage spends no promise on them. Keyed by the
+ * store object itself: a wrapper (`{ ...store, settle() {…} }`) is another object and takes
+ * the asynchronous methods, as any store does, so its overrides always apply.
+ */
+const SYNC_BUDGETS = new WeakMap<Store, SyncBudgets>();
+
+/** What a store offers through `SYNC_BUDGETS`: `reserve` and `settle`, as their `Store` methods but synchronous. */
+export interface SyncBudgets {
+  reserve(lines: readonly BudgetLine[], amount: number, lease: Lease, now: number): ReserveResult;
+  settle(lines: readonly BudgetLine[], lease: Lease, actual: SettleUsage, now: number): BudgetState[];
+}
+
+/** Registers `sync` as the synchronous budget operations of exactly `store`. */
+export function offerSyncBudgets(store: Store, sync: SyncBudgets): void {
+  SYNC_BUDGETS.set(store, sync);
+}
+
+/** The synchronous budget operations of `store`, if it has them (see `SYNC_BUDGETS`). */
+export function syncBudgetsOf(store: Store): SyncBudgets | undefined {
+  return SYNC_BUDGETS.get(store);
+}

@@ -6,7 +6,15 @@ import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
 import { keyPart } from '../../store/keys.js';
-import { type BudgetState, fromNano, type Lease, type Store, toNano, toNanoCeil } from '../../store/types.js';
+import {
+  type BudgetState,
+  fromNano,
+  type Lease,
+  type Store,
+  syncBudgetsOf,
+  toNano,
+  toNanoCeil,
+} from '../../store/types.js';
 import type { Candidate } from '../../strategies/types.js';
 import type { Usage } from '../../types.js';
 import { LeaseRenewals } from './leases.js';
@@ -64,7 +72,7 @@ interface Budgets {
 async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>): Promise<void> {
   const accounts = accountsOf(b, ctx);
   const lease: Lease = { id: ctx.requestId, ttlMs: b.leaseMs };
-  let held = await reserveFirst(b, ctx, accounts, lease);
+  let held = reserveAtOnce(ctx, accounts, lease) ?? (await reserveFirst(b, ctx, accounts, lease));
   b.renewals.add(ctx.services, accounts, lease);
 
   const admit = async (candidate: Candidate, concurrent?: boolean): Promise<boolean> => {
@@ -85,12 +93,25 @@ async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>
     throw error;
   }
 
-  await onAnswer(ctx, {
+  const settling = onAnswer(ctx, {
     end: (answer) => {
       b.renewals.delete(lease.id);
       return settle(b, ctx, accounts, lease, held, settledUsage(answer));
     },
   });
+  if (settling !== undefined) await settling;
+}
+
+/**
+ * The first candidate's reservation in one synchronous step, when the store offers one (the
+ * memory store) and it fits: the amount held. Undefined otherwise: `reserveFirst` then
+ * reserves (a refusal here reserved nothing), waits or downgrades.
+ */
+function reserveAtOnce(ctx: RouteContext, accounts: Account[], lease: Lease): number | undefined {
+  const sync = syncBudgetsOf(ctx.services.store);
+  if (sync === undefined) return undefined;
+  const need = toNanoCeil(ctx.ranked[0]!.candidate.estCostUsd);
+  return sync.reserve(accounts, need, lease, ctx.services.now()).ok ? need : undefined;
 }
 
 /** The store key of a budget. `{tenant}` is a Redis Cluster hash tag: a tenant's keys share a slot. */
@@ -249,20 +270,52 @@ async function release(b: Budgets, ctx: RouteContext, accounts: Account[], lease
   for (const account of accounts) b.waiters.wake(account.key);
 }
 
-/** Replaces the reservation by the actual cost (the whole reservation when the usage is unknown). */
-async function settle(
+/**
+ * Replaces the reservation by the actual cost (the whole reservation when the usage is
+ * unknown). At once on a store with synchronous budgets; otherwise (or if that throws)
+ * through the settlement journal.
+ */
+function settle(
   b: Budgets,
   ctx: RouteContext,
   accounts: Account[],
   lease: Lease,
   held: number,
   usage: Usage | undefined,
-): Promise<void> {
+): void | Promise<void> {
   const served = ctx.served;
   const cost =
     usage && served ? actualCostNano(served.candidate.model, usage) + ctx.charges.cancelledNano : held;
   ctx.charges.billedNano = cost;
   const actual = { cost, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
+  const { services, requestId, tenant } = ctx;
+  const sync = syncBudgetsOf(services.store);
+  if (sync !== undefined) {
+    let states: BudgetState[] | undefined;
+    try {
+      states = sync.settle(accounts, lease, actual, services.now());
+    } catch {
+      // The journal takes it, and reports it.
+    }
+    if (states !== undefined) {
+      for (let i = 0; i < accounts.length; i++)
+        emitThresholds(services, requestId, tenant, accounts[i]!, states[i]!, cost);
+      for (const account of accounts) b.waiters.wake(account.key);
+      return;
+    }
+  }
+  return settleLater(b, ctx, accounts, lease, actual);
+}
+
+/** A settle through the settlement journal: applied now, or retried in the background. */
+async function settleLater(
+  b: Budgets,
+  ctx: RouteContext,
+  accounts: Account[],
+  lease: Lease,
+  actual: { cost: number; inputTokens: number; outputTokens: number },
+): Promise<void> {
+  const { cost } = actual;
   // The journal may keep `apply` for minutes: it holds the services, not the call's context.
   const { services, requestId, tenant } = ctx;
   const wakeAll = () => {
