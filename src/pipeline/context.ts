@@ -76,7 +76,7 @@ export interface BudgetHandle {
    * Asked before a candidate is tried (not before each retry): false skips it. Re-reserves
    * for a dearer fallback, or, for a hedge (`concurrent`), reserves its whole estimate on top.
    */
-  admit(candidate: Candidate, concurrent?: boolean): Promise<boolean>;
+  admit(candidate: Candidate, concurrent?: boolean): boolean | Promise<boolean>;
 }
 
 /** A call's money, in integer nano-USD. */

@@ -116,7 +116,8 @@ class Chain<X, C extends object, T> {
       let reason: string | undefined;
       for (;;) {
         if (running.length === 0) {
-          const candidate = await this.#nextAdmitted();
+          const next = this.#nextAdmitted();
+          const candidate = next instanceof Promise ? await next : next;
           if (candidate === undefined) break;
           this.#start(candidate, reason);
         }
@@ -184,7 +185,8 @@ class Chain<X, C extends object, T> {
 
   #remove(run: RunState<C, T>): void {
     const running = this.#running;
-    running.splice(running.indexOf(run), 1);
+    if (running.length === 1 && running[0] === run) running.length = 0;
+    else running.splice(running.indexOf(run), 1);
   }
 
   #start(candidate: C, reason: string | undefined): void {
@@ -238,15 +240,26 @@ class Chain<X, C extends object, T> {
     return false;
   }
 
-  /** The next candidate that is not skipped and that `admit` lets start. */
-  async #nextAdmitted(): Promise<C | undefined> {
+  /**
+   * The next candidate that is not skipped and that `admit` lets start: at once while
+   * `admit` answers at once (the usual case), a promise once it must wait.
+   */
+  #nextAdmitted(): C | undefined | Promise<C | undefined> {
     const { policy, call } = this;
     for (let candidate = this.#nextCandidate(); candidate !== undefined; candidate = this.#nextCandidate()) {
       const admitted = policy.admit ? policy.admit(call, candidate, false) : true;
-      if (admitted === true || (admitted !== false && (await admitted))) return candidate;
+      if (admitted === true) return candidate;
+      if (admitted !== false) return this.#admittedLater(candidate, admitted);
       policy.refused?.(call, candidate);
     }
     return undefined;
+  }
+
+  async #admittedLater(candidate: C, admitted: Promise<boolean>): Promise<C | undefined> {
+    if (await admitted) return candidate;
+    this.policy.refused?.(this.call, candidate);
+    const next = this.#nextAdmitted();
+    return next instanceof Promise ? await next : next;
   }
 
   /**

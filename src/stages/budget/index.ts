@@ -75,13 +75,15 @@ async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>
   let held = reserveAtOnce(ctx, accounts, lease) ?? (await reserveFirst(b, ctx, accounts, lease));
   b.renewals.add(ctx.services, accounts, lease);
 
-  const admit = async (candidate: Candidate, concurrent?: boolean): Promise<boolean> => {
+  const admit = (candidate: Candidate, concurrent?: boolean): boolean | Promise<boolean> => {
     // A hedge runs beside the attempt already held for: it needs its own reservation.
     const need = concurrent ? held + toNanoCeil(candidate.estCostUsd) : toNanoCeil(candidate.estCostUsd);
     if (need <= held) return true;
-    if ((await reserveAll(ctx, accounts, need - held, lease)) !== true) return false;
-    held = need;
-    return true;
+    return reserveAll(ctx, accounts, need - held, lease).then((reserved) => {
+      if (reserved !== true) return false;
+      held = need;
+      return true;
+    });
   };
   ctx.budget = { admit };
 
