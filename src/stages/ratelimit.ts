@@ -6,6 +6,7 @@ import type { RouteContext } from '../pipeline/context.js';
 import { inputTokensOf } from '../pipeline/estimate.js';
 import type { RateLimitSpec } from '../pipeline/policy.js';
 import { keyPart } from '../store/keys.js';
+import { syncBudgetsOf } from '../store/types.js';
 import type { Usage } from '../types.js';
 
 /** Rate limits are per minute. */
@@ -72,19 +73,28 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
     );
   }
 
-  // Take both, or neither; over a limit, fail or wait and take again.
+  // Take both, or neither; over a limit, fail or wait and take again. A store with
+  // synchronous operations (the memory store) takes both at once, without a promise.
+  const sync = syncBudgetsOf(store);
   for (;;) {
     let refused: { limit: Limit; retryAfterMs: number } | undefined;
     const now = ctx.services.now();
     if (rpm !== undefined) {
-      const taken = await store.rateTake(requestsKey, 1, rpm, WINDOW_MS, now);
+      const taken = sync
+        ? sync.rateTake(requestsKey, 1, rpm, WINDOW_MS, now)
+        : await store.rateTake(requestsKey, 1, rpm, WINDOW_MS, now);
       if (!taken.ok) refused = { limit: 'requests', retryAfterMs: taken.retryAfterMs };
     }
     if (refused === undefined && tpm !== undefined) {
-      const taken = await store.rateTake(tokensKey, estimate, tpm, WINDOW_MS, now);
+      const taken = sync
+        ? sync.rateTake(tokensKey, estimate, tpm, WINDOW_MS, now)
+        : await store.rateTake(tokensKey, estimate, tpm, WINDOW_MS, now);
       if (!taken.ok) {
         refused = { limit: 'tokens', retryAfterMs: taken.retryAfterMs };
-        if (rpm !== undefined) await store.rateAdjust(requestsKey, -1, rpm, WINDOW_MS, now);
+        if (rpm !== undefined) {
+          if (sync) sync.rateAdjust(requestsKey, -1, rpm, WINDOW_MS, now);
+          else await store.rateAdjust(requestsKey, -1, rpm, WINDOW_MS, now);
+        }
       }
     }
     if (refused === undefined) break;
@@ -95,15 +105,23 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
 
   const settle = (usage: Usage | undefined) => {
     // Unknown usage: the estimate stays charged (the provider may have used all of it).
-    if (usage === undefined) return Promise.resolve();
+    if (usage === undefined) return undefined;
     const actual = usage.totalTokens || usage.inputTokens + usage.outputTokens;
-    if (actual === estimate) return Promise.resolve();
+    if (actual === estimate) return undefined;
     // The answer is given: a store that refuses the adjustment does not fail the call; the
     // journal retries it in the background and reports it (`store.error`). Not idempotent:
     // an adjustment that timed out after it applied may apply twice (see README).
     const tokens = actual - estimate;
     // The journal may keep `apply` for minutes: it holds the services, not the call's context.
     const { services } = ctx;
+    if (sync) {
+      try {
+        sync.rateAdjust(tokensKey, tokens, tpm, WINDOW_MS, services.now());
+        return undefined;
+      } catch {
+        // The journal takes it, and reports it.
+      }
+    }
     return services.settlements
       .settle({
         kind: 'rateLimit',
@@ -125,7 +143,8 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
     throw error;
   }
 
-  await onAnswer(ctx, { end: (answer) => settle(settledUsage(answer)) });
+  const settling = onAnswer(ctx, { end: (answer) => settle(settledUsage(answer)) });
+  if (settling !== undefined) await settling;
 }
 
 /**

@@ -182,6 +182,22 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
         return snapshot(e);
       });
     },
+    rateTake(key, cost, limit, windowMs, t): RateResult {
+      const interval = windowMs / limit;
+      // Idle time, or a clock stepped forward, refills at most an empty bucket: one burst.
+      const tat = Math.max(arrival(key, t) ?? t, t);
+      const newTat = tat + cost * interval;
+      // Allowed while the new arrival time is within one window of now (a burst of `limit`).
+      const allowAt = newTat - windowMs;
+      if (allowAt > t) return { ok: false, retryAfterMs: Math.ceil(allowAt - t) };
+      write(key, newTat, t);
+      return { ok: true, retryAfterMs: 0 };
+    },
+    rateAdjust(key, delta, limit, windowMs, t) {
+      const tat = arrival(key, t);
+      if (tat === undefined) return;
+      write(key, Math.max(t, tat + (delta * windowMs) / limit), t);
+    },
   };
 
   const store: Store = {
@@ -206,21 +222,11 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     async read(key, t) {
       return snapshot(live(key, t));
     },
-    async rateTake(key, cost, limit, windowMs, t): Promise<RateResult> {
-      const interval = windowMs / limit;
-      // Idle time, or a clock stepped forward, refills at most an empty bucket: one burst.
-      const tat = Math.max(arrival(key, t) ?? t, t);
-      const newTat = tat + cost * interval;
-      // Allowed while the new arrival time is within one window of now (a burst of `limit`).
-      const allowAt = newTat - windowMs;
-      if (allowAt > t) return { ok: false, retryAfterMs: Math.ceil(allowAt - t) };
-      write(key, newTat, t);
-      return { ok: true, retryAfterMs: 0 };
+    async rateTake(key, cost, limit, windowMs, t) {
+      return sync.rateTake(key, cost, limit, windowMs, t);
     },
     async rateAdjust(key, delta, limit, windowMs, t) {
-      const tat = arrival(key, t);
-      if (tat === undefined) return;
-      write(key, Math.max(t, tat + (delta * windowMs) / limit), t);
+      sync.rateAdjust(key, delta, limit, windowMs, t);
     },
   };
   offerSyncBudgets(store, sync);

@@ -175,10 +175,12 @@ export function fromNano(nano: number): number {
  */
 const SYNC_BUDGETS = new WeakMap<Store, SyncBudgets>();
 
-/** What a store offers through `SYNC_BUDGETS`: `reserve` and `settle`, as their `Store` methods but synchronous. */
+/** What a store offers through `SYNC_BUDGETS`: these `Store` methods, but synchronous. */
 export interface SyncBudgets {
   reserve(lines: readonly BudgetLine[], amount: number, lease: Lease, now: number): ReserveResult;
   settle(lines: readonly BudgetLine[], lease: Lease, actual: SettleUsage, now: number): BudgetState[];
+  rateTake(key: string, cost: number, limit: number, windowMs: number, now: number): RateResult;
+  rateAdjust(key: string, delta: number, limit: number, windowMs: number, now: number): void;
 }
 
 /** Registers `sync` as the synchronous budget operations of exactly `store`. */
