@@ -150,7 +150,11 @@ async function measureForm(
   const pooled: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
   const reference: number[] = [];
   for (let p = 0; p < form.processes; p++) {
-    const result = await measureOnce(variants, form.rounds);
+    const result = await measureOnce(variants, form.rounds).catch((error: unknown) => {
+      // Not a regression: the guard could not measure (a broken build, a changed API).
+      console.error(`bench:check: could not measure: ${String(error)} (its output is above)`);
+      return process.exit(2);
+    });
     for (const v of variants) pooled[v]!.push(...result.ratios[v]!);
     reference.push(...result.referenceUs);
   }
