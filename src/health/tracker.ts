@@ -66,8 +66,14 @@ interface Deployment {
   latencyMs: number;
   samples: number;
   consecutiveFailures: number;
-  /** Outcomes of the last `window` attempts, newest last: true for a failure. */
-  recent: boolean[];
+  /**
+   * Outcomes of the last `window` attempts, a ring (1 for a failure): `recentCount` of them,
+   * the next written at `recentNext`; `recentFailures` counts the 1s.
+   */
+  recent: Uint8Array;
+  recentNext: number;
+  recentCount: number;
+  recentFailures: number;
   state: CircuitState;
   openUntil: number;
   /** Half-open: the one probe is out. */
@@ -160,8 +166,12 @@ export class HealthTracker {
     // A failure's latency says little about the model's speed; keep latency to successes.
     if (!failed)
       d.latencyMs = d.latencyMs === 0 ? latencyMs : d.latencyMs + ALPHA * (latencyMs - d.latencyMs);
-    d.recent.push(failed);
-    if (d.recent.length > this.options.window) d.recent.shift();
+    const ring = d.recent;
+    if (d.recentCount === ring.length) d.recentFailures -= ring[d.recentNext]!;
+    else d.recentCount++;
+    ring[d.recentNext] = failed ? 1 : 0;
+    if (failed) d.recentFailures++;
+    d.recentNext = (d.recentNext + 1) % ring.length;
     d.consecutiveFailures = failed ? d.consecutiveFailures + 1 : 0;
 
     if (d.state === 'half-open') {
@@ -179,9 +189,8 @@ export class HealthTracker {
   private shouldOpen(d: Deployment): CircuitOpenReason | undefined {
     const { consecutiveFailures, errorRate, minSamples } = this.options;
     if (d.consecutiveFailures >= consecutiveFailures) return 'consecutive_failures';
-    if (d.recent.length < minSamples) return undefined;
-    const failures = d.recent.reduce((n, f) => n + (f ? 1 : 0), 0);
-    return failures / d.recent.length >= errorRate ? 'error_rate' : undefined;
+    if (d.recentCount < minSamples) return undefined;
+    return d.recentFailures / d.recentCount >= errorRate ? 'error_rate' : undefined;
   }
 
   private available(d: Deployment): boolean {
@@ -199,7 +208,9 @@ export class HealthTracker {
   private close(d: Deployment): void {
     d.state = 'closed';
     d.consecutiveFailures = 0;
-    d.recent.length = 0;
+    d.recentNext = 0;
+    d.recentCount = 0;
+    d.recentFailures = 0;
   }
 
   private deployment(key: string): Deployment {
@@ -210,7 +221,10 @@ export class HealthTracker {
         latencyMs: 0,
         samples: 0,
         consecutiveFailures: 0,
-        recent: [],
+        recent: new Uint8Array(Math.max(1, this.options.window)),
+        recentNext: 0,
+        recentCount: 0,
+        recentFailures: 0,
         state: 'closed',
         openUntil: 0,
         probing: false,

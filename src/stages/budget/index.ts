@@ -116,7 +116,10 @@ function reserveAtOnce(ctx: RouteContext, accounts: Account[], lease: Lease): nu
   return sync.reserve(accounts, need, lease, ctx.services.now()).ok ? need : undefined;
 }
 
-/** The store key of a budget. `{tenant}` is a Redis Cluster hash tag: a tenant's keys share a slot. */
+/**
+ * The store key of a budget. `{tenant}` is a Redis Cluster hash tag: a tenant's keys share
+ * a slot. (`account` builds the same key with the tenant part already encoded.)
+ */
 function budgetKey(tenant: string, who: string, period: string): string {
   return `budget:{${keyPart(tenant)}}:${who}:${period}`;
 }
@@ -165,36 +168,48 @@ function accountsOf(b: Budgets, ctx: RouteContext): Account[] {
   // Periods on the store's clock (the Redis server's) when it has one: every instance
   // changes period at the same moment.
   const now = ctx.services.store.now?.() ?? ctx.services.now();
-  const tenant = ctx.tenant;
-  /** `part`: the subject as a key part (its ids encoded, see `keyPart`). */
-  const make = (
-    scope: BudgetScope,
-    spec: BudgetSpec | undefined,
-    subject?: string,
-    part?: string,
-  ): Account => {
-    const period = b.periods.of(spec?.period ?? 'total', now);
-    const who = part === undefined ? scope : `${scope}:${part}`;
-    return {
-      scope,
-      ...(subject !== undefined && { subject }),
-      spec,
-      period: period.id,
-      key: budgetKey(tenant, who, period.id),
-      limit: spec ? toNano(spec.limitUsd) : Number.POSITIVE_INFINITY,
-      ttlMs: Number.isFinite(period.endsAt) ? period.endsAt - now + 3_600_000 : undefined,
-    };
-  };
-  const accounts = [make('tenant', policy.budget)];
+  const tenant = keyPart(ctx.tenant);
+  const accounts = [account(b, tenant, now, 'tenant', policy.budget, undefined, undefined)];
   const user = ctx.request.user;
   if (policy.userBudget && user !== undefined)
-    accounts.push(make('user', policy.userBudget, user, keyPart(user)));
-  for (const [tag, spec] of Object.entries(policy.tagBudgets ?? {})) {
-    const value = ctx.request.tags?.[tag];
-    if (value !== undefined)
-      accounts.push(make('tag', spec, `${tag}=${value}`, `${keyPart(tag)}=${keyPart(value)}`));
+    accounts.push(account(b, tenant, now, 'user', policy.userBudget, user, keyPart(user)));
+  const tagBudgets = policy.tagBudgets;
+  if (tagBudgets !== undefined) {
+    for (const tag in tagBudgets) {
+      const value = ctx.request.tags?.[tag];
+      if (value !== undefined) {
+        const subject = `${tag}=${value}`;
+        accounts.push(
+          account(b, tenant, now, 'tag', tagBudgets[tag], subject, `${keyPart(tag)}=${keyPart(value)}`),
+        );
+      }
+    }
   }
   return accounts;
+}
+
+/** One budget the call counts against; `part` is the subject as a key part (its ids encoded, see `keyPart`). */
+function account(
+  b: Budgets,
+  tenantPart: string,
+  now: number,
+  scope: BudgetScope,
+  spec: BudgetSpec | undefined,
+  subject: string | undefined,
+  part: string | undefined,
+): Account {
+  const period = b.periods.of(spec?.period ?? 'total', now);
+  const who = part === undefined ? scope : `${scope}:${part}`;
+  const made: Account = {
+    scope,
+    spec,
+    period: period.id,
+    key: `budget:{${tenantPart}}:${who}:${period.id}`,
+    limit: spec ? toNano(spec.limitUsd) : Number.POSITIVE_INFINITY,
+    ttlMs: period.endsAt === Number.POSITIVE_INFINITY ? undefined : period.endsAt - now + 3_600_000,
+  };
+  if (subject !== undefined) made.subject = subject;
+  return made;
 }
 
 /** Reserves the first candidate's estimate, waiting or downgrading as the budgets say. */
