@@ -20,8 +20,9 @@ export class IdHashSet {
   }
 
   has(id: string): boolean {
-    const h1 = hashA(id);
-    const h2 = hashB(id);
+    hash(id);
+    const h1 = hashed1;
+    const h2 = hashed2;
     const slots = this.#slots;
     for (let i = h1 & this.#mask; ; i = (i + 1) & this.#mask) {
       const a = slots[2 * i]!;
@@ -35,8 +36,9 @@ export class IdHashSet {
     if (this.#size >= this.maxSize) return false;
     // At most ~40% full: short probe runs.
     if (this.#size >= (this.#mask + 1) * 0.4) this.#grow();
-    const h1 = hashA(id);
-    const h2 = hashB(id);
+    hash(id);
+    const h1 = hashed1;
+    const h2 = hashed2;
     const slots = this.#slots;
     for (let i = h1 & this.#mask; ; i = (i + 1) & this.#mask) {
       const a = slots[2 * i]!;
@@ -68,20 +70,25 @@ export class IdHashSet {
   }
 }
 
-/** FNV-1a over UTF-16 code units, never 0 (0 marks an empty slot). */
-function hashA(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h | 1) >>> 0;
-}
+/** The two hashes of the last `hash()`: module state, so hashing allocates nothing. */
+let hashed1 = 0;
+let hashed2 = 0;
 
-/** A second, independent hash (multiply-rotate with other constants and a final mix). */
-function hashB(text: string): number {
-  let h = 0x9e3779b9 ^ text.length;
+/**
+ * Two independent 32-bit hashes of `text` in one pass: FNV-1a over its UTF-16 code units
+ * (never 0: 0 marks an empty slot), and a multiply-rotate hash with other constants and a
+ * final mix.
+ */
+function hash(text: string): void {
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9 ^ text.length;
   for (let i = 0; i < text.length; i++) {
-    h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995);
-    h ^= h >>> 15;
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
   }
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  b = Math.imul(b ^ (b >>> 13), 0xc2b2ae35);
+  hashed1 = (a | 1) >>> 0;
+  hashed2 = (b ^ (b >>> 16)) >>> 0;
 }
