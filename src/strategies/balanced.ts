@@ -12,49 +12,59 @@ export const DEFAULT_BALANCED_WEIGHTS = { cost: 0.3, quality: 0.5, latency: 0.1,
  * Ties go to the cheaper model, then the id.
  */
 export const balanced: Strategy = ({ candidates, weights, health }) => {
-  if (candidates.length === 0) return [];
-  const logCost = (c: Candidate) => Math.log(c.estCostUsd + 1e-9);
-  const costs = candidates.map(logCost);
-  const qualities = candidates.map((c) => c.model.quality);
-  const healths = candidates.map((c) => health(c.model.id));
-  const latencies = healths
-    .filter((h): h is ModelHealth => h !== undefined && h.samples > 0)
-    .map((h) => h.latencyMs);
-  const costRange = range(costs);
-  const qualityRange = range(qualities);
-  const latencyRange = range(latencies);
+  const n = candidates.length;
+  if (n === 0) return [];
+  // One pass for the ranges: log cost, quality, and latency of models with history.
+  const costs = new Array<number>(n);
+  const healths = new Array<ModelHealth | undefined>(n);
+  let costMin = Number.POSITIVE_INFINITY;
+  let costMax = Number.NEGATIVE_INFINITY;
+  let qualityMin = Number.POSITIVE_INFINITY;
+  let qualityMax = Number.NEGATIVE_INFINITY;
+  let latencyMin = Number.POSITIVE_INFINITY;
+  let latencyMax = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const c = candidates[i]!;
+    const cost = Math.log(c.estCostUsd + 1e-9);
+    costs[i] = cost;
+    if (cost < costMin) costMin = cost;
+    if (cost > costMax) costMax = cost;
+    const quality = c.model.quality;
+    if (quality < qualityMin) qualityMin = quality;
+    if (quality > qualityMax) qualityMax = quality;
+    const h = health(c.model.id);
+    healths[i] = h;
+    if (h !== undefined && h.samples > 0) {
+      if (h.latencyMs < latencyMin) latencyMin = h.latencyMs;
+      if (h.latencyMs > latencyMax) latencyMax = h.latencyMs;
+    }
+  }
+  const costSpan = costMax - costMin;
+  const qualitySpan = qualityMax - qualityMin;
+  const latencySpan = latencyMax > latencyMin ? latencyMax - latencyMin : 0;
   const total = weights.cost + weights.quality + weights.latency + weights.health || 1;
 
-  return candidates
-    .map((candidate, i) => {
-      const h = healths[i];
-      const cost = costRange.span === 0 ? 1 : 1 - (costs[i]! - costRange.min) / costRange.span;
-      const quality = qualityRange.span === 0 ? 1 : (qualities[i]! - qualityRange.min) / qualityRange.span;
-      const latency =
-        h === undefined || h.samples === 0
-          ? 0.5
-          : latencyRange.span === 0
-            ? 1
-            : 1 - (h.latencyMs - latencyRange.min) / latencyRange.span;
-      const healthScore = h === undefined || h.samples === 0 ? 1 : h.successRate;
-      const score =
-        (weights.cost * cost +
-          weights.quality * quality +
-          weights.latency * latency +
-          weights.health * healthScore) /
-        total;
-      return { candidate, score };
-    })
-    .sort(
-      (a, b) =>
-        b.score - a.score ||
-        a.candidate.estCostUsd - b.candidate.estCostUsd ||
-        a.candidate.model.id.localeCompare(b.candidate.model.id),
-    );
+  const ranked = new Array<{ candidate: Candidate; score: number }>(n);
+  for (let i = 0; i < n; i++) {
+    const candidate = candidates[i]!;
+    const h = healths[i];
+    const cost = costSpan === 0 ? 1 : 1 - (costs[i]! - costMin) / costSpan;
+    const quality = qualitySpan === 0 ? 1 : (candidate.model.quality - qualityMin) / qualitySpan;
+    const known = h !== undefined && h.samples > 0;
+    const latency = !known ? 0.5 : latencySpan === 0 ? 1 : 1 - (h.latencyMs - latencyMin) / latencySpan;
+    const healthScore = known ? h.successRate : 1;
+    const score =
+      (weights.cost * cost +
+        weights.quality * quality +
+        weights.latency * latency +
+        weights.health * healthScore) /
+      total;
+    ranked[i] = { candidate, score };
+  }
+  return ranked.sort(
+    (a, b) =>
+      b.score - a.score ||
+      a.candidate.estCostUsd - b.candidate.estCostUsd ||
+      a.candidate.model.id.localeCompare(b.candidate.model.id),
+  );
 };
-
-function range(values: readonly number[]): { min: number; span: number } {
-  if (values.length === 0) return { min: 0, span: 0 };
-  const min = Math.min(...values);
-  return { min, span: Math.max(...values) - min };
-}
