@@ -167,7 +167,11 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     },
     settle(lines, lease, actual: SettleUsage, t) {
       const at = now();
-      if (settled(lease.id, at)) return lines.map((line) => snapshot(live(line.key, t)));
+      // A lease still held has not been settled (a settle ends it): only a settle without
+      // one (a retry, or a lease that lapsed) asks the settled ids.
+      const first = lines[0] === undefined ? undefined : live(lines[0].key, t);
+      const held = first?.leases?.has(lease.id) === true;
+      if (!held && settled(lease.id, at)) return lines.map((line) => snapshot(live(line.key, t)));
       // Bounded (see settledNew): a memory store's settle cannot time out after applying, so
       // old ids matter only to a wrapper that fails after the fact; the newest are kept.
       rememberSettled(lease.id, at + SETTLEMENT_ID_TTL_MS);
