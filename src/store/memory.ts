@@ -1,7 +1,9 @@
 import { IdHashSet } from './id-set.js';
 import {
+  type BudgetLine,
   type BudgetState,
   CLOCK_STEP_MS,
+  type Lease,
   offerSyncBudgets,
   type RateResult,
   type ReserveResult,
@@ -141,6 +143,19 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
         }
       : { spent: 0, reserved: 0, inputTokens: 0, outputTokens: 0, requests: 0 };
 
+  /** Applies a settle: each line's lease ends and its usage is counted. */
+  const apply = (lines: readonly BudgetLine[], lease: Lease, actual: SettleUsage, t: number): BudgetState[] =>
+    lines.map((line) => {
+      live(line.key, t);
+      const e = entry(line.key, line.ttlMs);
+      end(e, lease.id);
+      e.spent += actual.cost;
+      e.inputTokens += actual.inputTokens;
+      e.outputTokens += actual.outputTokens;
+      e.requests += 1;
+      return snapshot(e);
+    });
+
   const sync: SyncBudgets = {
     reserve(lines, amount, lease, t): ReserveResult {
       for (let index = 0; index < lines.length; index++) {
@@ -172,19 +187,7 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       const first = lines[0] === undefined ? undefined : live(lines[0].key, t);
       const held = first?.leases?.has(lease.id) === true;
       if (!held && settled(lease.id, at)) return lines.map((line) => snapshot(live(line.key, t)));
-      // Bounded (see settledNew): a memory store's settle cannot time out after applying, so
-      // old ids matter only to a wrapper that fails after the fact; the newest are kept.
-      rememberSettled(lease.id, at + SETTLEMENT_ID_TTL_MS);
-      return lines.map((line) => {
-        live(line.key, t);
-        const e = entry(line.key, line.ttlMs);
-        end(e, lease.id);
-        e.spent += actual.cost;
-        e.inputTokens += actual.inputTokens;
-        e.outputTokens += actual.outputTokens;
-        e.requests += 1;
-        return snapshot(e);
-      });
+      return apply(lines, lease, actual, t);
     },
     rateTake(key, cost, limit, windowMs, t): RateResult {
       const interval = windowMs / limit;
@@ -209,7 +212,13 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       return sync.reserve(lines, amount, lease, t);
     },
     async settle(lines, lease, actual, t) {
-      return sync.settle(lines, lease, actual, t);
+      // The caller may retry a settle it did not see answer (a wrapper that failed after
+      // it): remember the id, so the retry changes nothing. Bounded (see settledNew): the
+      // newest are kept.
+      const at = now();
+      const states = sync.settle(lines, lease, actual, t);
+      rememberSettled(lease.id, at + SETTLEMENT_ID_TTL_MS);
+      return states;
     },
     async release(lines, lease, t) {
       for (const line of lines) {

@@ -175,7 +175,11 @@ export function fromNano(nano: number): number {
  */
 const SYNC_BUDGETS = new WeakMap<Store, SyncBudgets>();
 
-/** What a store offers through `SYNC_BUDGETS`: these `Store` methods, but synchronous. */
+/**
+ * What a store offers through `SYNC_BUDGETS`: these `Store` methods, but synchronous. The
+ * caller of `settle` here has its answer at once and never retries it, so the store need
+ * not remember the lease id as settled (the asynchronous `settle` does).
+ */
 export interface SyncBudgets {
   reserve(lines: readonly BudgetLine[], amount: number, lease: Lease, now: number): ReserveResult;
   settle(lines: readonly BudgetLine[], lease: Lease, actual: SettleUsage, now: number): BudgetState[];
