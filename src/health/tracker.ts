@@ -61,6 +61,9 @@ export type CircuitChange =
 
 const CLOSED: CircuitChange = { state: 'closed' };
 
+/** Health keys of models without a tenant credential, per model object (see `HealthTracker.keyOf`). */
+const SHARED_KEYS = new WeakMap<object, string>();
+
 interface Deployment {
   successRate: number;
   latencyMs: number;
@@ -109,6 +112,24 @@ export class HealthTracker {
   /** The key of a deployment. */
   static key(modelId: string, provider: string, credentialId: string | undefined): string {
     return `${modelId}\u0000${provider}\u0000${credentialId ?? ''}`;
+  }
+
+  /**
+   * `key(model.id, model.provider, credentialId)`, the same string each time for a model
+   * without a tenant credential (memoized per model object: a new string would be hashed
+   * again by every Map lookup).
+   */
+  static keyOf(
+    model: { readonly id: string; readonly provider: string },
+    credentialId: string | undefined,
+  ): string {
+    if (credentialId !== undefined) return HealthTracker.key(model.id, model.provider, credentialId);
+    let key = SHARED_KEYS.get(model);
+    if (key === undefined) {
+      key = HealthTracker.key(model.id, model.provider, undefined);
+      SHARED_KEYS.set(model, key);
+    }
+    return key;
   }
 
   /** What strategies see. `open` is true while calls would be refused (open, or half-open with its probe out). */

@@ -39,7 +39,7 @@ export function deploymentsOf(
     const up: { model: (typeof deployments)[number]; key: number }[] = [];
     const down: (typeof deployments)[number][] = [];
     for (const d of deployments) {
-      const key = HealthTracker.key(d.id, d.provider, credentials?.[d.provider]?.id);
+      const key = HealthTracker.keyOf(d, credentials?.[d.provider]?.id);
       // Efraimidis–Spirakis: sorting by random^(1/weight) draws by weight without replacement.
       if (unavailable(ctx, key) === undefined && !saturated(d.provider))
         up.push({ model: d, key: random() ** (1 / d.weight) });

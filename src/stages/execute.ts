@@ -185,7 +185,7 @@ function served(ctx: RouteContext, candidate: Candidate): RouteContext['served']
 }
 
 function keyOf(ctx: RouteContext, { model }: Candidate): string {
-  return HealthTracker.key(model.id, model.provider, ctx.policy?.credentials?.[model.provider]?.id);
+  return HealthTracker.keyOf(model, ctx.policy?.credentials?.[model.provider]?.id);
 }
 
 function adapterOf(attempt: RouteAttempt): ProviderAdapter {

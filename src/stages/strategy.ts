@@ -43,7 +43,7 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
   // Health is per deployment: this tenant's credential for the model's provider. A model
   // with several deployments is as healthy as its first available one.
   const keyOf = (model: ResolvedModel) =>
-    HealthTracker.key(model.id, model.provider, policy.credentials?.[model.provider]?.id);
+    HealthTracker.keyOf(model, policy.credentials?.[model.provider]?.id);
   const healthOf = (model: ResolvedModel) => {
     if (model.deployments.length === 1) return services.health.view(keyOf(model));
     for (const d of model.deployments) {
