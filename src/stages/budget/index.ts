@@ -72,13 +72,23 @@ interface Budgets {
 async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>): Promise<void> {
   const accounts = accountsOf(b, ctx);
   const lease: Lease = { id: ctx.requestId, ttlMs: b.leaseMs };
-  let held = reserveAtOnce(ctx, accounts, lease) ?? (await reserveFirst(b, ctx, accounts, lease));
-  b.renewals.add(ctx.services, accounts, lease);
+  // With no limit in any of its budgets there is nothing to protect: the call reserves
+  // nothing (no store operation, no lease to renew) and its cost is added when it settles.
+  const capped = isCapped(accounts);
+  let held = !capped
+    ? toNanoCeil(ctx.ranked[0]!.candidate.estCostUsd)
+    : (reserveAtOnce(ctx, accounts, lease) ?? (await reserveFirst(b, ctx, accounts, lease)));
+  if (capped) b.renewals.add(ctx.services, accounts, lease);
 
   const admit = (candidate: Candidate, concurrent?: boolean): boolean | Promise<boolean> => {
     // A hedge runs beside the attempt already held for: it needs its own reservation.
     const need = concurrent ? held + toNanoCeil(candidate.estCostUsd) : toNanoCeil(candidate.estCostUsd);
     if (need <= held) return true;
+    if (!capped) {
+      // What a call whose usage stays unknown is charged.
+      held = need;
+      return true;
+    }
     return reserveAll(ctx, accounts, need - held, lease).then((reserved) => {
       if (reserved !== true) return false;
       held = need;
@@ -90,18 +100,25 @@ async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>
   try {
     await next();
   } catch (error) {
-    b.renewals.delete(lease.id);
-    await release(b, ctx, accounts, lease);
+    if (capped) {
+      b.renewals.delete(lease.id);
+      await release(b, ctx, accounts, lease);
+    }
     throw error;
   }
 
   const settling = onAnswer(ctx, {
     end: (answer) => {
-      b.renewals.delete(lease.id);
+      if (capped) b.renewals.delete(lease.id);
       return settle(b, ctx, accounts, lease, held, settledUsage(answer));
     },
   });
   if (settling !== undefined) await settling;
+}
+
+function isCapped(accounts: readonly Account[]): boolean {
+  for (const account of accounts) if (account.limit !== Number.POSITIVE_INFINITY) return true;
+  return false;
 }
 
 /**
