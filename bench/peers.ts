@@ -2,7 +2,9 @@
  * routeplane next to its peers, on loopback against the emulator: the official OpenAI SDK
  * called directly, router.complete(), the Vercel AI SDK (generateText / streamText over
  * @ai-sdk/openai) and the Portkey gateway (@portkey-ai/gateway from npm, started here as a
- * child process, forwarding to the emulator). Same prompts for all; contenders run
+ * child process, forwarding to the emulator). The emulator runs in a process of its own
+ * (bench/emulator-process.mjs), so the clients measured have this process and its event loop
+ * to themselves. Same prompts for all; contenders run
  * interleaved in rotating order (A B C D, B C D A, …), several rounds; each figure is the
  * median over rounds, ratios are the median of the per-round ratios to the direct SDK call.
  * Streaming: time to first token for the same contenders.
@@ -14,25 +16,19 @@
  *   npx tsx bench/peers.ts --smoke    # a few calls, to check it runs
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, type ModelMessage, streamText } from 'ai';
 import OpenAI from 'openai';
 import type { Router } from '../src/index.js';
+import { type EmulatorProcess, startEmulatorProcess } from './emulator-child.js';
 
 // The built package, as users run it (types from the source it is built from).
 const { createRouter } = (await import(
   new URL('../dist/index.js', import.meta.url).href
 )) as typeof import('../src/index.js');
-
-import type { Emulator } from '../src/testing/index.js';
-
-// The built package, as users run it (types from the source it is built from).
-const { createEmulator } = (await import(
-  new URL('../dist/testing/index.js', import.meta.url).href
-)) as typeof import('../src/testing/index.js');
 
 const smoke = process.argv.includes('--smoke');
 const write = process.argv.includes('--write') && !smoke;
@@ -100,6 +96,28 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
+/**
+ * CPU time of another process so far, µs, all its threads (Linux: /proc/PID/task/ * /schedstat,
+ * in ns); undefined where that is not readable.
+ */
+function processCpuUs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    let ns = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return ns / 1000;
+  } catch {
+    return undefined;
+  }
+}
+const gatewayCpuUs = () => processCpuUs(gateway?.pid);
+const ownCpuUs = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+
 /** Starts the gateway on a free port (it binds every interface: the port lives only as long as this run). */
 async function startGateway(): Promise<{ url: string; version: string }> {
   const version = versionOf('@portkey-ai/gateway');
@@ -137,7 +155,7 @@ type StreamContender = {
   call: (i: number) => Promise<{ ttft: number; total: number; own?: number }>;
 };
 
-function contenders(emu: Emulator, gatewayUrl: string, router: Router) {
+function contenders(emu: EmulatorProcess, gatewayUrl: string, router: Router) {
   const { apiKey, baseURL } = emu.providers.openai;
   const direct = new OpenAI({ apiKey, baseURL, maxRetries: 0 });
   const viaGateway = new OpenAI({
@@ -266,6 +284,7 @@ const withRange = (xs: number[], unit = '') =>
 const ratioCell = (xs: number[]) =>
   `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 const rotate = <T>(xs: T[], by: number) => xs.map((_, k) => xs[(k + by) % xs.length]!);
+const us = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : 'n/a');
 
 type Stats = {
   p50: number[];
@@ -274,12 +293,39 @@ type Stats = {
   upstream: number[];
   total: number[];
   own: number[];
+  /** This process's CPU time per call, µs. */
+  cpu: number[];
+  /** The emulator process's CPU time per request it received, µs. */
+  emuCpu: number[];
+  /** The gateway process's CPU time per call, µs (measured for every contender; only Portkey's is its own). */
+  gatewayCpu: number[];
 };
-const emptyStats = (): Stats => ({ p50: [], p99: [], ratio: [], upstream: [], total: [], own: [] });
+const emptyStats = (): Stats => ({
+  p50: [],
+  p99: [],
+  ratio: [],
+  upstream: [],
+  total: [],
+  own: [],
+  cpu: [],
+  emuCpu: [],
+  gatewayCpu: [],
+});
 
-/** Runs `calls` sequential calls; returns sorted times (ms) and upstream requests per call. */
-async function batch<R>(emu: Emulator, calls: number, offset: number, call: (i: number) => Promise<R>) {
-  emu.reset();
+/**
+ * Runs `calls` sequential calls; returns their times (ms), upstream requests per call, and
+ * the CPU time per call of this process, of the emulator process (per request) and of the
+ * gateway process.
+ */
+async function batch<R>(
+  emu: EmulatorProcess,
+  calls: number,
+  offset: number,
+  call: (i: number) => Promise<R>,
+) {
+  await emu.reset();
+  const gateway0 = gatewayCpuUs();
+  const cpu0 = ownCpuUs();
   const times: number[] = [];
   const results: R[] = [];
   for (let i = 0; i < calls; i++) {
@@ -287,9 +333,17 @@ async function batch<R>(emu: Emulator, calls: number, offset: number, call: (i: 
     results.push(await call(offset + i));
     times.push(performance.now() - start);
   }
-  const upstream = emu.requests.length / calls;
-  emu.reset();
-  return { times, results, upstream };
+  const cpu = (ownCpuUs() - cpu0) / calls;
+  const gateway1 = gatewayCpuUs();
+  const span = await emu.reset();
+  return {
+    times,
+    results,
+    upstream: span.requests / calls,
+    cpu,
+    emuCpu: span.cpuUs / Math.max(1, span.requests),
+    gatewayCpu: gateway0 === undefined || gateway1 === undefined ? Number.NaN : (gateway1 - gateway0) / calls,
+  };
 }
 
 const describe = (error: unknown): string => {
@@ -301,7 +355,7 @@ const describe = (error: unknown): string => {
 };
 
 async function runScenario(s: Scenario, gatewayUrl: string) {
-  const emu = await createEmulator({ latencyMs: s.latencyMs, perTokenMs: s.perTokenMs });
+  const emu = await startEmulatorProcess({ latencyMs: s.latencyMs, perTokenMs: s.perTokenMs });
   const router = createRouter({
     providers: { openai: emu.providers.openai },
     tenants: { t: { model: MODEL } },
@@ -311,22 +365,22 @@ async function runScenario(s: Scenario, gatewayUrl: string) {
   try {
     // Check that each contender reaches the emulator with the same model, and warm up.
     for (const c of complete) {
-      emu.reset();
+      await emu.reset();
       await c.call(0);
-      for (const r of emu.requests) upstreamModels.add(r.model);
+      for (const model of (await emu.reset()).models) upstreamModels.add(model);
       for (let i = 0; i < Math.min(s.calls, 20); i++) await c.call(i);
     }
     // Streaming contenders that fail are recorded, not measured.
     const failures = new Map<string, string>();
     const live: StreamContender[] = [];
     for (const c of stream) {
-      emu.reset();
+      await emu.reset();
       try {
         await c.call(0);
         for (let i = 0; i < Math.min(s.streamCalls, 10); i++) await c.call(i);
         live.push(c);
       } catch (error) {
-        const reached = emu.requests.length;
+        const reached = (await emu.reset()).requests;
         await new Promise((r) => setTimeout(r, 200));
         const logged = gatewayLog
           .join('')
@@ -351,12 +405,20 @@ async function runScenario(s: Scenario, gatewayUrl: string) {
     for (let round = 0; round < ROUNDS; round++) {
       const baseP50 = new Map<string, number>();
       for (const c of rotate(complete, round)) {
-        const { times, upstream } = await batch(emu, s.calls, round * s.calls, c.call);
+        const { times, upstream, cpu, emuCpu, gatewayCpu } = await batch(
+          emu,
+          s.calls,
+          round * s.calls,
+          c.call,
+        );
         times.sort((a, b) => a - b);
         const st = completeStats.get(c.name)!;
         st.p50.push(quantile(times, 0.5));
         st.p99.push(quantile(times, 0.99));
         st.upstream.push(upstream);
+        st.cpu.push(cpu);
+        st.emuCpu.push(emuCpu);
+        st.gatewayCpu.push(gatewayCpu);
         baseP50.set(c.name, quantile(times, 0.5));
       }
       for (const c of complete) {
@@ -364,9 +426,17 @@ async function runScenario(s: Scenario, gatewayUrl: string) {
       }
       const baseTtft = new Map<string, number>();
       for (const c of rotate(live, round)) {
-        const { results, upstream } = await batch(emu, s.streamCalls, round * s.streamCalls, c.call);
+        const { results, upstream, cpu, emuCpu, gatewayCpu } = await batch(
+          emu,
+          s.streamCalls,
+          round * s.streamCalls,
+          c.call,
+        );
         const ttft = results.map((r) => r.ttft).sort((a, b) => a - b);
         const st = streamStats.get(c.name)!;
+        st.cpu.push(cpu);
+        st.emuCpu.push(emuCpu);
+        st.gatewayCpu.push(gatewayCpu);
         st.p50.push(quantile(ttft, 0.5));
         st.p99.push(quantile(ttft, 0.99));
         st.total.push(median(results.map((r) => r.total)));
@@ -384,6 +454,12 @@ async function runScenario(s: Scenario, gatewayUrl: string) {
     await emu.close();
   }
 }
+
+/** This process's CPU per call; for the gateway, plus the gateway process's. */
+const cpuCell = (name: string, st: { cpu: number[]; gatewayCpu: number[] }) =>
+  name.startsWith('Portkey')
+    ? `${us(median(st.cpu))} + ${us(median(st.gatewayCpu))} in the gateway`
+    : us(median(st.cpu));
 
 // ---------------------------------------------------------------- reading
 
@@ -405,14 +481,17 @@ function reading(): string[] {
   const [sdk, router, ai, portkey] = fast.complete.map((c) => c.name) as [string, string, string, string];
   const [, routerS, aiS, portkeyS] = fast.stream.map((c) => c.name) as [string, string, string, string];
   const portkeyFailure = fast.failures.get(portkeyS) ?? slow.failures.get(portkeyS);
+  const cpuOf = (name: string) => median(fast.completeStats.get(name)?.cpu ?? [Number.NaN]);
+  const emuCpu = median(fast.completeStats.get(sdk)?.emuCpu ?? [Number.NaN]);
   return [
     '**Reading.**',
     '',
-    `- *No added latency* is the clients' own cost plus one loopback HTTP exchange (two for Portkey), on ${os.cpus().length} cores shared by the clients, the emulator (same process, same event loop) and the gateway process. The direct SDK call takes ${fmt(p50(fast, sdk))} ms at p50. The OpenAI SDK, the router (which calls the same OpenAI SDK, with \`maxRetries: 0\`) and the AI SDK all send through Node's built-in \`fetch\` (undici), so the differences are in what surrounds the request, not the HTTP client.`,
+    `- *No added latency* is the clients' own cost plus one loopback HTTP exchange (two for Portkey), on ${os.cpus().length} cores shared by the clients (this process), the emulator (a process of its own) and the gateway process. The direct SDK call takes ${fmt(p50(fast, sdk))} ms at p50. A sequential call also waits for the emulator's work on it (about ${us(emuCpu)} µs of the emulator process's CPU per request, the same for every contender): it is in every denominator, so it shrinks the ratios a little but not the differences in ms. The OpenAI SDK, the router (which calls the same OpenAI SDK, with \`maxRetries: 0\`) and the AI SDK all send through Node's built-in \`fetch\` (undici), so the differences are in what surrounds the request, not the HTTP client.`,
+    `- *Client CPU per call* is the steadiest measure of a client's own cost (it does not count the time spent waiting for the emulator or the scheduler): the direct SDK call costs ${us(cpuOf(sdk))} µs of this process's CPU, router.complete() ${us(cpuOf(router))} µs, generateText ${us(cpuOf(ai))} µs. It includes all the process does for the call: undici's HTTP client, the SDK, the mapping, GC.`,
     `- **router.complete()** is ${ratio(fast, router)} the direct call (+${added(fast, router)} ms p50): the SDK call plus the router's stages (tenant policy, routing decision, execution bookkeeping, events) and the mapping of the SDK's answer to a \`ChatResult\`. **router.stream()** is ${ratio(fast, routerS, true)} on time to first token (+${added(fast, routerS, true)} ms): the pipeline runs before the request, and every chunk passes through the router's part queue.`,
     `- **AI SDK generateText** is ${ratio(fast, ai)} (+${added(fast, ai)} ms): it reads the body as text, parses it and validates it against its zod response schema, then builds its step and result objects. **streamText** is ${ratio(fast, aiS, true)} on time to first token (+${added(fast, aiS, true)} ms): each SSE event is parsed and schema-validated, then goes through a chain of web \`TransformStream\`s before \`fullStream\` yields it.`,
-    `- **Portkey** is ${ratio(fast, portkey)} (+${added(fast, portkey)} ms): the OpenAI SDK talks to the gateway (a Hono app on \`@hono/node-server\`, in a second process), which rewrites the request, makes its own \`fetch\` to the emulator and rewrites the answer back: a second HTTP exchange, two more JSON parse/serialize passes, and a process competing for the same cores.`,
-    `- *With latencyMs 20 and perTokenMs 1* the upstream dominates: router ${ratio(slow, router)}, AI SDK ${ratio(slow, ai)}, Portkey ${ratio(slow, portkey)} (+${added(slow, portkey)} ms a call); time to first token: router ${ratio(slow, routerS, true)}, AI SDK ${ratio(slow, aiS, true)}. The whole-stream column includes the emulator's per-token timers, which run on the clients' event loop, so a client that spends longer per chunk also delays the emulator's next chunk: read that column as an upper bound on a client's cost, not a clean measure of it.`,
+    `- **Portkey** is ${ratio(fast, portkey)} (+${added(fast, portkey)} ms): the OpenAI SDK talks to the gateway (a Hono app on \`@hono/node-server\`, in a second process), which rewrites the request, makes its own \`fetch\` to the emulator and rewrites the answer back: a second HTTP exchange, two more JSON parse/serialize passes, and a third process competing for the same cores (its CPU per call is in the client CPU column, after the \`+\`).`,
+    `- *With latencyMs 20 and perTokenMs 1* the upstream dominates: router ${ratio(slow, router)}, AI SDK ${ratio(slow, ai)}, Portkey ${ratio(slow, portkey)} (+${added(slow, portkey)} ms a call); time to first token: router ${ratio(slow, routerS, true)}, AI SDK ${ratio(slow, aiS, true)}. The whole-stream column is mostly the emulator's per-token pacing (in its own process now, so a client that spends longer per chunk no longer delays the next one) plus the client's handling of the last chunks.`,
     `- **Portkey streaming does not work here**: ${portkeyFailure ?? 'it answered in this run'}. The gateway answers HTTP 500 \`{"status":"failure","message":"Something went wrong"}\` after the upstream stream has started (the request reaches the emulator); its log shows \`TypeError: immutable\` from \`Headers.append\` in its response-header update, the failure NODE20.md describes for @portkey-ai/gateway 1.15 on Node 20. Not patched here, so its time to first token is not measured (NODE20.md also notes its stream reader sleeps 25 ms before the first chunk, which would add to it).`,
     '- p99 is within a round of 25 to 150 calls, so it is close to the slowest call and its spread over rounds is wide; the p50 ratios are the stable figures.',
   ];
@@ -428,7 +507,7 @@ try {
   lines.push(
     `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} cores), Node ${process.version}, with \`npx tsx bench/peers.ts --write\` (after \`npm run build\`). Peers: openai ${versionOf('openai')}, ai ${versionOf('ai')} + @ai-sdk/openai ${versionOf('@ai-sdk/openai')}, @portkey-ai/gateway ${portkeyVersion} (a child process on a loopback port, its upstream the emulator through \`x-portkey-custom-host\`).`,
     '',
-    `Every contender sends the same ${PROMPTS.length} fixed prompts (model \`${MODEL}\`, max tokens ${MAX_TOKENS}; the emulator echoes the prompt, 6–8 tokens) to one emulator (\`createEmulator\` from routeplane/testing) in the same process as the clients; the gateway is a second process. Each contender makes N sequential calls per round, contenders interleaved in rotating order, ${ROUNDS} rounds, after a warm-up. Figures are the median over rounds, with the range over rounds in brackets; p99 is nearest-rank within a round (with 25 calls, the slowest call). The ratio is the median over rounds of (contender p50 / direct SDK p50) in the same round. The direct SDK client and the router both use \`maxRetries: 0\`; the AI SDK calls pass \`maxRetries: 0\`; Portkey is reached with the OpenAI SDK (\`maxRetries: 0\`) pointed at the gateway.`,
+    `Every contender sends the same ${PROMPTS.length} fixed prompts (model \`${MODEL}\`, max tokens ${MAX_TOKENS}; the emulator echoes the prompt, 6–8 tokens) to one emulator (\`createEmulator\` from routeplane/testing, built) that runs in a process of its own (\`bench/emulator-process.mjs\`, plain \`node\`, started with \`fork\`), so the clients have this process and its event loop to themselves; the gateway is a third process. Each contender makes N sequential calls per round, contenders interleaved in rotating order, ${ROUNDS} rounds, after a warm-up. Figures are the median over rounds, with the range over rounds in brackets; p99 is nearest-rank within a round (with 25 calls, the slowest call). The ratio is the median over rounds of (contender p50 / direct SDK p50) in the same round. The direct SDK client and the router both use \`maxRetries: 0\`; the AI SDK calls pass \`maxRetries: 0\`; Portkey is reached with the OpenAI SDK (\`maxRetries: 0\`) pointed at the gateway. CPU is per call, median over rounds: *client* is this process (user + system, \`process.cpuUsage()\`), all it does for the call (the SDK, undici, the router, GC); *emulator* is the emulator process's per request it received, from its own \`process.cpuUsage()\`; the gateway's is read from \`/proc/PID/task/*/schedstat\`.`,
   );
   for (const scenario of SCENARIOS) {
     const r = await runScenario(scenario, gatewayUrl);
@@ -439,22 +518,22 @@ try {
       '',
       `Non-streaming, ${scenario.calls} calls per contender per round (upstream model seen by the emulator: ${[...r.upstreamModels].join(', ')}):`,
       '',
-      '| contender | p50 ms | p99 ms | ratio to direct SDK (p50) | upstream requests per call |',
-      '|---|--:|--:|--:|--:|',
+      '| contender | p50 ms | p99 ms | ratio to direct SDK (p50) | upstream requests per call | client CPU µs per call | emulator CPU µs per request |',
+      '|---|--:|--:|--:|--:|--:|--:|',
       ...r.complete.map((c) => {
         const st = r.completeStats.get(c.name)!;
-        return `| ${c.name} | ${withRange(st.p50)} | ${withRange(st.p99)} | ${ratioCell(st.ratio)} | ${median(st.upstream).toFixed(2)} |`;
+        return `| ${c.name} | ${withRange(st.p50)} | ${withRange(st.p99)} | ${ratioCell(st.ratio)} | ${median(st.upstream).toFixed(2)} | ${cpuCell(c.name, st)} | ${us(median(st.emuCpu))} |`;
       }),
       '',
       `Streaming, time to first text token measured by the caller from the call to the first text chunk, ${scenario.streamCalls} calls per contender per round:`,
       '',
-      '| contender | TTFT p50 ms | TTFT p99 ms | TTFT ratio to direct SDK | whole stream p50 ms |',
-      '|---|--:|--:|--:|--:|',
+      '| contender | TTFT p50 ms | TTFT p99 ms | TTFT ratio to direct SDK | whole stream p50 ms | client CPU µs per stream | emulator CPU µs per request |',
+      '|---|--:|--:|--:|--:|--:|--:|',
       ...r.stream.map((c) => {
         const failure = r.failures.get(c.name);
-        if (failure) return `| ${c.name} | ${failure} | – | – | – |`;
+        if (failure) return `| ${c.name} | ${failure} | – | – | – | – | – |`;
         const st = r.streamStats.get(c.name)!;
-        return `| ${c.name} | ${withRange(st.p50)} | ${withRange(st.p99)} | ${ratioCell(st.ratio)} | ${withRange(st.total)} |`;
+        return `| ${c.name} | ${withRange(st.p50)} | ${withRange(st.p99)} | ${ratioCell(st.ratio)} | ${withRange(st.total)} | ${cpuCell(c.name, st)} | ${us(median(st.emuCpu))} |`;
       }),
     );
     const own = r.streamStats.get('router.stream()')?.own ?? [];
