@@ -19,6 +19,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { createOpenAI } from '@ai-sdk/openai';
 import { generateText, type ModelMessage, streamText } from 'ai';
 import OpenAI from 'openai';
@@ -455,6 +456,214 @@ async function runScenario(s: Scenario, gatewayUrl: string) {
   }
 }
 
+// ---------------------------------------------------------------- load run
+
+/**
+ * The wrk-style run, against an emulator with no added latency: for each N, each contender
+ * runs N callers that each call in a loop (the next call as soon as the previous answer is
+ * in) for a fixed time.
+ */
+const LOAD = {
+  concurrency: smoke ? [4] : [16, 64],
+  seconds: smoke ? 0.3 : 3,
+  rounds: smoke ? 1 : 3,
+  warmupSeconds: smoke ? 0.1 : 0.5,
+};
+
+type LoadSample = {
+  /** Calls completed per second. */
+  throughput: number;
+  /** Latency of all the run's calls, ms (for a stream: the whole stream). */
+  p50: number;
+  p99: number;
+  ttftP50: number;
+  ttftP99: number;
+  errors: number;
+  firstError: unknown;
+  /** This process's CPU per completed call, µs, and its event-loop utilisation (0–1). */
+  cpu: number;
+  elu: number;
+  /** The emulator process's CPU per request, µs, and its event-loop utilisation. */
+  emuCpu: number;
+  emuElu: number;
+  /** The gateway process's CPU per completed call, µs. */
+  gatewayCpu: number;
+};
+
+/** N callers calling `call` in a loop for `ms`. */
+async function loadRun<R>(
+  emu: EmulatorProcess,
+  call: (i: number) => Promise<R>,
+  concurrency: number,
+  ms: number,
+  ttftOf?: (result: R) => number,
+): Promise<LoadSample> {
+  await emu.reset();
+  const gateway0 = gatewayCpuUs();
+  const cpu0 = ownCpuUs();
+  const elu0 = performance.eventLoopUtilization();
+  const times: number[] = [];
+  const ttfts: number[] = [];
+  let errors = 0;
+  let firstError: unknown;
+  let next = 0;
+  const start = performance.now();
+  const end = start + ms;
+  const caller = async () => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      try {
+        const result = await call(next++);
+        times.push(performance.now() - t0);
+        if (ttftOf) ttfts.push(ttftOf(result));
+      } catch (error) {
+        errors++;
+        firstError ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, caller));
+  const elapsed = (performance.now() - start) / 1000;
+  const cpu = ownCpuUs() - cpu0;
+  const elu = performance.eventLoopUtilization(elu0).utilization;
+  const gateway1 = gatewayCpuUs();
+  const span = await emu.reset();
+  times.sort((a, b) => a - b);
+  ttfts.sort((a, b) => a - b);
+  const done = Math.max(1, times.length);
+  return {
+    throughput: times.length / elapsed,
+    p50: times.length ? quantile(times, 0.5) : Number.NaN,
+    p99: times.length ? quantile(times, 0.99) : Number.NaN,
+    ttftP50: ttfts.length ? quantile(ttfts, 0.5) : Number.NaN,
+    ttftP99: ttfts.length ? quantile(ttfts, 0.99) : Number.NaN,
+    errors,
+    firstError,
+    cpu: cpu / done,
+    elu,
+    emuCpu: span.cpuUs / Math.max(1, span.requests),
+    emuElu: span.elu,
+    gatewayCpu: gateway0 === undefined || gateway1 === undefined ? Number.NaN : (gateway1 - gateway0) / done,
+  };
+}
+
+type LoadStats = { [K in Exclude<keyof LoadSample, 'errors' | 'firstError'>]: number[] } & {
+  ratio: number[];
+  errors: number;
+  firstError: unknown;
+};
+const emptyLoadStats = (): LoadStats => ({
+  throughput: [],
+  p50: [],
+  p99: [],
+  ttftP50: [],
+  ttftP99: [],
+  cpu: [],
+  elu: [],
+  emuCpu: [],
+  emuElu: [],
+  gatewayCpu: [],
+  ratio: [],
+  errors: 0,
+  firstError: undefined,
+});
+
+async function runLoad(gatewayUrl: string) {
+  const emu = await startEmulatorProcess({ latencyMs: 0, perTokenMs: 0 });
+  const router = createRouter({
+    providers: { openai: emu.providers.openai },
+    tenants: { t: { model: MODEL } },
+  });
+  const { complete, stream: allStreams } = contenders(emu, gatewayUrl, router);
+  // Streaming under load: the router against the direct SDK.
+  const stream = allStreams.slice(0, 2);
+  const ttftOf = (r: { ttft: number }) => r.ttft;
+  const key = (n: number, name: string) => `${n} ${name}`;
+  const completeStats = new Map<string, LoadStats>();
+  const streamStats = new Map<string, LoadStats>();
+  const add = (stats: Map<string, LoadStats>, n: number, name: string, sample: LoadSample) => {
+    let st = stats.get(key(n, name));
+    if (!st) {
+      st = emptyLoadStats();
+      stats.set(key(n, name), st);
+    }
+    for (const field of Object.keys(sample) as (keyof LoadSample)[]) {
+      if (field === 'errors') st.errors += sample.errors;
+      else if (field === 'firstError') st.firstError ??= sample.firstError;
+      else st[field].push(sample[field]);
+    }
+  };
+  try {
+    // Warm-up at each N: the connections open and the code is compiled before anything counts.
+    for (const n of LOAD.concurrency) {
+      for (const c of complete) await loadRun(emu, c.call, n, LOAD.warmupSeconds * 1000);
+      for (const c of stream) await loadRun(emu, c.call, n, LOAD.warmupSeconds * 1000, ttftOf);
+    }
+    for (let round = 0; round < LOAD.rounds; round++) {
+      for (const n of LOAD.concurrency) {
+        const base = new Map<string, number>();
+        for (const c of rotate(complete, round)) {
+          const sample = await loadRun(emu, c.call, n, LOAD.seconds * 1000);
+          add(completeStats, n, c.name, sample);
+          base.set(c.name, sample.throughput);
+        }
+        for (const c of complete) {
+          completeStats.get(key(n, c.name))!.ratio.push(base.get(c.name)! / base.get(complete[0]!.name)!);
+        }
+        for (const c of rotate(stream, round)) {
+          const sample = await loadRun(emu, c.call, n, LOAD.seconds * 1000, ttftOf);
+          add(streamStats, n, c.name, sample);
+          base.set(c.name, sample.throughput);
+        }
+        for (const c of stream) {
+          streamStats.get(key(n, c.name))!.ratio.push(base.get(c.name)! / base.get(stream[0]!.name)!);
+        }
+      }
+    }
+    return { complete, stream, completeStats, streamStats, key };
+  } finally {
+    await router.close();
+    await emu.close();
+  }
+}
+
+function loadSection(r: Awaited<ReturnType<typeof runLoad>>): string[] {
+  const eluCell = (xs: number[]) => `${(median(xs) * 100).toFixed(0)}%`;
+  const errorsCell = (st: LoadStats) => (st.errors === 0 ? '0' : `${st.errors}: ${describe(st.firstError)}`);
+  const completeRows: string[] = [];
+  const streamRows: string[] = [];
+  for (const n of LOAD.concurrency) {
+    for (const c of r.complete) {
+      const st = r.completeStats.get(r.key(n, c.name))!;
+      completeRows.push(
+        `| ${n} | ${c.name} | ${withRange(st.throughput)} | ${ratioCell(st.ratio)} | ${withRange(st.p50)} | ${withRange(st.p99)} | ${cpuCell(c.name, st)} | ${eluCell(st.elu)} | ${us(median(st.emuCpu))} | ${eluCell(st.emuElu)} | ${errorsCell(st)} |`,
+      );
+    }
+    for (const c of r.stream) {
+      const st = r.streamStats.get(r.key(n, c.name))!;
+      streamRows.push(
+        `| ${n} | ${c.name} | ${withRange(st.throughput)} | ${ratioCell(st.ratio)} | ${withRange(st.ttftP50)} | ${withRange(st.ttftP99)} | ${withRange(st.p50)} | ${us(median(st.cpu))} | ${eluCell(st.elu)} | ${us(median(st.emuCpu))} | ${eluCell(st.emuElu)} | ${errorsCell(st)} |`,
+      );
+    }
+  }
+  return [
+    '',
+    `### Load: N concurrent callers for ${LOAD.seconds} s (emulator with no added latency)`,
+    '',
+    `In the manner of \`wrk\`: for each N (${LOAD.concurrency.join(' and ')}), each contender runs N callers that each call in a loop, the next call as soon as the previous answer is in, for ${LOAD.seconds} s; contenders interleaved in rotating order, ${LOAD.rounds} rounds, after a ${LOAD.warmupSeconds} s warm-up of each at each N. A fresh emulator process and router. Throughput is calls completed per second; p50 and p99 are nearest-rank over all the calls of one run; the throughput ratio is the median over rounds of (contender ÷ direct SDK, same round, same N). CPU per call: this process's (client) and the emulator process's per request it received (and the gateway's, for Portkey); ELU is each process's event-loop utilisation over the run (100% = its one JavaScript thread never idle: that process is the bottleneck). Figures are the median over rounds, the range in brackets.`,
+    '',
+    '| N | contender | calls/s | throughput ratio to direct SDK | p50 ms | p99 ms | client CPU µs per call | client ELU | emulator CPU µs per request | emulator ELU | errors |',
+    '|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    ...completeRows,
+    '',
+    `Streaming under the same load, router.stream() against the direct SDK (\`stream: true\`); each call reads the whole stream, TTFT is from the call to the first text chunk:`,
+    '',
+    '| N | contender | streams/s | throughput ratio to direct SDK | TTFT p50 ms | TTFT p99 ms | whole stream p50 ms | client CPU µs per stream | client ELU | emulator CPU µs per request | emulator ELU | errors |',
+    '|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|',
+    ...streamRows,
+  ];
+}
+
 /** This process's CPU per call; for the gateway, plus the gateway process's. */
 const cpuCell = (name: string, st: { cpu: number[]; gatewayCpu: number[] }) =>
   name.startsWith('Portkey')
@@ -494,6 +703,28 @@ function reading(): string[] {
     `- *With latencyMs 20 and perTokenMs 1* the upstream dominates: router ${ratio(slow, router)}, AI SDK ${ratio(slow, ai)}, Portkey ${ratio(slow, portkey)} (+${added(slow, portkey)} ms a call); time to first token: router ${ratio(slow, routerS, true)}, AI SDK ${ratio(slow, aiS, true)}. The whole-stream column is mostly the emulator's per-token pacing (in its own process now, so a client that spends longer per chunk no longer delays the next one) plus the client's handling of the last chunks.`,
     `- **Portkey streaming does not work here**: ${portkeyFailure ?? 'it answered in this run'}. The gateway answers HTTP 500 \`{"status":"failure","message":"Something went wrong"}\` after the upstream stream has started (the request reaches the emulator); its log shows \`TypeError: immutable\` from \`Headers.append\` in its response-header update, the failure NODE20.md describes for @portkey-ai/gateway 1.15 on Node 20. Not patched here, so its time to first token is not measured (NODE20.md also notes its stream reader sleeps 25 ms before the first chunk, which would add to it).`,
     '- p99 is within a round of 25 to 150 calls, so it is close to the slowest call and its spread over rounds is wide; the p50 ratios are the stable figures.',
+    ...loadReading(),
+  ];
+}
+
+/** What limits the load run's throughput, with its figures. */
+function loadReading(): string[] {
+  const r = loadResult;
+  if (!r) return [];
+  const [sdk, router, ai, portkey] = r.complete.map((c) => c.name) as [string, string, string, string];
+  const [sdkS, routerS] = r.stream.map((c) => c.name) as [string, string];
+  const at = (n: number, name: string, stream = false) =>
+    (stream ? r.streamStats : r.completeStats).get(r.key(n, name))!;
+  const pct = (xs: number[]) => `${(median(xs) * 100).toFixed(0)}%`;
+  const ratio = (n: number, name: string, stream = false) =>
+    `${median(at(n, name, stream).ratio).toFixed(2)}×`;
+  const rate = (n: number, name: string, stream = false) => fmt(median(at(n, name, stream).throughput));
+  const cpu = (n: number, name: string, stream = false) => us(median(at(n, name, stream).cpu));
+  const high = LOAD.concurrency[LOAD.concurrency.length - 1]!;
+  const low = LOAD.concurrency[0]!;
+  return [
+    `- **Under load** (N callers for ${LOAD.seconds} s) the limit is CPU, on ${os.cpus().length} cores shared by this process, the emulator process and the gateway (and whatever else runs on the machine). At N = ${high} the direct SDK makes ${rate(high, sdk)} calls/s with this process's event loop ${pct(at(high, sdk).elu)} busy and the emulator's ${pct(at(high, sdk).emuElu)}: the client process is the bottleneck when its ELU is near 100%, and its CPU per call (${cpu(high, sdk)} µs) sets the rate. router.complete() makes ${rate(high, router)} calls/s, ${ratio(high, router)} the direct SDK's (${ratio(low, router)} at N = ${low}), at ${cpu(high, router)} µs of client CPU per call; AI SDK generateText ${ratio(high, ai)} (${cpu(high, ai)} µs per call); Portkey ${ratio(high, portkey)}, where the gateway process, at ${us(median(at(high, portkey).gatewayCpu))} µs of CPU per call, is the bottleneck. Streaming at N = ${high}: router.stream() ${rate(high, routerS, true)} streams/s against ${rate(high, sdkS, true)} for the direct SDK (${ratio(high, routerS, true)}).`,
+    '- Latency under load is queueing: with N callers and a rate of R calls/s, a call takes about N / R, so p50 follows throughput; p99 adds GC pauses and the scheduler of a shared machine.',
   ];
 }
 
@@ -501,6 +732,7 @@ function reading(): string[] {
 
 const lines: string[] = [];
 const results: Array<{ scenario: Scenario } & Awaited<ReturnType<typeof runScenario>>> = [];
+let loadResult: Awaited<ReturnType<typeof runLoad>> | undefined;
 try {
   const { url: gatewayUrl, version: portkeyVersion } = await startGateway();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -544,6 +776,9 @@ try {
       );
     }
   }
+  const load = await runLoad(gatewayUrl);
+  loadResult = load;
+  lines.push(...loadSection(load));
   lines.push('', ...reading());
   console.log(lines.join('\n'));
 } finally {
