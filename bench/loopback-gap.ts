@@ -268,6 +268,7 @@ const cpuNow = () => {
 async function batch(v: Variant, calls: number, offset: number) {
   await emu.reset();
   const times: number[] = [];
+  const usage0 = process.resourceUsage();
   const cpu0 = cpuNow();
   for (let i = 0; i < calls; i++) {
     const t0 = performance.now();
@@ -275,8 +276,15 @@ async function batch(v: Variant, calls: number, offset: number) {
     times.push(performance.now() - t0);
   }
   const cpu = (cpuNow() - cpu0) / calls;
+  const usage = process.resourceUsage();
   const span = await emu.reset();
-  return { p50: median(times) * 1000, cpu, emuCpu: span.requests ? span.cpuUs / span.requests : Number.NaN };
+  return {
+    p50: median(times) * 1000,
+    cpu,
+    emuCpu: span.requests ? span.cpuUs / span.requests : Number.NaN,
+    switches: (usage.voluntaryContextSwitches - usage0.voluntaryContextSwitches) / calls,
+    involuntary: (usage.involuntaryContextSwitches - usage0.involuntaryContextSwitches) / calls,
+  };
 }
 
 try {
@@ -307,12 +315,15 @@ try {
       session.disconnect();
     }
     console.log(
-      `${v.key}: ${CALLS} calls in ${seconds.toFixed(2)} s, p50 ${r.p50.toFixed(0)} µs, client CPU ${r.cpu.toFixed(0)} µs per call, emulator CPU ${r.emuCpu.toFixed(0)} µs per request`,
+      `${v.key}: ${CALLS} calls in ${seconds.toFixed(2)} s, p50 ${r.p50.toFixed(0)} µs, client CPU ${r.cpu.toFixed(0)} µs per call, emulator CPU ${r.emuCpu.toFixed(0)} µs per request, context switches per call ${r.switches.toFixed(2)} voluntary, ${r.involuntary.toFixed(2)} involuntary`,
     );
   } else {
     for (const v of VARIANTS) for (let i = 0; i < (smoke ? 5 : 300); i++) await v.call(i);
     const stats = new Map(
-      VARIANTS.map((v) => [v.key, { p50: [] as number[], cpu: [] as number[], emu: [] as number[] }]),
+      VARIANTS.map((v) => [
+        v.key,
+        { p50: [] as number[], cpu: [] as number[], emu: [] as number[], switches: [] as number[] },
+      ]),
     );
     const deltaCpu = new Map(VARIANTS.map((v) => [v.key, [] as number[]]));
     const deltaP50 = new Map(VARIANTS.map((v) => [v.key, [] as number[]]));
@@ -326,6 +337,7 @@ try {
         st.p50.push(r.p50);
         st.cpu.push(r.cpu);
         st.emu.push(r.emuCpu);
+        st.switches.push(r.switches);
         cpuOf.set(v.key, r.cpu);
         p50Of.set(v.key, r.p50);
       }
@@ -337,13 +349,13 @@ try {
     const lines = [
       `${os.cpus()[0]?.model ?? 'CPU'} (${os.cpus().length} cores), Node ${process.version}; ${ROUNDS} rounds × ${CALLS} sequential calls per variant, interleaved in rotating order; the emulator in its own process, no added latency. Median over rounds (min–max of the per-round difference in brackets). Differences are to the direct SDK call, for the streams to the direct SDK stream.`,
       '',
-      '| variant | p50 µs | p50 − direct SDK, same round | client CPU µs per call | CPU − direct SDK, same round | emulator CPU µs per request |',
-      '|---|--:|--:|--:|--:|--:|',
+      '| variant | p50 µs | p50 − direct SDK, same round | client CPU µs per call | CPU − direct SDK, same round | emulator CPU µs per request | voluntary context switches per call |',
+      '|---|--:|--:|--:|--:|--:|--:|',
       ...VARIANTS.map((v) => {
         const st = stats.get(v.key)!;
         const d = deltaCpu.get(v.key)!;
         const dp = deltaP50.get(v.key)!;
-        return `| ${v.name} | ${median(st.p50).toFixed(0)} | ${median(dp).toFixed(0)} (${Math.min(...dp).toFixed(0)}–${Math.max(...dp).toFixed(0)}) | ${median(st.cpu).toFixed(0)} | ${median(d).toFixed(0)} (${Math.min(...d).toFixed(0)}–${Math.max(...d).toFixed(0)}) | ${Number.isNaN(median(st.emu)) ? '–' : median(st.emu).toFixed(0)} |`;
+        return `| ${v.name} | ${median(st.p50).toFixed(0)} | ${median(dp).toFixed(0)} (${Math.min(...dp).toFixed(0)}–${Math.max(...dp).toFixed(0)}) | ${median(st.cpu).toFixed(0)} | ${median(d).toFixed(0)} (${Math.min(...d).toFixed(0)}–${Math.max(...d).toFixed(0)}) | ${Number.isNaN(median(st.emu)) ? '–' : median(st.emu).toFixed(0)} | ${median(st.switches).toFixed(2)} |`;
       }),
     ];
     console.log(lines.join('\n'));

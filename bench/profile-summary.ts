@@ -8,6 +8,7 @@
  * --filter keeps the functions whose name or file matches (e.g. 'dist/|zod').
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 type Node = {
   id: number;
@@ -56,6 +57,32 @@ function part(url: string, fn: string): string {
   return url;
 }
 
+/** For a bundled file of dist/: where each `// src/…` region starts (esbuild's markers), to name a line's source file. */
+const regions = new Map<string, { line: number; file: string }[]>();
+function sourceOf(url: string, line: number): string | undefined {
+  if (!url.includes('/dist/')) return undefined;
+  let marks = regions.get(url);
+  if (!marks) {
+    marks = [];
+    try {
+      const lines = readFileSync(fileURLToPath(url), 'utf8').split('\n');
+      lines.forEach((text, i) => {
+        const m = /^\/\/ (src\/\S+)$/.exec(text);
+        if (m) marks!.push({ line: i, file: m[1]! });
+      });
+    } catch {
+      // not readable: no regions
+    }
+    regions.set(url, marks);
+  }
+  let found: string | undefined;
+  for (const mark of marks) {
+    if (mark.line > line) break;
+    found = mark.file;
+  }
+  return found;
+}
+
 const short = (url: string) =>
   url
     .replace(/^file:\/\/.*node_modules\//, '')
@@ -73,16 +100,19 @@ const summaries = files.map((file) => {
   }
   const byFunction = new Map<string, number>();
   const byPart = new Map<string, number>();
+  const bySource = new Map<string, number>();
   let total = 0;
   for (const [id, us] of self) {
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
     const key = `${functionName || '(anonymous)'} ${url ? `${short(url)}:${lineNumber + 1}` : ''}`.trim();
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
+    const source = sourceOf(url, lineNumber);
+    if (source) bySource.set(source, (bySource.get(source) ?? 0) + us);
     const p = part(url, functionName);
     byPart.set(p, (byPart.get(p) ?? 0) + us);
     if (functionName !== '(idle)') total += us;
   }
-  return { file, calls, byFunction, byPart, total };
+  return { file, calls, byFunction, byPart, bySource, total };
 });
 
 const perCall = (s: (typeof summaries)[number], m: Map<string, number>, key: string) =>
@@ -109,5 +139,9 @@ console.log(
 );
 console.log(header('part of the stack'));
 console.log(rows((s) => s.byPart, 30));
+if (summaries.some((s) => s.bySource.size > 0)) {
+  console.log(`\n${header('routeplane (dist) by source file')}`);
+  console.log(rows((s) => s.bySource, 40));
+}
 console.log(`\n${header('function')}`);
 console.log(rows((s) => s.byFunction, top));
