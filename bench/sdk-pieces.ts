@@ -8,6 +8,8 @@
  * - router.complete() over the same fake-fetch client: built-in adapter (`{ client }`), a
  *   hand-written adapter with and without the signal, an in-memory adapter.
  *
+ * - streams: router.stream() against the SDK's stream over the same fake fetch (SSE), at two
+ *   lengths, so the cost per part shows apart from the cost per stream;
  * - hot and cold: the in-memory router and the fake-fetch SDK call with this core's caches
  *   evicted before each call, against the same in a tight loop.
  *
@@ -142,11 +144,31 @@ const BODY = JSON.stringify({
   ],
   usage: { prompt_tokens: 13, completion_tokens: 7, total_tokens: 20 },
 });
-const fakeFetch = (async () =>
-  new Response(BODY, {
-    status: 200,
-    headers: { 'content-type': 'application/json', 'x-request-id': 'req_emu' },
-  })) as unknown as typeof fetch;
+/** A chat.completion.chunk stream with `parts` text deltas, then the finish and usage chunks, as OpenAI sends it. */
+const sse = (parts: number) => {
+  const chunk = (choices: unknown[], extra: object = {}) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-emu', object: 'chat.completion.chunk', created: 1_760_000_000, model: MODEL, choices, ...extra })}\n\n`;
+  let body = chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
+  for (let i = 0; i < parts; i++)
+    body += chunk([{ index: 0, delta: { content: 'word ' }, finish_reason: null }]);
+  body += chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]);
+  body += chunk([], { usage: { prompt_tokens: 13, completion_tokens: parts, total_tokens: 13 + parts } });
+  return `${body}data: [DONE]\n\n`;
+};
+const STREAM_PARTS = [4, 64];
+const SSE = new Map(STREAM_PARTS.map((n) => [n, sse(n)]));
+/** How many text deltas the next streamed answer has. */
+let streamParts = STREAM_PARTS[0]!;
+const fakeFetch = (async (_url: string, init: RequestInit) =>
+  typeof init.body === 'string' && init.body.includes('"stream":true')
+    ? new Response(SSE.get(streamParts)!, {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream', 'x-request-id': 'req_emu' },
+      })
+    : new Response(BODY, {
+        status: 200,
+        headers: { 'content-type': 'application/json', 'x-request-id': 'req_emu' },
+      })) as unknown as typeof fetch;
 const client = () =>
   new OpenAI({ apiKey: 'k', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, fetch: fakeFetch });
 const direct = client();
@@ -310,6 +332,54 @@ try {
     }
     for (const c of calls) sdkDelta.get(c.name)!.push(t.get(c.name)! - t.get(calls[0]!.name)!);
   }
+  // D. streams: per stream, and per part (the slope between two stream lengths).
+  const streamCalls = STREAM_PARTS.flatMap((n) => [
+    {
+      n,
+      name: `SDK stream, ${n} text parts`,
+      call: async () => {
+        streamParts = n;
+        const s = await direct.chat.completions.create({ ...params, stream: true });
+        let text = '';
+        for await (const chunk of s) text += chunk.choices[0]?.delta?.content ?? '';
+        if (!text) throw new Error('empty stream');
+      },
+    },
+    {
+      n,
+      name: `router.stream(), ${n} text parts`,
+      call: async () => {
+        streamParts = n;
+        const s = routers.builtin.stream({ tenant: 't', messages, maxTokens: 64 });
+        let text = '';
+        for await (const part of s) if (part.type === 'text') text += part.text;
+        if (!text) throw new Error('empty stream');
+      },
+    },
+  ]);
+  const STREAMS = Math.max(10, Math.round(CALLS / 8));
+  for (const c of streamCalls) await timeCalls(c.call, STREAMS);
+  const streamCpu = new Map(streamCalls.map((c) => [c.name, [] as number[]]));
+  const streamDelta = new Map(STREAM_PARTS.map((n) => [n, [] as number[]]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const t = new Map<string, number>();
+    for (let k = 0; k < streamCalls.length; k++) {
+      const c = streamCalls[(k + round) % streamCalls.length]!;
+      const us = await timeCalls(c.call, STREAMS);
+      streamCpu.get(c.name)!.push(us);
+      t.set(c.name, us);
+    }
+    for (const n of STREAM_PARTS) {
+      streamDelta
+        .get(n)!
+        .push(t.get(`router.stream(), ${n} text parts`)! - t.get(`SDK stream, ${n} text parts`)!);
+    }
+  }
+  const [fewParts, manyParts] = STREAM_PARTS as [number, number];
+  const perPart = streamDelta
+    .get(manyParts)!
+    .map((d, i) => (d - streamDelta.get(fewParts)![i]!) / (manyParts - fewParts));
+
   // C. hot and cold: the same calls, per-call p50, with and without the caches evicted before each.
   const coldCalls = [calls[0]!, calls[3]!, calls[4]!, calls[7]!];
   const levels = [0, ...EVICT_SIZES];
@@ -354,6 +424,17 @@ try {
         const xs = hotCold.get(c.name)!;
         return `| ${c.name} | ${xs.map((x) => median(x).toFixed(1)).join(' | ')} |`;
       }),
+      '',
+      `D. Streams over a fake fetch (an SSE body: a role chunk, N text deltas, the finish and the usage chunks), ${STREAMS} streams per round, each read to the end:`,
+      '',
+      '| stream | CPU µs per stream | router − SDK, same round, µs | range of that difference |',
+      '|---|--:|--:|--:|',
+      ...streamCalls.map((c) => {
+        const d = streamDelta.get(c.n)!;
+        return `| ${c.name} | ${median(streamCpu.get(c.name)!).toFixed(1)} | ${c.name.startsWith('router') ? median(d).toFixed(1) : ''} | ${c.name.startsWith('router') ? range(d) : ''} |`;
+      }),
+      '',
+      `Per text part, what router.stream() adds to the SDK's stream (the slope between ${fewParts} and ${manyParts} parts, per round): median ${median(perPart).toFixed(2)} µs (${range(perPart)}); per stream at ${fewParts} parts: ${median(streamDelta.get(fewParts)!).toFixed(1)} µs.`,
       ...(evictSum < 0 ? ['unreachable'] : []),
     ].join('\n'),
   );
