@@ -124,13 +124,17 @@ export function defineAdapter<Client, Params, StreamParams, Response, Events, Op
       throw setupFailure(error, name, request, secrets);
     }
   };
+  /** The client at once when it is built (the usual case), else the promise of it. */
+  const clientNow = (request: Pick<ProviderRequest, 'model' | 'credential'>): Client | Promise<Client> =>
+    (request.credential === undefined ? clients.built : undefined) ?? clientFor(request);
 
   return {
     name,
     type: spec.type,
 
     async complete(request: ProviderRequest): Promise<ProviderResponse> {
-      const client = await clientFor(request);
+      const ready = clientNow(request);
+      const client = ready instanceof Promise ? await ready : ready;
       try {
         const response = await spec.complete(
           client,
@@ -144,7 +148,8 @@ export function defineAdapter<Client, Params, StreamParams, Response, Events, Op
     },
 
     async *stream(request: ProviderRequest): AsyncGenerator<ProviderStreamPart, void, undefined> {
-      const client = await clientFor(request);
+      const ready = clientNow(request);
+      const client = ready instanceof Promise ? await ready : ready;
       try {
         const events = await spec.stream(
           client,

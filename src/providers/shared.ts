@@ -11,6 +11,8 @@ import type { Credential } from './types.js';
 export class ClientCache<C> {
   private readonly byCredential: LRUCache<string, { secrets: string[]; client: C }>;
   private defaultClient: Promise<C> | undefined;
+  /** The default client once built (or the given one): what calls without a credential use, without a promise. */
+  built: C | undefined;
 
   constructor(
     private readonly build: (apiKey: string | undefined, credential?: Credential) => Promise<C>,
@@ -19,12 +21,18 @@ export class ClientCache<C> {
     max = 256,
   ) {
     this.byCredential = new LRUCache({ max });
+    this.built = given;
     if (given === undefined) {
       // Load the SDK now, in the background, so the first call does not pay for the import
       // (over a second for some SDKs). A failure (package not installed) stays in the
       // promise: the router reads it through `ready()` and fails calls with it.
       this.defaultClient = build(defaultKey);
-      this.defaultClient.catch(() => {});
+      this.defaultClient.then(
+        (client) => {
+          this.built = client;
+        },
+        () => {},
+      );
     }
   }
 
