@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { buildCatalog, completeSpec, type ProviderRegions, resolveModel } from './catalog/catalog.js';
+import { fastChatRequest } from './config/fast-request.js';
 import { type ResolvedOptions, resolveOptions } from './config/resolve.js';
 import type { RouterConfig } from './config/router-config.js';
 import {
@@ -538,6 +539,8 @@ class RouterImpl implements Router {
   }
 
   private validate(request: ChatRequest): ChatRequest {
+    const fast = fastChatRequest(request);
+    if (fast !== undefined) return fast;
     const parsed = ChatRequestSchema.safeParse(request);
     if (parsed.success) return parsed.data as ChatRequest;
     throw new RouterError('invalid_request', `invalid request: ${describeIssues(parsed.error)}`, {
