@@ -15,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { ProviderAdapter, ProviderResponse, Router, TenantPolicy } from '../src/index.js';
+import type { Router, TenantPolicy } from '../src/index.js';
+import { memoryAdapter as adapterFrom, heap, idOf, makePolicies, models } from './tenant-fixtures.js';
 
 // The built package, as users run it (types from the source it is built from).
 const { createRouter, ProviderError } = (await import(
@@ -47,63 +48,8 @@ const CACHE_TENANTS = smoke ? 20 : 1_000;
 /** Content of the large answers: with the JSON around it, 64 MiB holds fewer than 10,000. */
 const LARGE_ANSWER_CHARS = 12 * 1024;
 
-/** A provider that answers at once from memory with `content`. */
-function memoryAdapter(name: string, content: string): ProviderAdapter {
-  const response: ProviderResponse = {
-    content,
-    finishReason: 'stop',
-    usage: { inputTokens: 20, outputTokens: 5, totalTokens: 25 },
-  };
-  return {
-    name,
-    type: 'openai-compatible',
-    complete: () => Promise.resolve(response),
-    async *stream() {
-      yield { type: 'text', text: content };
-      yield { type: 'finish', finishReason: 'stop', usage: response.usage };
-    },
-    classify: (error: unknown) => new ProviderError('server_error', String(error), { provider: name }),
-  };
-}
-
-const models = ['a', 'b', 'c', 'd'].map((id, i) => ({
-  id: `mem-${id}`,
-  provider: 'mem',
-  region: i % 2 === 0 ? 'us' : 'eu',
-  quality: 0.6 + i * 0.1,
-  pricing: { inputPerMTok: 1 + i, outputPerMTok: 2 + i },
-}));
-
-const STRATEGIES = ['balanced', 'lowest_cost', 'max_reliability'] as const;
-const REGIONS = [['us'], ['eu'], ['us', 'eu']];
-
-/**
- * Distinct small policies, as a config loader would build them (fresh arrays and objects per
- * tenant): a strategy and allowed regions for all, a monthly budget for half, a rate limit for
- * a quarter; every tenth forces a model with a fallback.
- */
-function makePolicies(n: number): Record<string, TenantPolicy> {
-  const tenants: Record<string, TenantPolicy> = {};
-  for (let i = 0; i < n; i++) {
-    const policy: TenantPolicy =
-      i % 10 === 9
-        ? { strategy: 'force_model', model: 'mem-a', fallbacks: ['mem-c'], allowedRegions: ['us'] }
-        : { strategy: STRATEGIES[i % 3]!, allowedRegions: [...REGIONS[i % 3]!] };
-    if (i % 2 === 0) policy.budget = { limitUsd: 50 + (i % 200), period: 'month' };
-    if (i % 4 === 1) policy.rateLimit = { requestsPerMinute: 1_000_000 + (i % 100) };
-    tenants[`tenant-${i.toString().padStart(6, '0')}`] = policy;
-  }
-  return tenants;
-}
-const idOf = (i: number) => `tenant-${i.toString().padStart(6, '0')}`;
-
-async function heap(): Promise<number> {
-  for (let i = 0; i < 4; i++) {
-    gc!();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return process.memoryUsage().heapUsed;
-}
+const memoryAdapter = (name: string, content: string) =>
+  adapterFrom(name, content, (error) => new ProviderError('server_error', String(error), { provider: name }));
 
 function routerWith(tenants: Record<string, TenantPolicy>, content = 'ok'): Router {
   return createRouter({
