@@ -2,7 +2,7 @@
  * Scale and memory: 100,000 configured tenant policies, 10,000 of them active, throughput
  * with 10 vs 10,000 active tenants, and the answer cache's memory bound.
  *
- * Heap figures are `heapUsed` after forced full GCs, so it needs `--expose-gc`; run without
+ * Heap figures are `heapUsed` plus `arrayBuffers` (typed arrays) after forced full GCs, so it needs `--expose-gc`; run without
  * it, the script starts itself again in a child `node --expose-gc --import tsx`.
  * It measures the built package (dist/), as users run it: `npm run build` first.
  *
@@ -231,7 +231,7 @@ const m = {
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const ratio = median(rate.ratio);
 const lines = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} cores), Node ${process.version}, with \`node --expose-gc --import tsx bench/scale.ts --write\` (or \`npx tsx bench/scale.ts --write\`, which starts that child). Heap is \`heapUsed\` after forced full GCs. Router: an in-memory provider adapter, 4 models in regions us/eu, \`concurrency: { maxInFlight: 256 }\`, no event listeners. Policies: distinct objects per tenant, a strategy and \`allowedRegions\` for all, a monthly \`budget\` for half, a \`rateLimit\` for a quarter (set high enough never to bind), every tenth \`force_model\` with a fallback.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} cores), Node ${process.version}, with \`node --expose-gc --import tsx bench/scale.ts --write\` (or \`npx tsx bench/scale.ts --write\`, which starts that child). Heap is \`heapUsed\` plus \`arrayBuffers\` after forced full GCs. Router: an in-memory provider adapter, 4 models in regions us/eu, \`concurrency: { maxInFlight: 256 }\`, no event listeners. Policies: distinct objects per tenant, a strategy and \`allowedRegions\` for all, a monthly \`budget\` for half, a \`rateLimit\` for a quarter (set high enough never to bind), every tenth \`force_model\` with a fallback.`,
   '',
   `Memory, median of ${REPEATS} runs (range):`,
   '',

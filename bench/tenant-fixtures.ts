@@ -60,12 +60,16 @@ export function makePolicies(n: number): Record<string, TenantPolicy> {
 
 export const idOf = (i: number) => `tenant-${i.toString().padStart(6, '0')}`;
 
-/** `heapUsed` after forced full GCs (needs `--expose-gc`). */
+/**
+ * `heapUsed` plus `arrayBuffers` after forced full GCs (needs `--expose-gc`): the JS heap and
+ * the typed arrays' memory, which lives outside it (the memory store's settled-id hashes).
+ */
 export async function heap(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc!;
   for (let i = 0; i < 4; i++) {
     gc();
     await new Promise((resolve) => setImmediate(resolve));
   }
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }

@@ -2,7 +2,7 @@
  * Heap per ACTIVE tenant at 100,000 tenants, and whether it plateaus as calls keep coming.
  *
  * Every configured tenant calls, round after round (a round is one call per tenant, in
- * tenant order, `--parallel` callers at once); heap is read after forced full GCs before
+ * tenant order, `--parallel` callers at once); heap (`heapUsed` + `arrayBuffers`) is read after forced full GCs before
  * the first call and after 1, 3, 10, 30 and 100 calls per tenant. A structure that grows
  * with calls (settled ids, leases, buffers, per-request keys) shows as a rise after the
  * first round; what every active tenant keeps shows in the first.
@@ -137,7 +137,7 @@ for (const target of ROUNDS) {
 await router.close();
 
 console.log(
-  `${TENANTS.toLocaleString('en-US')} tenants (${unique ? 'every policy distinct' : 'mixed policies: 600 distinct'}), Node ${process.version}; heap growth over the idle router (configured, one tenant warmed), after forced GC:\n`,
+  `${TENANTS.toLocaleString('en-US')} tenants (${unique ? 'every policy distinct' : 'mixed policies: 600 distinct'}), Node ${process.version}; heap growth (\`heapUsed\` + \`arrayBuffers\`) over the idle router (configured, one tenant warmed), after forced GC:\n`,
 );
 console.log('| calls per tenant | bytes per active tenant | seconds |');
 console.log('|--:|--:|--:|');
