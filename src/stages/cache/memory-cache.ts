@@ -73,16 +73,16 @@ function stored(json: string): { json: string; bytes: number } {
   return { json: Buffer.from(json, 'latin1').toString('latin1'), bytes: stringBytes(json.length, false) };
 }
 
-/** A key as the router makes it: the hex digest of a SHA-256, which Node returns as a one-byte string. */
-const HEX = /^[0-9a-f]*$/;
+/** A key as the router makes it: a SHA-256 digest in base64url (or hex), which Node returns as a one-byte string. */
+const DIGEST = /^[A-Za-z0-9_-]*$/;
 
 /**
  * What an entry holds, in bytes: its stored JSON (`jsonBytes`, see `stored`) and its key as
  * V8 keeps them, and its place in the LRU. An upper bound: removing the entry frees no more
- * (a key other than hex digits counts at 2 bytes a character).
+ * (a key that is not a digest counts at 2 bytes a character).
  */
 export function entryBytes(key: string, jsonBytes: number): number {
-  return jsonBytes + stringBytes(key.length, !HEX.test(key)) + ENTRY_OVERHEAD_BYTES;
+  return jsonBytes + stringBytes(key.length, !DIGEST.test(key)) + ENTRY_OVERHEAD_BYTES;
 }
 
 /**
