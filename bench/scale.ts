@@ -2,7 +2,7 @@
  * Scale and memory: 100,000 configured tenant policies, 10,000 of them active, throughput
  * with 10 vs 10,000 active tenants, and the answer cache's memory bound.
  *
- * Heap figures are `heapUsed` after forced full GCs, so it needs `--expose-gc`; run without
+ * Heap figures are `heapUsed` plus `arrayBuffers` (typed arrays) after forced full GCs, so it needs `--expose-gc`; run without
  * it, the script starts itself again in a child `node --expose-gc --import tsx`.
  * It measures the built package (dist/), as users run it: `npm run build` first.
  *
@@ -15,7 +15,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { ProviderAdapter, ProviderResponse, Router, TenantPolicy } from '../src/index.js';
+import type { Router, TenantPolicy } from '../src/index.js';
+import { memoryAdapter as adapterFrom, heap, idOf, makePolicies, models } from './tenant-fixtures.js';
 
 // The built package, as users run it (types from the source it is built from).
 const { createRouter, ProviderError } = (await import(
@@ -47,63 +48,8 @@ const CACHE_TENANTS = smoke ? 20 : 1_000;
 /** Content of the large answers: with the JSON around it, 64 MiB holds fewer than 10,000. */
 const LARGE_ANSWER_CHARS = 12 * 1024;
 
-/** A provider that answers at once from memory with `content`. */
-function memoryAdapter(name: string, content: string): ProviderAdapter {
-  const response: ProviderResponse = {
-    content,
-    finishReason: 'stop',
-    usage: { inputTokens: 20, outputTokens: 5, totalTokens: 25 },
-  };
-  return {
-    name,
-    type: 'openai-compatible',
-    complete: () => Promise.resolve(response),
-    async *stream() {
-      yield { type: 'text', text: content };
-      yield { type: 'finish', finishReason: 'stop', usage: response.usage };
-    },
-    classify: (error: unknown) => new ProviderError('server_error', String(error), { provider: name }),
-  };
-}
-
-const models = ['a', 'b', 'c', 'd'].map((id, i) => ({
-  id: `mem-${id}`,
-  provider: 'mem',
-  region: i % 2 === 0 ? 'us' : 'eu',
-  quality: 0.6 + i * 0.1,
-  pricing: { inputPerMTok: 1 + i, outputPerMTok: 2 + i },
-}));
-
-const STRATEGIES = ['balanced', 'lowest_cost', 'max_reliability'] as const;
-const REGIONS = [['us'], ['eu'], ['us', 'eu']];
-
-/**
- * Distinct small policies, as a config loader would build them (fresh arrays and objects per
- * tenant): a strategy and allowed regions for all, a monthly budget for half, a rate limit for
- * a quarter; every tenth forces a model with a fallback.
- */
-function makePolicies(n: number): Record<string, TenantPolicy> {
-  const tenants: Record<string, TenantPolicy> = {};
-  for (let i = 0; i < n; i++) {
-    const policy: TenantPolicy =
-      i % 10 === 9
-        ? { strategy: 'force_model', model: 'mem-a', fallbacks: ['mem-c'], allowedRegions: ['us'] }
-        : { strategy: STRATEGIES[i % 3]!, allowedRegions: [...REGIONS[i % 3]!] };
-    if (i % 2 === 0) policy.budget = { limitUsd: 50 + (i % 200), period: 'month' };
-    if (i % 4 === 1) policy.rateLimit = { requestsPerMinute: 1_000_000 + (i % 100) };
-    tenants[`tenant-${i.toString().padStart(6, '0')}`] = policy;
-  }
-  return tenants;
-}
-const idOf = (i: number) => `tenant-${i.toString().padStart(6, '0')}`;
-
-async function heap(): Promise<number> {
-  for (let i = 0; i < 4; i++) {
-    gc!();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return process.memoryUsage().heapUsed;
-}
+const memoryAdapter = (name: string, content: string) =>
+  adapterFrom(name, content, (error) => new ProviderError('server_error', String(error), { provider: name }));
 
 function routerWith(tenants: Record<string, TenantPolicy>, content = 'ok'): Router {
   return createRouter({
@@ -268,6 +214,8 @@ async function cacheRun(label: string, content: string): Promise<CacheRun> {
 const cacheRuns = [
   await cacheRun('small answers', 'Order 1234 shipped on Monday and arrives Thursday.'),
   await cacheRun('large answers', 'x'.repeat(LARGE_ANSWER_CHARS)),
+  // One character outside Latin-1 makes V8 keep the whole answer at 2 bytes a character.
+  await cacheRun('large answers, one emoji', `${'x'.repeat(LARGE_ANSWER_CHARS)}😀`),
 ];
 
 // ---- Report ----------------------------------------------------------------------------
@@ -283,7 +231,7 @@ const m = {
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const ratio = median(rate.ratio);
 const lines = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} cores), Node ${process.version}, with \`node --expose-gc --import tsx bench/scale.ts --write\` (or \`npx tsx bench/scale.ts --write\`, which starts that child). Heap is \`heapUsed\` after forced full GCs. Router: an in-memory provider adapter, 4 models in regions us/eu, \`concurrency: { maxInFlight: 256 }\`, no event listeners. Policies: distinct objects per tenant, a strategy and \`allowedRegions\` for all, a monthly \`budget\` for half, a \`rateLimit\` for a quarter (set high enough never to bind), every tenth \`force_model\` with a fallback.`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} cores), Node ${process.version}, with \`node --expose-gc --import tsx bench/scale.ts --write\` (or \`npx tsx bench/scale.ts --write\`, which starts that child). Heap is \`heapUsed\` plus \`arrayBuffers\` after forced full GCs. Router: an in-memory provider adapter, 4 models in regions us/eu, \`concurrency: { maxInFlight: 256 }\`, no event listeners. Policies: distinct objects per tenant, a strategy and \`allowedRegions\` for all, a monthly \`budget\` for half, a \`rateLimit\` for a quarter (set high enough never to bind), every tenth \`force_model\` with a fallback.`,
   '',
   `Memory, median of ${REPEATS} runs (range):`,
   '',
@@ -292,8 +240,8 @@ const lines = [
   `| ${fmt(CONFIGURED)} policy objects alone (the caller's config, before \`createRouter\`) | ${fmt(m.raw)} (${range(runs.map((r) => r.rawPerTenant))}) | |`,
   `| \`createRouter\` on top of them, config still referenced | ${fmt(m.over)} (${range(runs.map((r) => r.routerOverPerTenant))}) | |`,
   `| **configured idle tenant, retained by the router** after the caller drops its config | **${fmt(m.retained)}** (${range(runs.map((r) => r.retainedPerTenant))}) | ≤ 2,048 |`,
-  `| **active tenant**, added by its first call (${fmt(ACTIVE)} tenants) | **${fmt(m.active)}** (${range(runs.map((r) => r.activePerTenant))}) | |`,
-  `| of which its compiled policy (recompiled after \`tenants.set\`, same process) | ${fmt(compiledBytes)} | |`,
+  `| **active tenant**, added by its first call (${fmt(ACTIVE)} tenants) | **${fmt(m.active)}** (${range(runs.map((r) => r.activePerTenant))}) | ≤ 300 |`,
+  `| of which its compiled policy (recompiled after \`tenants.set\`: shared with the tenants whose merged policy is equal) | ${fmt(compiledBytes)} | |`,
   '',
   `\`createRouter\` with ${fmt(CONFIGURED)} tenants took ${fmt(m.create)} ms (validation of every policy); a tenant's first call (compile + call) took ${fmt(m.compileUs, 1)} µs on average. ${fmt(CONFIGURED)} configured + ${fmt(ACTIVE)} active tenants: ${mib(m.retained * CONFIGURED + m.active * ACTIVE)} of heap.`,
   '',
@@ -305,7 +253,7 @@ const lines = [
   `| ${fmt(ACTIVE)} | ${fmt(median(rate.many))} (${range(rate.many)}) |`,
   `| ratio ${fmt(ACTIVE)} / ${few} | ${ratio.toFixed(2)} (${range(rate.ratio, 2)}) |`,
   '',
-  `Answer cache (\`cache: { ttlMs: 3600000 }\` for ${fmt(CACHE_TENANTS)} tenants, a unique prompt per call, so every call stores an answer). The router offers no option to lower the cache's bounds, so this is the default: 10,000 entries or 64 MiB of stored JSON, whichever binds first. Heap growth over the start, after GC, by answers stored:`,
+  `Answer cache (\`cache: { ttlMs: 3600000 }\` for ${fmt(CACHE_TENANTS)} tenants, a unique prompt per call, so every call stores an answer). The bounds are router options (\`cache: { maxEntries, maxBytes }\`); these are the defaults: 10,000 entries, or 64 MiB held by the entries (each one's JSON and key as V8 keeps them, at 1 byte a character when all are Latin-1 and 2 otherwise, and 64 B of bookkeeping), whichever binds first. Heap growth over the start, after GC, by answers stored:`,
   '',
   `| answers stored | ${cacheRuns.map((c) => `${c.label} (${fmt(c.answerChars)} chars)`).join(' | ')} |`,
   `|--:|${cacheRuns.map(() => '--:').join('|')}|`,
@@ -315,11 +263,11 @@ const lines = [
   `| entries held at the end | ${cacheRuns.map((c) => fmt(c.held)).join(' | ')} |`,
   `| calls/s while filling | ${cacheRuns.map((c) => fmt(c.callsPerSec)).join(' | ')} |`,
 ];
-const [small, large] = cacheRuns as [CacheRun, CacheRun];
+const [small, large, emoji] = cacheRuns as [CacheRun, CacheRun, CacheRun];
 const plateau = (c: CacheRun) => c.samples.at(-1)!.heap;
 lines.push(
   '',
-  `Reading. An idle configured tenant costs ${fmt(m.retained)} B, well under the 2 KB target: the registry keeps the policy object it was given (no copy, nothing compiled until the first call) in a \`Map\`, so the figure is the caller's own policy (${fmt(m.raw)} B here, and it grows with the policy: longer lists, a system prompt) plus about ${fmt(m.over)} B of \`Map\` entry. \`createRouter\` validates every policy with zod up front (${fmt(m.create)} ms for ${fmt(CONFIGURED)}), which leaves only garbage. A tenant's first call adds ${fmt(m.active)} B: its compiled policy (${fmt(compiledBytes)} B: a merged copy with matchers and an empty roles map, kept until the policy changes), an account in the memory store that every tenant gets, budget or not (key \`budget:{tenant}:tenant:<period>\` and a counter object), a GCRA entry for tenants with a rate limit, and with \`concurrency\` on a rate-tracking record per tenant in the noisy-neighbour detector (the fair queue itself forgets idle tenants). None of these is evicted while the router lives (store accounts expire with their period, when they have one), so active-tenant memory grows with the number of distinct tenants ever seen, about ${mib(m.active * 1_000_000)} per million. Throughput with ${fmt(ACTIVE)} active tenants is ${ratio.toFixed(2)}× that with ${few}: every per-tenant lookup is a \`Map\` get, so the cost per call does not grow with tenants; what difference there is comes from each call touching state spread over more memory (CPU cache misses), and it is of the order of the round-to-round spread on this shared 2-core machine. The cache holds its bound: with small answers the 10,000-entry cap binds first (${fmt(small.held)} entries, ${mib(plateau(small))} of heap, about ${fmt(plateau(small) / small.held)} B an entry with its key and LRU bookkeeping); with ${fmt(LARGE_ANSWER_CHARS)}-character answers the 64 MiB byte cap binds (${fmt(large.held)} entries, ${fmt((64 * 1024 * 1024) / large.held)} B of JSON each, ${mib(plateau(large))} of heap), flat from ${fmt(CACHE_CHECKPOINTS[3]!)} to ${fmt(CACHE_CALLS)} answers stored. The byte cap counts UTF-8 bytes of the stored JSON; V8 keeps ASCII strings at one byte a character, so the heap stays close to the cap plus per-entry overhead. One cache serves all tenants of a router: a tenant storing many answers evicts the others' (LRU), there is no per-tenant share.`,
+  `Reading. An idle configured tenant costs ${fmt(m.retained)} B, well under the 2 KB target: the registry keeps the policy object it was given (no copy, nothing compiled until the first call) in a \`Map\`, so the figure is the caller's own policy (${fmt(m.raw)} B here, and it grows with the policy: longer lists, a system prompt) plus about ${fmt(m.over)} B of \`Map\` entry. \`createRouter\` validates every policy with zod up front (${fmt(m.create)} ms for ${fmt(CONFIGURED)}), which leaves only garbage. A tenant's first call adds ${fmt(m.active)} B (bench/tenant-heap.ts follows it to 100,000 active tenants and 100 calls each): a reference to its compiled policy (${fmt(compiledBytes)} B), which it shares with every tenant whose merged policy is equal (600 distinct policies here; a policy with credentials or functions is compiled for its tenant alone), an account in the memory store that every tenant gets, budget or not (key \`budget:{tenant}:tenant:<period>\` and five counters; a reservation's state exists only while a call holds it), a GCRA entry for tenants with a rate limit (forgotten a window after its bucket is full again, as the Redis key expires), and with \`concurrency\` on a rate-tracking record per tenant in the noisy-neighbour detector (at most 10,000 tenants). Accounts are usage data and live until their period ends, so active-tenant memory grows with the number of distinct tenants seen in a period, about ${mib(m.active * 1_000_000)} per million; calls add nothing per call. Throughput with ${fmt(ACTIVE)} active tenants is ${ratio.toFixed(2)}× that with ${few}: every per-tenant lookup is a \`Map\` get, so the cost per call does not grow with tenants; what difference there is comes from each call touching state spread over more memory (CPU cache misses), and it is of the order of the round-to-round spread on this shared 2-core machine. The cache holds its bound: with small answers the 10,000-entry cap binds first (${fmt(small.held)} entries, ${mib(plateau(small))} of heap, about ${fmt(plateau(small) / small.held)} B an entry with its key and LRU bookkeeping); with ${fmt(LARGE_ANSWER_CHARS)}-character answers the 64 MiB byte cap binds (${fmt(large.held)} entries, ${mib(plateau(large))} of heap), flat from ${fmt(CACHE_CHECKPOINTS[3]!)} to ${fmt(CACHE_CALLS)} answers stored; with one emoji in each, V8 keeps every character in two bytes, the cap counts them so, and it holds ${fmt(emoji.held)} entries in ${mib(plateau(emoji))}. (The cap used to count UTF-8 bytes of the JSON, half of what such an answer holds: they reached twice the cap.) One cache serves all tenants of a router: a tenant storing many answers evicts the others' (LRU), there is no per-tenant share.`,
 );
 console.log(lines.join('\n'));
 

@@ -129,7 +129,7 @@ function builtinStages(options: ResolvedOptions): (readonly [StageName, Middlewa
     ['access', accessStage],
     ['guardrails', guardrailsStage],
     ['prompt', promptStage],
-    ['cache', createCacheStage({ now: options.now })],
+    ['cache', createCacheStage({ now: options.now, ...options.cache })],
     ['ratelimit', ratelimitStage],
     ['strategy', strategyStage],
     ['budget', createBudgetStage({ leaseMs: options.leaseMs })],

@@ -1,6 +1,7 @@
 import { specProblem } from '../catalog/catalog.js';
 import { RouterError } from '../errors.js';
 import { type BreakerOptions, DEFAULT_BREAKER } from '../health/tracker.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_ENTRIES } from '../stages/cache/memory-cache.js';
 import { DEFAULT_BALANCED_WEIGHTS } from '../strategies/balanced.js';
 import type { BalancedWeights } from '../strategies/types.js';
 import type { RouterConfig } from './router-config.js';
@@ -18,6 +19,7 @@ export const DEFAULTS = {
   settleRetry: { retries: 10, minDelayMs: 500, maxDelayMs: 30_000, closeWaitMs: 5_000 },
   maxQueuePerTenant: 1_000,
   noisyNeighbor: { share: 0.5, rateFactor: 3, windowMs: 60_000 },
+  cache: { maxEntries: DEFAULT_MAX_ENTRIES, maxBytes: DEFAULT_MAX_BYTES },
 } as const;
 
 /** The options of a router with every default filled in: what the wiring reads. */
@@ -31,6 +33,7 @@ export interface ResolvedOptions {
   concurrency: { maxInFlight: number; maxQueuePerTenant: number } | undefined;
   perProvider: Record<string, number>;
   noisyNeighbor: { share: number; rateFactor: number; windowMs: number };
+  cache: { maxEntries: number; maxBytes: number };
   weights: BalancedWeights;
   breaker: BreakerOptions;
   now: () => number;
@@ -82,6 +85,7 @@ export function resolveOptions(config: RouterConfig, providers: ReadonlySet<stri
           },
     perProvider,
     noisyNeighbor: { ...DEFAULTS.noisyNeighbor, ...config.noisyNeighbor },
+    cache: { ...DEFAULTS.cache, ...config.cache },
     weights: { ...DEFAULT_BALANCED_WEIGHTS, ...config.balancedWeights },
     breaker: { ...DEFAULT_BREAKER, ...config.breaker },
     now: config.clock ?? Date.now,

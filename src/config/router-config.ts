@@ -122,4 +122,28 @@ export interface RouterConfig {
    * `windowMs`. Default `{ share: 0.5, rateFactor: 3, windowMs: 60_000 }`.
    */
   noisyNeighbor?: { share?: number; rateFactor?: number; windowMs?: number };
+  /**
+   * Bounds of the router's exact-match answer cache (the one tenants with `cache: { ttlMs }`
+   * in their policy use). It is one LRU for all tenants, in this process's memory, bounded
+   * both ways, whichever binds first:
+   *
+   * - `maxEntries`: answers kept at most, 1 to 1,000,000. Default 10 000. The cache allocates
+   *   56 bytes per entry slot when the router is created (560 KiB at the default).
+   * - `maxBytes`: bytes of memory its entries hold at most, counted as V8 keeps them: the
+   *   answer's JSON at 1 byte a character when every character is Latin-1 and 2 bytes a
+   *   character otherwise (one emoji or CJK character makes the whole answer two-byte), its
+   *   key, and 64 bytes of bookkeeping. At least 1,024. Default 64 MiB (67 108 864). An answer
+   *   larger than this is not kept.
+   *
+   * So the cache holds at most `maxBytes + 56 × maxEntries` bytes, whatever the answers
+   * are. With a store that shares a cache (`createRedisStore`) these bound this router's
+   * own copy; the shared cache has its own.
+   *
+   * @example
+   * ```ts
+   * // A small cache: at most 2,000 answers and 8 MiB.
+   * createRouter({ providers, tenants, cache: { maxEntries: 2_000, maxBytes: 8 * 1024 * 1024 } });
+   * ```
+   */
+  cache?: { maxEntries?: number; maxBytes?: number };
 }

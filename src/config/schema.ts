@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { STAGE_NAMES } from '../pipeline/context.js';
 import type { Guardrail, TenantPolicy } from '../pipeline/policy.js';
+import { MAX_ENTRIES as MAX_CACHE_ENTRIES } from '../stages/cache/memory-cache.js';
 import { blockedTermsProblem } from '../stages/guardrails/blocked-terms.js';
 import type { JSONSchema } from '../types.js';
 
@@ -367,6 +368,25 @@ export const RouterConfigSchema = z.strictObject({
       share: z.number().gt(0).lte(1).optional(),
       rateFactor: z.number().gt(1).optional(),
       windowMs: z.number().int().positive().optional(),
+    })
+    .optional(),
+  cache: z
+    .strictObject({
+      maxEntries: z
+        .number()
+        .int('must be a whole number of entries')
+        .min(1, 'must be at least 1')
+        .max(
+          MAX_CACHE_ENTRIES,
+          `must be at most ${MAX_CACHE_ENTRIES.toLocaleString('en-US')} (every entry slot is allocated when the router is created)`,
+        )
+        .optional(),
+      maxBytes: z
+        .number()
+        .int('must be a whole number of bytes')
+        .min(1024, 'must be at least 1024 bytes')
+        .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer')
+        .optional(),
     })
     .optional(),
   middleware: z

@@ -266,20 +266,29 @@ export function mergePolicies(...layers: (Partial<TenantPolicy> | undefined)[]):
   return out as TenantPolicy;
 }
 
+/** The `roleAllows` of every policy without roles: one map, not an empty one per tenant. */
+const NO_ROLES: ReadonlyMap<string, ModelMatcher> = new Map();
+
 /**
  * Compiles a merged policy: globs to matchers, the prompt template, the default strategy.
  * Throws a plain Error naming `where` for a template with an unknown placeholder.
+ * `fingerprint`, when the caller has it already, is `policyFingerprint(policy)`.
  */
 export function compilePolicy(
   policy: TenantPolicy,
   version: number,
   where = 'policy',
   catalogFor?: (models: readonly ModelSpec[]) => ReadonlyMap<string, ResolvedModel>,
+  fingerprint = policyFingerprint(policy),
 ): EffectivePolicy {
   const { blockedTerms, outputSchema } = policy.guardrails ?? {};
-  const roleAllows = new Map<string, ModelMatcher>();
-  for (const [role, spec] of Object.entries(policy.roles ?? {}))
-    roleAllows.set(role, compileMatcher(spec.allowedModels));
+  let roleAllows = NO_ROLES;
+  if (policy.roles && Object.keys(policy.roles).length > 0) {
+    const roles = new Map<string, ModelMatcher>();
+    for (const [role, spec] of Object.entries(policy.roles))
+      roles.set(role, compileMatcher(spec.allowedModels));
+    roleAllows = roles;
+  }
   return {
     ...policy,
     strategy: policy.strategy ?? (policy.model !== undefined ? 'force_model' : 'balanced'),
@@ -292,7 +301,7 @@ export function compilePolicy(
     roleAllows,
     catalog: policy.models && catalogFor ? catalogFor(policy.models) : undefined,
     version,
-    fingerprint: policyFingerprint(policy),
+    fingerprint,
     termMatcher: blockedTerms ? compileBlockedTerms(blockedTerms) : undefined,
     outputParser: outputSchema === undefined ? undefined : compileOutputSchema(outputSchema),
   };

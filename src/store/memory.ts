@@ -1,4 +1,5 @@
 import { IdHashSet } from './id-set.js';
+import { flatString } from './keys.js';
 import {
   type BudgetLine,
   type BudgetState,
@@ -16,10 +17,21 @@ import {
 /** The settled lease ids a memory store remembers at most (see `Store.settle`). */
 const MAX_SETTLED_IDS = 100_000;
 
-interface Entry extends BudgetState {
+/**
+ * A budget key's counters. What only calls in flight need is in `held`, there only while
+ * some lease holds an amount: most entries, most of the time, are five numbers.
+ */
+interface Entry extends Omit<BudgetState, 'reserved'> {
   expiresAt: number | undefined;
+  held: Held | undefined;
+}
+
+/** The reservations of a budget key, while there are some. */
+interface Held {
+  /** The sum of the leases' amounts. */
+  reserved: number;
   /** Reservations by lease id: the amount held and when it lapses. */
-  leases: Map<string, { amount: number; until: number }> | undefined;
+  leases: Map<string, { amount: number; until: number }>;
   /** No lease lapses before this (a lower bound): the next reap. */
   nextLapse: number;
 }
@@ -34,8 +46,16 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
   const now = options.now ?? Date.now;
   const sweepEvery = options.sweepEvery ?? 10_000;
   const budgets = new Map<string, Entry>();
-  /** GCRA per key: the theoretical arrival time, and the clock when it was written. */
+  /**
+   * GCRA per key: the theoretical arrival time, and the clock when it was written. A key is
+   * forgotten once its bucket is full and a window has passed since its last write, as the
+   * Redis store's key expires: it then reads as a full bucket, which it is.
+   */
   const rates = new Map<string, { tat: number; at: number }>();
+  /** The longest GCRA window asked for: how long after its last write a full bucket is kept. */
+  let rateWindowMs = 0;
+  /** The latest clock a rate write gave: rate keys are on the callers' clock, not `now()`. */
+  let rateNow = Number.NEGATIVE_INFINITY;
   /**
    * A key's arrival time on the clock `t`. When the clock went back by more than
    * `CLOCK_STEP_MS` since the key's last write, the key is moved back by the step and stays
@@ -50,11 +70,15 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     return rate?.tat;
   };
   const write = (key: string, tat: number, t: number): void => {
+    if (t > rateNow) rateNow = t;
     const rate = rates.get(key);
     if (rate) {
       rate.tat = tat;
       rate.at = Math.max(rate.at, t);
-    } else rates.set(key, { tat, at: t });
+    } else {
+      rates.set(flatString(key), { tat, at: t });
+      if (++writes % sweepEvery === 0) sweep();
+    }
   };
   let writes = 0;
   /**
@@ -86,17 +110,8 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     let e = budgets.get(key);
     if (e && e.expiresAt !== undefined && e.expiresAt <= now()) e = undefined;
     if (!e) {
-      e = {
-        spent: 0,
-        reserved: 0,
-        inputTokens: 0,
-        outputTokens: 0,
-        requests: 0,
-        expiresAt: undefined,
-        leases: undefined,
-        nextLapse: Number.POSITIVE_INFINITY,
-      };
-      budgets.set(key, e);
+      e = { spent: 0, inputTokens: 0, outputTokens: 0, requests: 0, expiresAt: undefined, held: undefined };
+      budgets.set(flatString(key), e);
     }
     if (ttlMs !== undefined) e.expiresAt = now() + ttlMs;
     if (++writes % sweepEvery === 0) sweep();
@@ -105,6 +120,7 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
   const sweep = () => {
     const t = now();
     for (const [key, e] of budgets) if (e.expiresAt !== undefined && e.expiresAt <= t) budgets.delete(key);
+    for (const [key, r] of rates) if (r.tat <= rateNow && r.at + rateWindowMs <= rateNow) rates.delete(key);
     // A generation goes once its newest id may be forgotten.
     if (oldUntil <= t && settledOld.size > 0) settledOld = new IdHashSet(MAX_SETTLED_IDS / 2);
     if (newUntil <= t && settledNew.size > 0) settledNew = new IdHashSet(MAX_SETTLED_IDS / 2);
@@ -113,30 +129,34 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
   const live = (key: string, t: number): Entry | undefined => {
     const e = budgets.get(key);
     if (!e || (e.expiresAt !== undefined && e.expiresAt <= now())) return undefined;
-    if (e.leases && e.nextLapse <= t) {
+    const h = e.held;
+    if (h && h.nextLapse <= t) {
       let next = Number.POSITIVE_INFINITY;
-      for (const [id, held] of e.leases) {
-        if (held.until <= t) {
-          e.leases.delete(id);
-          e.reserved = Math.max(0, e.reserved - held.amount);
-        } else if (held.until < next) next = held.until;
+      for (const [id, lease] of h.leases) {
+        if (lease.until <= t) {
+          h.leases.delete(id);
+          h.reserved = Math.max(0, h.reserved - lease.amount);
+        } else if (lease.until < next) next = lease.until;
       }
-      e.nextLapse = next;
+      h.nextLapse = next;
+      if (h.leases.size === 0) e.held = undefined;
     }
     return e;
   };
-  /** Ends a lease: what it holds is no longer reserved. */
+  /** Ends a lease: what it holds is no longer reserved. The last one takes `held` along. */
   const end = (e: Entry, id: string): void => {
-    const held = e.leases?.get(id);
-    if (!held) return;
-    e.leases!.delete(id);
-    e.reserved = Math.max(0, e.reserved - held.amount);
+    const h = e.held;
+    const lease = h?.leases.get(id);
+    if (!lease) return;
+    h!.leases.delete(id);
+    h!.reserved = Math.max(0, h!.reserved - lease.amount);
+    if (h!.leases.size === 0) e.held = undefined;
   };
   const snapshot = (e: Entry | undefined): BudgetState =>
     e
       ? {
           spent: e.spent,
-          reserved: e.reserved,
+          reserved: e.held?.reserved ?? 0,
           inputTokens: e.inputTokens,
           outputTokens: e.outputTokens,
           requests: e.requests,
@@ -161,22 +181,23 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       for (let index = 0; index < lines.length; index++) {
         const line = lines[index]!;
         const e = live(line.key, t);
-        if ((e ? e.spent + e.reserved : 0) + amount > line.limit)
+        if ((e ? e.spent + (e.held?.reserved ?? 0) : 0) + amount > line.limit)
           return { ok: false, index, state: snapshot(e) };
       }
       let first: Entry | undefined;
       for (const line of lines) {
         const e = entry(line.key, line.ttlMs);
         first ??= e;
-        e.reserved += amount;
-        e.leases ??= new Map();
-        const held = e.leases.get(lease.id);
+        e.held ??= { reserved: 0, leases: new Map(), nextLapse: Number.POSITIVE_INFINITY };
+        const h = e.held;
+        h.reserved += amount;
+        const held = h.leases.get(lease.id);
         const until = t + lease.ttlMs;
         if (held) {
           held.amount += amount;
           held.until = until;
-        } else e.leases.set(lease.id, { amount, until });
-        if (until < e.nextLapse) e.nextLapse = until;
+        } else h.leases.set(lease.id, { amount, until });
+        if (until < h.nextLapse) h.nextLapse = until;
       }
       return { ok: true, index: 0, state: snapshot(first) };
     },
@@ -185,11 +206,12 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       // A lease still held has not been settled (a settle ends it): only a settle without
       // one (a retry, or a lease that lapsed) asks the settled ids.
       const first = lines[0] === undefined ? undefined : live(lines[0].key, t);
-      const held = first?.leases?.has(lease.id) === true;
+      const held = first?.held?.leases.has(lease.id) === true;
       if (!held && settled(lease.id, at)) return lines.map((line) => snapshot(live(line.key, t)));
       return apply(lines, lease, actual, t);
     },
     rateTake(key, cost, limit, windowMs, t): RateResult {
+      if (windowMs > rateWindowMs) rateWindowMs = windowMs;
       const interval = windowMs / limit;
       // Idle time, or a clock stepped forward, refills at most an empty bucket: one burst.
       const tat = Math.max(arrival(key, t) ?? t, t);
@@ -228,7 +250,7 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
     },
     async renew(lines, lease, t) {
       for (const line of lines) {
-        const held = live(line.key, t)?.leases?.get(lease.id);
+        const held = live(line.key, t)?.held?.leases.get(lease.id);
         if (held) held.until = t + lease.ttlMs;
       }
     },

@@ -4,6 +4,7 @@ import { describeIssues, TenantPolicySchema } from '../config/schema.js';
 import { closest } from '../config/suggest.js';
 import { RouterError } from '../errors.js';
 import { compilePolicy, type EffectivePolicy, mergePolicies, type TenantPolicy } from '../pipeline/policy.js';
+import { policyFingerprint } from '../pipeline/policy-fingerprint.js';
 import { compileTemplate } from '../pipeline/template.js';
 
 /** An async tenant source: a database, a config service. `undefined` means unknown. */
@@ -47,12 +48,42 @@ export interface TenantAdmin {
   delete(id: string): boolean;
 }
 
-/** Resolves tenant ids to compiled effective policies, caching them until a change. */
+/**
+ * A configured tenant that has called: its policy as set, and its compiled effective
+ * policy. It replaces the policy in the registry's map, so an active tenant costs one small
+ * object more than an idle one, not a second map entry and key.
+ */
+class ActiveTenant {
+  constructor(
+    readonly policy: TenantPolicy,
+    readonly effective: EffectivePolicy,
+  ) {}
+}
+
+/** Interned compiled policies kept beyond those in use before a prune (see `TenantRegistry.intern`). */
+const INTERN_SLACK = 256;
+/** Distinct `allowedRegions` lists kept for sharing; past it, the table starts again. */
+const MAX_REGION_LISTS = 1_024;
+
+/**
+ * Resolves tenant ids to compiled effective policies, caching them until a change.
+ *
+ * Memory: an idle configured tenant costs its policy (as given) and a map entry; an active
+ * one adds a reference to its compiled policy. Tenants whose effective policy is the same
+ * (the defaults, a tier, a template filled alike) share one compiled policy, found by its
+ * fingerprint: see `intern`.
+ */
 export class TenantRegistry implements TenantAdmin {
-  private readonly local = new Map<string, TenantPolicy>();
+  /** Configured tenants: the policy as set, or once it has been compiled, an `ActiveTenant`. */
+  private readonly local = new Map<string, TenantPolicy | ActiveTenant>();
   private readonly deleted = new Set<string>();
-  private readonly compiled = new Map<string, EffectivePolicy>();
-  /** Counts compiled policies: each gets its own `version` (part of the cache key). */
+  /** Compiled policies made only of data, by fingerprint: shared by every tenant whose merged policy is equal. */
+  private readonly interned = new Map<string, EffectivePolicy>();
+  /** Prune `interned` when it holds more entries than this. */
+  private internLimit = INTERN_SLACK;
+  /** One array per distinct `allowedRegions` list, so per-list memos (access stage) are per list, not per tenant. */
+  private readonly regionLists = new Map<string, string[]>();
+  /** Counts compiled policies: each gets its own `version`. */
   private versions = 0;
   private readonly remote: TenantSource | undefined;
   private readonly remoteCache: LRUCache<string, { policy: EffectivePolicy | null }> | undefined;
@@ -75,16 +106,16 @@ export class TenantRegistry implements TenantAdmin {
 
   /** The effective policy of `id`; `tenant_not_found` when nothing knows it. */
   resolve(id: string): EffectivePolicy | Promise<EffectivePolicy> {
-    const hit = this.compiled.get(id);
-    if (hit) return hit;
     const own = this.local.get(id);
+    if (own instanceof ActiveTenant) return own.effective;
     if (own) return this.compile(id, own);
     if (this.remote && !this.deleted.has(id)) return this.resolveRemote(id);
     return this.fallback(id);
   }
 
   async get(id: string): Promise<TenantPolicy | undefined> {
-    const own = this.local.get(id);
+    const entry = this.local.get(id);
+    const own = entry instanceof ActiveTenant ? entry.policy : entry;
     if (own || !this.remote || this.deleted.has(id)) return own;
     return (await this.remote.get(id)) ?? undefined;
   }
@@ -104,38 +135,76 @@ export class TenantRegistry implements TenantAdmin {
       );
     }
     this.checkPolicy(parsed.data, `tenants.${id}`, 'tenant', { tenant: id });
+    // Replacing the entry drops the tenant's compiled policy: its next call compiles the new one.
+    // Tenants that fall back to the default tenant compile nothing of their own.
     this.local.set(id, parsed.data);
     this.deleted.delete(id);
-    this.compiled.delete(id);
     this.remoteCache?.delete(id);
-    if (id === this.options.defaultTenant) this.compiled.clear();
   }
 
   delete(id: string): boolean {
     const existed = this.local.delete(id);
-    this.compiled.delete(id);
     this.remoteCache?.delete(id);
     if (this.remote) this.deleted.add(id);
-    if (id === this.options.defaultTenant) this.compiled.clear();
     return existed || this.remote !== undefined;
   }
 
   private compile(id: string, policy: TenantPolicy): EffectivePolicy {
     const effective = this.effective(policy);
-    this.compiled.set(id, effective);
+    this.local.set(id, new ActiveTenant(policy, effective));
     return effective;
   }
 
-  /** defaults ← tier ← tenant, compiled. */
+  /** defaults ← tier ← tenant, compiled; or the compiled policy of an equal one already compiled. */
   private effective(policy: TenantPolicy): EffectivePolicy {
     const { defaults, tiers } = this.options;
     const tier = policy.tier ?? defaults?.tier;
-    return compilePolicy(
-      mergePolicies(defaults, tier === undefined ? undefined : tiers?.[tier], policy),
-      ++this.versions,
-      'policy',
-      this.options.catalogFor,
-    );
+    const merged = mergePolicies(defaults, tier === undefined ? undefined : tiers?.[tier], policy);
+    if (merged.allowedRegions) merged.allowedRegions = this.regionList(merged.allowedRegions);
+    return this.intern(merged);
+  }
+
+  /**
+   * The compiled policy of `merged`, shared with every tenant whose merged policy is equal.
+   * Only a policy made of data alone is shared (see `isPlainData`): its fingerprint then
+   * says all of it, where a policy with functions (custom guardrails), class instances (a
+   * zod schema) or credentials (whose keys the fingerprint leaves out) is compiled for its
+   * tenant alone. A compiled policy holds nothing of a tenant: its id comes with each call.
+   * The table is pruned of policies no tenant uses when it grows past twice what is in
+   * use, so `set()` churn cannot grow it without end.
+   */
+  private intern(merged: TenantPolicy): EffectivePolicy {
+    const { catalogFor } = this.options;
+    if (!isPlainData(merged)) return compilePolicy(merged, ++this.versions, 'policy', catalogFor);
+    const fingerprint = policyFingerprint(merged);
+    const hit = this.interned.get(fingerprint);
+    if (hit) return hit;
+    const compiled = compilePolicy(merged, ++this.versions, 'policy', catalogFor, fingerprint);
+    this.interned.set(fingerprint, compiled);
+    if (this.interned.size > this.internLimit) this.pruneInterned();
+    return compiled;
+  }
+
+  /** Drops the interned policies that no tenant (configured or from the source) uses. */
+  private pruneInterned(): void {
+    const inUse = new Set<EffectivePolicy>();
+    for (const entry of this.local.values()) if (entry instanceof ActiveTenant) inUse.add(entry.effective);
+    if (this.remoteCache) for (const { policy } of this.remoteCache.values()) if (policy) inUse.add(policy);
+    for (const [fingerprint, policy] of this.interned)
+      if (!inUse.has(policy)) this.interned.delete(fingerprint);
+    this.internLimit = 2 * this.interned.size + INTERN_SLACK;
+  }
+
+  /** The one array of this `allowedRegions` list (same regions, same order). */
+  private regionList(regions: string[]): string[] {
+    const key = JSON.stringify(regions);
+    let shared = this.regionLists.get(key);
+    if (!shared) {
+      if (this.regionLists.size >= MAX_REGION_LISTS) this.regionLists.clear();
+      shared = Object.freeze([...regions]) as string[];
+      this.regionLists.set(key, shared);
+    }
+    return shared;
   }
 
   /**
@@ -236,8 +305,45 @@ export class TenantRegistry implements TenantAdmin {
 
   /** Drops every compiled policy: after a change of defaults or tiers. */
   invalidate(): void {
-    this.compiled.clear();
+    for (const [id, entry] of this.local) if (entry instanceof ActiveTenant) this.local.set(id, entry.policy);
+    this.interned.clear();
+    this.internLimit = INTERN_SLACK;
     this.remoteCache?.clear();
+  }
+}
+
+/**
+ * True when `value` is data alone: plain objects, arrays (of defined items), strings,
+ * booleans, finite numbers, null. A merged policy that is has a fingerprint that is the same exactly when
+ * the policy is (see `TenantRegistry.intern`); `credentials` count as not data, since the
+ * fingerprint keeps only their ids.
+ */
+function isPlainData(value: unknown, depth = 0): boolean {
+  if (value === null || value === undefined) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (depth > 32) return false;
+      if (Array.isArray(value)) {
+        // No holes nor undefined items: the fingerprint writes them as null.
+        for (let i = 0; i < value.length; i++)
+          if (value[i] === undefined || !isPlainData(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const [key, field] of Object.entries(value)) {
+        if (depth === 0 && key === 'credentials' && field !== undefined) return false;
+        if (!isPlainData(field, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
   }
 }
 

@@ -9,7 +9,8 @@ import { readShared, writeShared } from './shared.js';
  * The exact-match answer cache, for tenants whose policy sets `cache: { ttlMs }`. The key
  * is a SHA-256 over the tenant, its policy version, the messages as they will be sent and
  * every parameter that changes the answer (see `scopeTuple` in src/cache/key.ts). Entries live in this
- * router's memory: an LRU of at most 10 000 entries and 64 MiB, each kept `ttlMs`.
+ * router's memory: an LRU of at most `cache.maxEntries` entries holding at most
+ * `cache.maxBytes` bytes (router options; 10 000 and 64 MiB by default), each kept `ttlMs`.
  *
  * With a store that shares a cache (`Store.answers`, as `createRedisStore` does), the
  * router's memory is looked in first, then the shared cache; a shared hit is kept in memory
@@ -25,8 +26,12 @@ import { readShared, writeShared } from './shared.js';
  * `explain()` never uses the cache. One per router: it owns the router's cache, on the
  * router's clock, gone with the router.
  */
-export function createCacheStage(options: { now: () => number }): Middleware<RouteContext> {
-  const cache: AnswerCache = createMemoryCache({ now: options.now });
+export function createCacheStage(options: {
+  now: () => number;
+  maxEntries: number;
+  maxBytes: number;
+}): Middleware<RouteContext> {
+  const cache: AnswerCache = createMemoryCache(options);
   return async (ctx, next) => {
     const ttlMs = ctx.policy?.cache?.ttlMs;
     if (ttlMs === undefined || ctx.mode === 'explain') return next();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { CachedAnswer } from './answer.js';
 import { createMemoryCache } from './memory-cache.js';
@@ -46,17 +47,57 @@ describe('createMemoryCache', () => {
     expect(cache.size).toBe(2);
   });
 
-  it('is bounded by bytes of stored JSON (UTF-8), and does not keep an entry larger than the bound', () => {
-    const size = Buffer.byteLength(JSON.stringify(answer('é'.repeat(100))));
+  it('is bounded by the bytes its entries hold, and does not keep an entry larger than the bound', () => {
+    const one = createMemoryCache();
+    one.set(keyOf('a'), answer('é'.repeat(2_000)), 1000);
+    const size = one.bytes;
     const cache = createMemoryCache({ maxBytes: size * 3 });
-    for (const key of ['a', 'b', 'c']) cache.set(key, answer('é'.repeat(100)), 1000);
+    for (const key of ['a', 'b', 'c']) cache.set(keyOf(key), answer('é'.repeat(2_000)), 1000);
     expect(cache.bytes).toBe(size * 3);
-    cache.set('d', answer('é'.repeat(100)), 1000);
-    expect(cache.get('a')).toBeUndefined();
+    cache.set(keyOf('d'), answer('é'.repeat(2_000)), 1000);
+    expect(cache.get(keyOf('a'))).toBeUndefined();
     expect(cache.size).toBe(3);
     expect(cache.bytes).toBeLessThanOrEqual(size * 3);
-    cache.set('huge', answer('x'.repeat(size * 3)), 1000);
-    expect(cache.get('huge')).toBeUndefined();
-    expect(cache.get('d')).toBeDefined();
+    cache.set(keyOf('huge'), answer('x'.repeat(size * 3)), 1000);
+    expect(cache.get(keyOf('huge'))).toBeUndefined();
+    expect(cache.get(keyOf('d'))).toBeDefined();
+  });
+
+  it('counts what an entry holds in the heap: its key, and 2 bytes a character once one is outside Latin-1', () => {
+    const bytesOf = (content: string, key = keyOf('k')) => {
+      const cache = createMemoryCache();
+      cache.set(key, answer(content), 1000);
+      return cache.bytes;
+    };
+    const json = (content: string) => JSON.stringify(answer(content)).length;
+    const ascii = 'x'.repeat(20_000);
+    // One byte a character, plus the key (64 hex digits: 80 bytes) and the entry's overhead.
+    expect(bytesOf(ascii)).toBeGreaterThanOrEqual(json(ascii) + 80);
+    expect(bytesOf(ascii)).toBeLessThan(json(ascii) + 200);
+    // One emoji makes the whole string two-byte: twice its UTF-8 length, which the count used to be.
+    const emoji = `${ascii}😀`;
+    expect(bytesOf(emoji)).toBeGreaterThanOrEqual(2 * json(emoji) + 80);
+    expect(Buffer.byteLength(JSON.stringify(answer(emoji)))).toBeLessThan(json(emoji) + 10);
+    // CJK: 2 bytes a character in the heap (3 in UTF-8: never under the heap).
+    const cjk = '漢字'.repeat(10_000);
+    expect(bytesOf(cjk)).toBeGreaterThanOrEqual(2 * json(cjk) + 80);
+    // A key that is not a digest (base64url or hex) counts at 2 bytes a character.
+    expect(bytesOf(ascii, 'k:'.repeat(500)) - bytesOf(ascii, 'k_'.repeat(500))).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('keeps an ASCII answer that arrived in a two-byte string at one byte a character', () => {
+    const cache = createMemoryCache();
+    // A slice of a string with a wide character is kept in two bytes a character by V8,
+    // and JSON.stringify then writes two-byte JSON for it, though it is all ASCII.
+    const wide = `€${'x'.repeat(20_000)}`.slice(1);
+    cache.set(keyOf('k'), answer(wide), 1000);
+    const json = JSON.stringify(answer(wide)).length;
+    expect(cache.bytes).toBeLessThan(json + 200);
+    expect(cache.get(keyOf('k'))!.content).toBe(wide);
   });
 });
+
+/** A digest key (hex; the router's are base64url). */
+function keyOf(name: string): string {
+  return createHash('sha256').update(name).digest('hex');
+}
