@@ -12,10 +12,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import type { ProviderAdapter, ProviderRequest, ProviderResponse, Router } from '../src/index.js';
+import type { Router } from '../src/index.js';
+import { overheadMessages, overheadRouters } from './overhead-routers.js';
 
 // The built package, as users run it (types from the source it is built from).
-const { createRouter, ProviderError } = (await import(
+const routeplane = (await import(
   new URL('../dist/index.js', import.meta.url).href
 )) as typeof import('../src/index.js');
 
@@ -24,109 +25,22 @@ const ROUNDS = smoke ? 2 : 15;
 const CALLS = smoke ? 50 : 4_000;
 const WARMUP = smoke ? 50 : 20_000;
 
-const response: ProviderResponse = {
-  content: 'ok',
-  finishReason: 'stop',
-  usage: { inputTokens: 20, outputTokens: 5, totalTokens: 25 },
-};
-
-/** A provider that answers at once from memory: what is measured is everything around it. */
-function memoryAdapter(name: string): ProviderAdapter {
-  return {
-    name,
-    type: 'openai-compatible',
-    complete: (_request: ProviderRequest) => Promise.resolve(response),
-    async *stream() {
-      yield { type: 'text', text: 'ok' };
-      yield { type: 'finish', finishReason: 'stop', usage: response.usage };
-    },
-    classify: (error: unknown) => new ProviderError('server_error', String(error), { provider: name }),
-  };
-}
-
-const adapter = memoryAdapter('mem');
-const models = ['a', 'b', 'c'].map((id, i) => ({
-  id: `mem-${id}`,
-  provider: 'mem',
-  quality: 0.6 + i * 0.1,
-  pricing: { inputPerMTok: 1 + i, outputPerMTok: 2 + i },
-}));
-
-/** The same models, each served by three deployments (three provider entries) with weights. */
-const deployed = models.map(({ provider: _provider, ...spec }) => ({
-  ...spec,
-  deployments: ['mem1', 'mem2', 'mem3'].map((provider, i) => ({ provider, weight: 3 - i })),
-}));
-
-function deployedRouter(): Router {
-  return createRouter({
-    providers: {
-      mem1: { adapter: memoryAdapter('mem1') },
-      mem2: { adapter: memoryAdapter('mem2') },
-      mem3: { adapter: memoryAdapter('mem3') },
-    },
-    models: deployed,
-    tenants: { t: { model: 'mem-a' } },
-  });
-}
-
-function minimalRouter(): Router {
-  return createRouter({ providers: { mem: { adapter } }, models, tenants: { t: { model: 'mem-a' } } });
-}
-
-/** Every stage on: tenant, access, PII guardrail, prompt, cache (misses), rate limit, strategy, budget, queue, execute, audit. */
-function fullRouter(): Router {
-  const router = createRouter({
-    providers: { mem: { adapter } },
-    models,
-    concurrency: { maxInFlight: 1_000 },
-    tenants: {
-      t: {
-        strategy: 'balanced',
-        systemPrompt: 'You help {{tenant}}.',
-        guardrails: { pii: { action: 'redact' } },
-        cache: { ttlMs: 60_000 },
-        rateLimit: { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 },
-        budget: { limitUsd: 1_000_000, period: 'month' },
-      },
-    },
-  });
-  router.on('audit', () => {});
-  return router;
-}
-
 type Variant = { name: string; call: (i: number) => Promise<unknown> };
 
-const request = (i: number) => ({
-  model: 'mem-a',
-  messages: [{ role: 'user' as const, content: `What is the status of order ${i}?` }],
-  maxTokens: 64,
-});
-const minimal = minimalRouter();
-// The same minimal stack with an audit listener: the difference is what events cost.
-const audited = minimalRouter();
-audited.on('audit', () => {});
-const full = fullRouter();
-const threeDeployments = deployedRouter();
+// The routers (shared with the benchmark guard, bench/check): see bench/overhead-routers.ts.
+const { adapter, minimal, audited, deployed, full, close } = overheadRouters(routeplane);
+const via = (router: Router) => (i: number) =>
+  router.complete({ tenant: 't', maxTokens: 64, messages: overheadMessages(i) });
 const variants: Variant[] = [
-  { name: 'adapter directly', call: (i) => adapter.complete(request(i)) },
   {
-    name: 'router, minimal stack',
-    call: (i) => minimal.complete({ tenant: 't', maxTokens: 64, messages: request(i).messages }),
+    name: 'adapter directly',
+    call: (i) => adapter.complete({ model: 'mem-a', messages: overheadMessages(i), maxTokens: 64 }),
   },
-  {
-    name: 'router, minimal stack + audit listener',
-    call: (i) => audited.complete({ tenant: 't', maxTokens: 64, messages: request(i).messages }),
-  },
-  {
-    name: 'router, minimal stack, 3 deployments per model',
-    call: (i) => threeDeployments.complete({ tenant: 't', maxTokens: 64, messages: request(i).messages }),
-  },
+  { name: 'router, minimal stack', call: via(minimal) },
+  { name: 'router, minimal stack + audit listener', call: via(audited) },
+  { name: 'router, minimal stack, 3 deployments per model', call: via(deployed) },
   // A fresh prompt each call: the cache misses, as the target asks.
-  {
-    name: 'router, full stack',
-    call: (i) => full.complete({ tenant: 't', maxTokens: 64, messages: request(i).messages }),
-  },
+  { name: 'router, full stack', call: via(full) },
 ];
 
 async function runBatch(variant: Variant, offset: number): Promise<number[]> {
@@ -200,4 +114,4 @@ if (process.argv.includes('--write') && !smoke) {
     : `${text.trimEnd()}\n\n${section}\n`;
   writeFileSync(file, updated);
 }
-await Promise.all([minimal.close(), audited.close(), full.close(), threeDeployments.close()]);
+await close();

@@ -13,7 +13,8 @@
  *
  *   tsx bench/check/measure.ts '{"variants":["minimal"],"rounds":20,"chunk":250,"warmup":2000}'
  */
-import type { ProviderAdapter, ProviderResponse, Router } from '../../src/index.js';
+import type { Router } from '../../src/index.js';
+import { overheadMessages, overheadRouters } from '../overhead-routers.js';
 import { referenceCall } from './reference.js';
 
 /** What the parent asks for. */
@@ -35,73 +36,14 @@ type Call = (i: number) => Promise<unknown>;
 
 async function buildVariants(): Promise<{ calls: Record<string, Call>; close: () => Promise<void> }> {
   // The built package, as users run it (types from the source it is built from).
-  const { createRouter, ProviderError } = (await import(
+  const routeplane = (await import(
     new URL('../../dist/index.js', import.meta.url).href
   )) as typeof import('../../src/index.js');
-
-  const response: ProviderResponse = {
-    content: 'ok',
-    finishReason: 'stop',
-    usage: { inputTokens: 20, outputTokens: 5, totalTokens: 25 },
-  };
-  const memoryAdapter = (name: string): ProviderAdapter => ({
-    name,
-    type: 'openai-compatible',
-    complete: () => Promise.resolve(response),
-    async *stream() {
-      yield { type: 'text', text: 'ok' };
-      yield { type: 'finish', finishReason: 'stop', usage: response.usage };
-    },
-    classify: (error: unknown) => new ProviderError('server_error', String(error), { provider: name }),
-  });
-  const adapter = memoryAdapter('mem');
-  const models = ['a', 'b', 'c'].map((id, i) => ({
-    id: `mem-${id}`,
-    provider: 'mem',
-    quality: 0.6 + i * 0.1,
-    pricing: { inputPerMTok: 1 + i, outputPerMTok: 2 + i },
-  }));
-  const minimalRouter = (): Router =>
-    createRouter({ providers: { mem: { adapter } }, models, tenants: { t: { model: 'mem-a' } } });
-
-  const minimal = minimalRouter();
-  const audited = minimalRouter();
-  audited.on('audit', () => {});
-  const deployed = createRouter({
-    providers: {
-      mem1: { adapter: memoryAdapter('mem1') },
-      mem2: { adapter: memoryAdapter('mem2') },
-      mem3: { adapter: memoryAdapter('mem3') },
-    },
-    models: models.map(({ provider: _provider, ...spec }) => ({
-      ...spec,
-      deployments: ['mem1', 'mem2', 'mem3'].map((provider, i) => ({ provider, weight: 3 - i })),
-    })),
-    tenants: { t: { model: 'mem-a' } },
-  });
-  // Every stage on; a fresh prompt each call, so the cache misses.
-  const full = createRouter({
-    providers: { mem: { adapter } },
-    models,
-    concurrency: { maxInFlight: 1_000 },
-    tenants: {
-      t: {
-        strategy: 'balanced',
-        systemPrompt: 'You help {{tenant}}.',
-        guardrails: { pii: { action: 'redact' } },
-        cache: { ttlMs: 60_000 },
-        rateLimit: { requestsPerMinute: 1_000_000_000, tokensPerMinute: 1_000_000_000 },
-        budget: { limitUsd: 1_000_000, period: 'month' },
-      },
-    },
-  });
-  full.on('audit', () => {});
-
-  const messages = (i: number) => [{ role: 'user' as const, content: `What is the status of order ${i}?` }];
+  const { minimal, audited, deployed, full, close } = overheadRouters(routeplane);
   const via =
     (router: Router): Call =>
     (i) =>
-      router.complete({ tenant: 't', maxTokens: 64, messages: messages(i) });
+      router.complete({ tenant: 't', maxTokens: 64, messages: overheadMessages(i) });
   return {
     calls: {
       minimal: via(minimal),
@@ -109,9 +51,7 @@ async function buildVariants(): Promise<{ calls: Record<string, Call>; close: ()
       'deployments-3': via(deployed),
       full: via(full),
     },
-    close: async () => {
-      await Promise.all([minimal.close(), audited.close(), deployed.close(), full.close()]);
-    },
+    close,
   };
 }
 
