@@ -6,7 +6,7 @@ import type { RouteContext } from '../pipeline/context.js';
 import { inputTokensOf } from '../pipeline/estimate.js';
 import type { RateLimitSpec } from '../pipeline/policy.js';
 import { keyPart } from '../store/keys.js';
-import { syncBudgetsOf } from '../store/types.js';
+import { syncStoreOf } from '../store/types.js';
 import type { Usage } from '../types.js';
 
 /** Rate limits are per minute. */
@@ -75,7 +75,7 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
 
   // Take both, or neither; over a limit, fail or wait and take again. A store with
   // synchronous operations (the memory store) takes both at once, without a promise.
-  const sync = syncBudgetsOf(store);
+  const sync = syncStoreOf(store);
   for (;;) {
     let refused: { limit: Limit; retryAfterMs: number } | undefined;
     const now = ctx.services.now();

@@ -5,13 +5,13 @@ import {
   type BudgetState,
   CLOCK_STEP_MS,
   type Lease,
-  offerSyncBudgets,
+  offerSyncStore,
   type RateResult,
   type ReserveResult,
   SETTLEMENT_ID_TTL_MS,
   type SettleUsage,
   type Store,
-  type SyncBudgets,
+  type SyncStore,
 } from './types.js';
 
 /** The settled lease ids a memory store remembers at most (see `Store.settle`). */
@@ -176,7 +176,7 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       return snapshot(e);
     });
 
-  const sync: SyncBudgets = {
+  const sync: SyncStore = {
     reserve(lines, amount, lease, t): ReserveResult {
       for (let index = 0; index < lines.length; index++) {
         const line = lines[index]!;
@@ -264,6 +264,6 @@ export function createMemoryStore(options: { now?: () => number; sweepEvery?: nu
       sync.rateAdjust(key, delta, limit, windowMs, t);
     },
   };
-  offerSyncBudgets(store, sync);
+  offerSyncStore(store, sync);
   return store;
 }

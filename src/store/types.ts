@@ -168,31 +168,32 @@ export function fromNano(nano: number): number {
 }
 
 /**
- * Internal: the synchronous budget operations of stores whose budget operations complete
- * at once (the memory store), so the budget stage spends no promise on them. Keyed by the
+ * Internal: the synchronous budget and rate-limit operations of stores whose operations
+ * complete at once (the memory store), so the budget and rate-limit stages spend no promise
+ * on them. Keyed by the
  * store object itself: a wrapper (`{ ...store, settle() {…} }`) is another object and takes
  * the asynchronous methods, as any store does, so its overrides always apply.
  */
-const SYNC_BUDGETS = new WeakMap<Store, SyncBudgets>();
+const SYNC_STORES = new WeakMap<Store, SyncStore>();
 
 /**
- * What a store offers through `SYNC_BUDGETS`: these `Store` methods, but synchronous. The
+ * What a store offers through `SYNC_STORES`: these `Store` methods, but synchronous. The
  * caller of `settle` here has its answer at once and never retries it, so the store need
  * not remember the lease id as settled (the asynchronous `settle` does).
  */
-export interface SyncBudgets {
+export interface SyncStore {
   reserve(lines: readonly BudgetLine[], amount: number, lease: Lease, now: number): ReserveResult;
   settle(lines: readonly BudgetLine[], lease: Lease, actual: SettleUsage, now: number): BudgetState[];
   rateTake(key: string, cost: number, limit: number, windowMs: number, now: number): RateResult;
   rateAdjust(key: string, delta: number, limit: number, windowMs: number, now: number): void;
 }
 
-/** Registers `sync` as the synchronous budget operations of exactly `store`. */
-export function offerSyncBudgets(store: Store, sync: SyncBudgets): void {
-  SYNC_BUDGETS.set(store, sync);
+/** Registers `sync` as the synchronous operations of exactly `store`. */
+export function offerSyncStore(store: Store, sync: SyncStore): void {
+  SYNC_STORES.set(store, sync);
 }
 
-/** The synchronous budget operations of `store`, if it has them (see `SYNC_BUDGETS`). */
-export function syncBudgetsOf(store: Store): SyncBudgets | undefined {
-  return SYNC_BUDGETS.get(store);
+/** The synchronous operations of `store`, if it has them (see `SYNC_STORES`). */
+export function syncStoreOf(store: Store): SyncStore | undefined {
+  return SYNC_STORES.get(store);
 }

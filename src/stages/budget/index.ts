@@ -11,7 +11,7 @@ import {
   fromNano,
   type Lease,
   type Store,
-  syncBudgetsOf,
+  syncStoreOf,
   toNano,
   toNanoCeil,
 } from '../../store/types.js';
@@ -127,7 +127,7 @@ function isCapped(accounts: readonly Account[]): boolean {
  * reserves (a refusal here reserved nothing), waits or downgrades.
  */
 function reserveAtOnce(ctx: RouteContext, accounts: Account[], lease: Lease): number | undefined {
-  const sync = syncBudgetsOf(ctx.services.store);
+  const sync = syncStoreOf(ctx.services.store);
   if (sync === undefined) return undefined;
   const need = toNanoCeil(ctx.ranked[0]!.candidate.estCostUsd);
   return sync.reserve(accounts, need, lease, ctx.services.now()).ok ? need : undefined;
@@ -323,7 +323,7 @@ function settle(
   ctx.charges.billedNano = cost;
   const actual = { cost, inputTokens: usage?.inputTokens ?? 0, outputTokens: usage?.outputTokens ?? 0 };
   const { services, requestId, tenant } = ctx;
-  const sync = syncBudgetsOf(services.store);
+  const sync = syncStoreOf(services.store);
   if (sync !== undefined) {
     let states: BudgetState[] | undefined;
     try {
