@@ -15,6 +15,31 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * A command's arguments as `parse` reads them, checked the way every command checks them:
+ * a parse error is a `CliError` (exit 2) followed by the help; `--help` prints the help and
+ * gives undefined (the command exits 0); anything but one audit log is exit 2.
+ */
+export function commandArgs<P extends { values: { help?: boolean | undefined }; positionals: string[] }>(
+  command: string,
+  help: string,
+  parse: () => P,
+): P | undefined {
+  let parsed: P;
+  try {
+    parsed = parse();
+  } catch (error) {
+    throw new CliError(`${command}: ${(error as Error).message}\n\n${help}`, 2);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(help);
+    return undefined;
+  }
+  if (parsed.positionals.length !== 1)
+    throw new CliError(`${command}: expected one audit log, got ${parsed.positionals.length}\n\n${help}`, 2);
+  return parsed;
+}
+
 /** An audit log read line by line: the records, and how far the reading has got. */
 export interface AuditLog {
   records: AsyncIterable<AuditRecord>;

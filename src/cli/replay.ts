@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { formatReplayTable, renderReplayHtml } from '../replay/format.js';
 import { replayAudit } from '../replay/replay.js';
 import { createRouter, type Router, type RouterConfig } from '../router.js';
-import { CliError, loadDefaultExport, openAuditLog, progressBar } from './jsonl.js';
+import { CliError, commandArgs, loadDefaultExport, openAuditLog, progressBar } from './jsonl.js';
 
 export const REPLAY_HELP = `Usage: routeplane replay <audit.jsonl> --config <proposed.config.mjs> [--json | --html FILE]
 
@@ -26,19 +26,9 @@ Exit codes: 0 done, 1 the log or the config could not be read, 2 bad arguments.
 
 /** `routeplane replay`: returns the exit code. */
 export async function runReplay(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new CliError(`replay: ${(error as Error).message}\n\n${REPLAY_HELP}`, 2);
-  }
+  const parsed = commandArgs('replay', REPLAY_HELP, () => parse(argv));
+  if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(REPLAY_HELP);
-    return 0;
-  }
-  if (positionals.length !== 1)
-    throw new CliError(`replay: expected one audit log, got ${positionals.length}\n\n${REPLAY_HELP}`, 2);
   if (values.config === undefined) throw new CliError(`replay: --config is required\n\n${REPLAY_HELP}`, 2);
   if (values.json && values.html !== undefined)
     throw new CliError('replay: --json and --html go one at a time', 2);

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { AuditRecord } from '../events/types.js';
 import { type ReportBudget, type ReportOptions, renderReportFrom } from '../report/index.js';
-import { CliError, loadDefaultExport, openAuditLog, progressBar } from './jsonl.js';
+import { CliError, commandArgs, loadDefaultExport, openAuditLog, progressBar } from './jsonl.js';
 
 export const REPORT_HELP = `Usage: routeplane report <audit.jsonl> -o <report.html> [--title TEXT] [--config FILE]
 
@@ -22,19 +22,9 @@ Exit codes: 0 done, 1 the log could not be read, 2 bad arguments.
 
 /** `routeplane report`: returns the exit code. */
 export async function runReport(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new CliError(`report: ${(error as Error).message}\n\n${REPORT_HELP}`, 2);
-  }
+  const parsed = commandArgs('report', REPORT_HELP, () => parse(argv));
+  if (parsed === undefined) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(REPORT_HELP);
-    return 0;
-  }
-  if (positionals.length !== 1)
-    throw new CliError(`report: expected one audit log, got ${positionals.length}\n\n${REPORT_HELP}`, 2);
   if (values.out === undefined) throw new CliError(`report: -o FILE is required\n\n${REPORT_HELP}`, 2);
 
   const budgets = values.config === undefined ? undefined : budgetsOf(await loadDefaultExport(values.config));
