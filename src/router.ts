@@ -402,49 +402,32 @@ class RouterImpl implements Router {
     }
   }
 
-  private async runComplete(request: ChatRequest): Promise<ChatResult> {
-    try {
-      if (this.loading) await this.loading;
-      const ctx = this.begin(request, 'complete', undefined);
-      try {
-        if (this.setupError) throw this.unusable(ctx);
-        await this.runPipeline(ctx);
-        const result = this.recorder.buildResult(ctx, ctx.response!, undefined);
-        this.recorder.succeed(ctx, result);
-        return result;
-      } catch (error) {
-        throw this.recorder.fail(ctx, error);
-      } finally {
-        ctx.dispose?.();
-      }
-    } finally {
-      this.ended();
-    }
+  private runComplete(request: ChatRequest): Promise<ChatResult> {
+    return this.answer(request, 'complete', chatResult);
   }
 
-  private async runEmbed(request: EmbedRequest): Promise<EmbedResult> {
+  private runEmbed(request: EmbedRequest): Promise<EmbedResult> {
+    return this.answer(request, 'embed', embedResult);
+  }
+
+  /**
+   * A call with one answer (`complete`, `embed`): the stages, then the result built, the
+   * call recorded, its timers cleared, and it counted out of `active`, whatever happens.
+   */
+  private async answer<T>(
+    request: ChatRequest | EmbedRequest,
+    mode: 'complete' | 'embed',
+    finish: (ctx: RouteContext, result: ChatResult) => T,
+  ): Promise<T> {
     try {
       if (this.loading) await this.loading;
-      const ctx = this.begin(request, 'embed', undefined);
+      const ctx = this.begin(request, mode, undefined);
       try {
         if (this.setupError) throw this.unusable(ctx);
         await this.runPipeline(ctx);
         const result = this.recorder.buildResult(ctx, ctx.response!, undefined);
         this.recorder.succeed(ctx, result);
-        return {
-          id: result.id,
-          tenant: result.tenant,
-          model: result.model,
-          provider: result.provider,
-          deployment: result.deployment,
-          ...(result.region !== undefined && { region: result.region }),
-          embeddings: ctx.embeddings!,
-          usage: { inputTokens: result.usage.inputTokens },
-          costUsd: result.costUsd,
-          cached: result.cached,
-          latencyMs: result.latencyMs,
-          attempts: result.attempts,
-        };
+        return finish(ctx, result);
       } catch (error) {
         throw this.recorder.fail(ctx, error);
       } finally {
@@ -654,4 +637,24 @@ class RouterImpl implements Router {
     };
     return ctx;
   }
+}
+
+const chatResult = (_ctx: RouteContext, result: ChatResult): ChatResult => result;
+
+/** An embed call's result, from the chat result its pipeline built and its vectors. */
+function embedResult(ctx: RouteContext, result: ChatResult): EmbedResult {
+  return {
+    id: result.id,
+    tenant: result.tenant,
+    model: result.model,
+    provider: result.provider,
+    deployment: result.deployment,
+    ...(result.region !== undefined && { region: result.region }),
+    embeddings: ctx.embeddings!,
+    usage: { inputTokens: result.usage.inputTokens },
+    costUsd: result.costUsd,
+    cached: result.cached,
+    latencyMs: result.latencyMs,
+    attempts: result.attempts,
+  };
 }

@@ -243,7 +243,7 @@ async function reserveFirst(
     const refused = await reserveAll(ctx, accounts, need, lease);
     if (refused === true) {
       // Pass the turn on: the next waiter may fit too.
-      if (waited) for (const account of accounts) b.waiters.wake(account.key);
+      if (waited) wakeAll(b, accounts);
       return need;
     }
     const { account, state } = refused;
@@ -258,7 +258,7 @@ async function reserveFirst(
       continue;
     }
     // Leaving the line (denied or downgraded): the next waiter tries at once.
-    if (waited) for (const a of accounts) b.waiters.wake(a.key);
+    if (waited) wakeAll(b, accounts);
     const remaining = account.limit - state.spent;
     const downgrade = account.spec?.onExceeded === 'downgrade';
     const fitting = downgrade
@@ -301,7 +301,7 @@ async function release(b: Budgets, ctx: RouteContext, accounts: Account[], lease
   } catch {
     // The lease lapses after `leaseMs`.
   }
-  for (const account of accounts) b.waiters.wake(account.key);
+  wakeAll(b, accounts);
 }
 
 /**
@@ -332,9 +332,8 @@ function settle(
       // The journal takes it, and reports it.
     }
     if (states !== undefined) {
-      for (let i = 0; i < accounts.length; i++)
-        emitThresholds(services, requestId, tenant, accounts[i]!, states[i]!, cost);
-      for (const account of accounts) b.waiters.wake(account.key);
+      emitThresholds(services, requestId, tenant, accounts, states, cost);
+      wakeAll(b, accounts);
       return;
     }
   }
@@ -352,9 +351,6 @@ async function settleLater(
   const { cost } = actual;
   // The journal may keep `apply` for minutes: it holds the services, not the call's context.
   const { services, requestId, tenant } = ctx;
-  const wakeAll = () => {
-    for (const account of accounts) b.waiters.wake(account.key);
-  };
   // The answer is given: a store that refuses the settlement does not fail the call. The
   // journal retries it in the background (idempotent by lease id) and reports it
   // (`store.error`); a retry that applies emits the thresholds it crossed, as the first
@@ -367,17 +363,34 @@ async function settleLater(
     amountUsd: fromNano(cost),
     apply: async () => {
       const states = await services.store.settle(accounts, lease, actual, services.now());
-      for (let i = 0; i < accounts.length; i++)
-        emitThresholds(services, requestId, tenant, accounts[i]!, states[i]!, cost);
+      emitThresholds(services, requestId, tenant, accounts, states, cost);
     },
-    onSettled: wakeAll,
+    onSettled: () => wakeAll(b, accounts),
   });
-  wakeAll();
+  wakeAll(b, accounts);
   if (!settled) ctx.charges.unsettled = true;
 }
 
-/** The `alertAt` thresholds a settle of `cost` crossed: exactly one settle crosses each per period. */
+/** Lets the calls waiting for room in these budgets try again. */
+function wakeAll(b: Budgets, accounts: readonly Account[]): void {
+  for (const account of accounts) b.waiters.wake(account.key);
+}
+
+/** The `alertAt` thresholds a settle of `cost` crossed, in each account (`states` in the same order). */
 function emitThresholds(
+  services: RouteContext['services'],
+  requestId: string,
+  tenant: string,
+  accounts: readonly Account[],
+  states: readonly BudgetState[],
+  cost: number,
+): void {
+  for (let i = 0; i < accounts.length; i++)
+    emitAccountThresholds(services, requestId, tenant, accounts[i]!, states[i]!, cost);
+}
+
+/** The `alertAt` thresholds a settle of `cost` crossed: exactly one settle crosses each per period. */
+function emitAccountThresholds(
   services: RouteContext['services'],
   requestId: string,
   tenant: string,
