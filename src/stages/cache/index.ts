@@ -32,9 +32,13 @@ export function createCacheStage(options: {
   maxBytes: number;
 }): Middleware<RouteContext> {
   const cache: AnswerCache = createMemoryCache(options);
-  return async (ctx, next) => {
+  // Not an async function: a tenant without a cache passes through without a promise of its own.
+  return (ctx, next) => {
     const ttlMs = ctx.policy?.cache?.ttlMs;
-    if (ttlMs === undefined || ctx.mode === 'explain') return next();
+    return ttlMs === undefined || ctx.mode === 'explain' ? next() : cached(ctx, next, ttlMs);
+  };
+
+  async function cached(ctx: RouteContext, next: () => Promise<void>, ttlMs: number): Promise<void> {
     const key = cacheKey(ctx);
     const hit = cache.get(key);
     if (hit && serveCached(ctx, hit)) return;
@@ -54,5 +58,5 @@ export function createCacheStage(options: {
       cache.set(key, answer, ttlMs);
       writeShared(ctx, shared, key, answer, ttlMs);
     });
-  };
+  }
 }

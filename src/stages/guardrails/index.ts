@@ -42,9 +42,17 @@ import { redactPii } from './pii.js';
  * `guardrails`; neither, nor any error message, ever holds the matched text. A policy without
  * guardrails skips the stage at no cost.
  */
-export const guardrailsStage: Middleware<RouteContext> = async (ctx, next) => {
+export const guardrailsStage: Middleware<RouteContext> = (ctx, next) => {
   const guardrails = ctx.policy?.guardrails;
-  if (!guardrails) return next();
+  // Not an async function: a policy without guardrails passes through without a promise of its own.
+  return guardrails ? guarded(ctx, next, guardrails) : next();
+};
+
+async function guarded(
+  ctx: RouteContext,
+  next: () => Promise<void>,
+  guardrails: Guardrails,
+): Promise<void> {
   await checkInput(ctx, guardrails);
   await next();
   // Vectors have no text to check: an embed call's guardrails are its input's.
@@ -80,7 +88,7 @@ export const guardrailsStage: Middleware<RouteContext> = async (ctx, next) => {
       if (content !== answer.content) ctx.response = { ...answer, content };
     },
   });
-};
+}
 
 const BLOCKED_INPUT =
   'the input contains a term blocked by the tenant policy; rephrase the request without it';
