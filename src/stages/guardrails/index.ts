@@ -48,11 +48,7 @@ export const guardrailsStage: Middleware<RouteContext> = (ctx, next) => {
   return guardrails ? guarded(ctx, next, guardrails) : next();
 };
 
-async function guarded(
-  ctx: RouteContext,
-  next: () => Promise<void>,
-  guardrails: Guardrails,
-): Promise<void> {
+async function guarded(ctx: RouteContext, next: () => Promise<void>, guardrails: Guardrails): Promise<void> {
   await checkInput(ctx, guardrails);
   await next();
   // Vectors have no text to check: an embed call's guardrails are its input's.
