@@ -1,14 +1,15 @@
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import { captureAnswer, serveCached } from './answer.js';
-import { cacheKey } from './key.js';
+import { cacheKey, sharedKey } from './key.js';
 import { type AnswerCache, createMemoryCache } from './memory-cache.js';
 import { readShared, writeShared } from './shared.js';
 
 /**
  * The exact-match answer cache, for tenants whose policy sets `cache: { ttlMs }`. The key
- * is a SHA-256 over the tenant, its policy version, the messages as they will be sent and
- * every parameter that changes the answer (see `scopeTuple` in src/cache/key.ts). Entries live in this
+ * holds the tenant, its policy fingerprint, the messages as they will be sent and every
+ * parameter that changes the answer (see `cacheKey` in ./key.ts); in a shared cache it is
+ * their SHA-256. Entries live in this
  * router's memory: an LRU of at most `cache.maxEntries` entries holding at most
  * `cache.maxBytes` bytes (router options; 10 000 and 64 MiB by default), each kept `ttlMs`.
  *
@@ -48,7 +49,8 @@ export function createCacheStage(options: {
       captureAnswer(ctx, (answer) => cache.set(key, answer, ttlMs));
       return;
     }
-    const sharedHit = await readShared(ctx, shared, key, ttlMs);
+    const digest = sharedKey(key);
+    const sharedHit = await readShared(ctx, shared, digest, ttlMs);
     if (sharedHit) {
       cache.set(key, sharedHit.answer, sharedHit.ttlMs);
       if (serveCached(ctx, sharedHit.answer)) return;
@@ -56,7 +58,7 @@ export function createCacheStage(options: {
     await next();
     captureAnswer(ctx, (answer) => {
       cache.set(key, answer, ttlMs);
-      writeShared(ctx, shared, key, answer, ttlMs);
+      writeShared(ctx, shared, digest, answer, ttlMs);
     });
   }
 }

@@ -73,8 +73,10 @@ function stored(json: string): { json: string; bytes: number } {
   return { json: Buffer.from(json, 'latin1').toString('latin1'), bytes: stringBytes(json.length, false) };
 }
 
-/** A key as the router makes it: a SHA-256 digest in base64url (or hex), which Node returns as a one-byte string. */
+/** A digest key: SHA-256 in base64url (or hex), which Node returns as a one-byte string. */
 const DIGEST = /^[A-Za-z0-9_-]*$/;
+/** The longest digest key (SHA-256 in hex); a longer key is counted at 2 bytes a character without a scan. */
+const DIGEST_CHARS = 64;
 
 /**
  * What an entry holds, in bytes: its stored JSON (`jsonBytes`, see `stored`) and its key as
@@ -82,7 +84,8 @@ const DIGEST = /^[A-Za-z0-9_-]*$/;
  * (a key that is not a digest counts at 2 bytes a character).
  */
 export function entryBytes(key: string, jsonBytes: number): number {
-  return jsonBytes + stringBytes(key.length, !DIGEST.test(key)) + ENTRY_OVERHEAD_BYTES;
+  const digest = key.length <= DIGEST_CHARS && DIGEST.test(key);
+  return jsonBytes + stringBytes(key.length, !digest) + ENTRY_OVERHEAD_BYTES;
 }
 
 /**

@@ -10,7 +10,7 @@ export type Embedder = (text: string) => readonly number[] | Promise<readonly nu
 /**
  * Where a semantic cache keeps its vectors. Every method takes the tenant: an index must
  * only ever compare a tenant's lookups with that tenant's own entries. `scope` is the hash
- * of everything but the messages (policy version, user, parameters: see `scopeTuple` in key.ts),
+ * of everything but the messages (policy version, user, parameters: see `scopeText` in key.ts),
  * so a near-duplicate prompt only matches an answer made under the same parameters.
  */
 export interface SemanticIndex {

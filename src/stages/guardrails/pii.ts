@@ -139,6 +139,8 @@ interface Detector {
   valid?: (value: string) => boolean;
   /** An invalid match still claims its span: an IBAN-shaped value with a bad checksum is not a card. */
   shieldInvalid?: boolean;
+  /** A character every match of `pattern` holds: a text without it is not scanned. */
+  needs?: string;
 }
 
 /**
@@ -147,7 +149,7 @@ interface Detector {
  * `types` asks for, so a kind left out still shields its span from a look-alike kind.
  */
 const DETECTORS: readonly Detector[] = [
-  { kind: 'email', pattern: EMAIL },
+  { kind: 'email', pattern: EMAIL, needs: '@' },
   { kind: 'iban', pattern: IBAN, valid: (v) => ibanValid(v.replace(SEPARATORS, '')), shieldInvalid: true },
   {
     kind: 'card',
@@ -157,12 +159,13 @@ const DETECTORS: readonly Detector[] = [
       return digits.length >= 13 && digits.length <= 19 && luhnValid(digits);
     },
   },
-  { kind: 'ssn', pattern: SSN },
-  { kind: 'ip', pattern: IPV6, valid: (v) => HAS_DIGIT.test(v) },
-  { kind: 'ip', pattern: IPV4 },
+  { kind: 'ssn', pattern: SSN, needs: '-' },
+  { kind: 'ip', pattern: IPV6, valid: (v) => HAS_DIGIT.test(v), needs: ':' },
+  { kind: 'ip', pattern: IPV4, needs: '.' },
   {
     kind: 'phone',
     pattern: PHONE_INTL,
+    needs: '+',
     valid: (v) => {
       const n = digitCount(v);
       return n >= 8 && n <= 15;
@@ -183,7 +186,9 @@ export function findPii(text: string, types?: readonly PiiType[]): PiiMatch[] {
   // Spans claimed so far, sorted by start and disjoint: an overlap test is a binary search,
   // so a text with 100,000 matches costs n log n, not n² (a linear scan took seconds per MB).
   let taken: Claimed[] = [];
-  for (const { kind, pattern, valid, shieldInvalid } of DETECTORS) {
+  for (const { kind, pattern, valid, shieldInvalid, needs } of DETECTORS) {
+    // A native substring search is much cheaper than a regex that cannot match.
+    if (needs !== undefined && !text.includes(needs)) continue;
     // One detector's matches come in order and never overlap one another.
     const added: Claimed[] = [];
     pattern.lastIndex = 0;

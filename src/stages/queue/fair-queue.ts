@@ -35,6 +35,8 @@ interface TenantState {
 
 /** Smoothing of the slot hold-time average. */
 const HOLD_ALPHA = 0.2;
+/** Idle tenant states are kept while the queue knows at most this many tenants; beyond, an idle state goes. */
+const IDLE_KEPT = 256;
 
 /**
  * A router-wide concurrency cap with weighted fair queuing across tenants (start-time fair
@@ -225,12 +227,17 @@ export class FairQueue {
   }
 
   /**
-   * Drops an idle tenant's state when it carries nothing a fresh one would not: its
+   * Drops an idle tenant's state (or keeps it, while few are known) when it carries nothing a fresh one would not: its
    * virtual time is not ahead of the global one, or nobody waits at all (then a debt of at
    * most one call is forgiven).
    */
   private forget(state: TenantState): void {
     if (state.running > 0 || state.queue.length > 0) return;
-    if (state.vtime <= this.virtualTime || this.waiting === 0) this.tenants.delete(state.id);
+    if (state.vtime <= this.virtualTime || this.waiting === 0) {
+      // A few idle states are kept (reset to what a fresh one would be), so a tenant calling
+      // one call at a time does not make and drop its state on every call.
+      if (this.tenants.size > IDLE_KEPT) this.tenants.delete(state.id);
+      else if (state.vtime > this.virtualTime) state.vtime = this.virtualTime;
+    }
   }
 }
