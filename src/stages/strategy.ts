@@ -87,8 +87,8 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
   ctx.candidates = kept;
   const ranked = STRATEGIES[strategy]({
     candidates: kept,
-    ...(forced !== undefined && { forced }),
-    ...(policy.fallbacks !== undefined && { fallbacks: policy.fallbacks }),
+    forced,
+    fallbacks: policy.fallbacks,
     weights: services.weights,
     health: (id) => {
       const model = ctx.catalog.get(id);
@@ -102,9 +102,13 @@ export const strategyStage: Middleware<RouteContext> = (ctx, next) => {
       : ranked;
   // Every model is either ranked or excluded with a reason: force_model ranks only its chain.
   if (ctx.ranked.length < kept.length) {
-    const ranked = new Set(ctx.ranked.map((r) => r.candidate));
+    const ranked = ctx.ranked;
+    const isRanked = (candidate: Candidate) => {
+      for (let i = 0; i < ranked.length; i++) if (ranked[i]!.candidate === candidate) return true;
+      return false;
+    };
     for (const candidate of kept) {
-      if (!ranked.has(candidate)) {
+      if (!isRanked(candidate)) {
         ctx.excluded.push({
           model: candidate.model.id,
           reason: 'not the forced model or one of its fallbacks',
