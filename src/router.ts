@@ -22,7 +22,7 @@ import type { RouteDecision, RouterEvents } from './events/types.js';
 import { LimitedDeployments } from './health/limited.js';
 import { SharedHealth } from './health/shared.js';
 import { HealthTracker } from './health/tracker.js';
-import { AnswerBuilder } from './pipeline/answer.js';
+import { AnswerBuilder, answerEnd, answerPart } from './pipeline/answer.js';
 import { callSignal } from './pipeline/call-signal.js';
 import { compose, type Middleware, type PipelineTrace } from './pipeline/compose.js';
 import type { EmbedCall, RouteContext, RouterServices, StageName } from './pipeline/context.js';
@@ -32,7 +32,7 @@ import { REPLAY_PROBE, type ReplayCall, type ReplayProbeResult } from './pipelin
 import { SettlementJournal } from './pipeline/settlements.js';
 import { createAdapter } from './providers/index.js';
 import { loadAdapters } from './providers/ready.js';
-import type { ProviderAdapter, ProviderStreamPart } from './providers/types.js';
+import type { ProviderAdapter, ProviderResponse } from './providers/types.js';
 import { accessStage } from './stages/access.js';
 import { createBudgetStage, type TenantUsage, tenantUsage } from './stages/budget/index.js';
 import { createCacheStage } from './stages/cache/index.js';
@@ -443,15 +443,18 @@ class RouterImpl implements Router {
       if (this.loading) await this.loading;
       if (this.setupError) throw this.unusable(ctx);
       await this.runPipeline(ctx);
+      // The one loop every part crosses: the stages' handlers (`onAnswer`) run here, as
+      // parts pass and at the finish, before the consumer sees them.
       const answer = new AnswerBuilder();
       let ttftMs: number | undefined;
-      let finish: Extract<ProviderStreamPart, { type: 'finish' }> | undefined;
+      let response: ProviderResponse | undefined;
       for await (const part of ctx.stream!) {
         // Whatever the SDK does with the abort (Mistral's can lose it), stop reading at once:
         // leaving the loop returns every iterator down to the SDK's, which closes the connection.
         if (ctx.signal!.aborted) throw ctx.signal!.reason;
         if (part.type === 'finish') {
-          finish = part;
+          response = answer.build(part);
+          await answerEnd(ctx, response);
           // `usageReported` is for settlement, not for the caller's stream.
           if (part.usageReported !== undefined) {
             const { usageReported: _internal, ...visible } = part;
@@ -461,15 +464,23 @@ class RouterImpl implements Router {
         } else {
           ttftMs ??= performance.now() - ctx.startedAt;
           answer.add(part);
+          answerPart(ctx, part);
         }
         parts.push(part);
       }
-      const response = answer.build(finish);
+      if (response === undefined) {
+        // Ended without a finish part: the stages settle it as a stream that did not finish.
+        await answerEnd(ctx, undefined);
+        response = answer.build(undefined);
+      }
       const result = this.recorder.buildResult(ctx, response, ttftMs);
       this.recorder.succeed(ctx, result);
       parts.end();
       return result;
     } catch (error) {
+      // A stream that failed or was stopped: the stages that have not seen its end see it now
+      // (a handler's own failure here does not replace the call's).
+      await answerEnd(ctx, undefined).catch(() => {});
       const failure = this.recorder.fail(ctx, error);
       parts.push({ type: 'error', error: failure instanceof Error ? failure : new Error(String(failure)) });
       parts.end(failure);
@@ -631,6 +642,7 @@ class RouterImpl implements Router {
       served: undefined,
       response: undefined,
       stream: undefined,
+      answerHandlers: undefined,
       error: undefined,
       locals: {},
       dispose: signal?.dispose,

@@ -6,54 +6,60 @@ type FinishPart = Extract<ProviderStreamPart, { type: 'finish' }>;
 
 /** What a stage does with the call's answer. See `onAnswer()`. */
 export interface AnswerHandlers {
-  /**
-   * Keep the answer's text and tool calls for `end`. Off by default: stages that only settle
-   * usage get an answer whose `content` is `''`, with no copy of a long stream's text.
-   */
-  collect?: boolean;
   /** Each streamed part as it passes, before the consumer sees it; throwing ends the stream with that error. */
   part?(part: ProviderStreamPart): void;
   /**
    * The complete answer: at once for `complete`; for a stream when its finish part arrives,
-   * before the consumer sees it. Undefined when a stream failed or its consumer stopped
-   * before the finish. Throwing fails the call (for a stream: ends it with that error).
+   * before the consumer sees it (the text joined and the tool calls, as the call's result
+   * has them). Undefined when a stream failed or its consumer stopped before the finish.
+   * Throwing fails the call (for a stream: ends it with that error).
    */
   end(answer: ProviderResponse | undefined): void | Promise<void>;
 }
 
 /**
  * The one way a stage acts on the answer after `next()` returned, whatever the mode: for
- * `complete` it runs `end` with the response at once; for a stream it wraps `ctx.stream`
- * once, runs `part` as parts pass and `end` at the finish (or with undefined if the stream
- * never finished). `explain()` has no answer: nothing runs.
+ * `complete` it runs `end` with the response at once; for a stream it registers the
+ * handlers on the call, and the router's loop over the stream runs `part` as parts pass
+ * (`answerPart`) and `end` at the finish (`answerEnd`), or with undefined if the stream
+ * never finished. No stage wraps the stream: a part crosses one loop, whatever the stages.
+ * Handlers run in the order they were registered, innermost stage first (the order in which
+ * the stages' `next()` returned). `explain()` has no answer: nothing runs.
  */
 export function onAnswer(ctx: RouteContext, handlers: AnswerHandlers): void | Promise<void> {
   // An embed call's `response` carries its usage (no text): stages settle it as a complete answer.
   if (ctx.mode === 'complete' || ctx.mode === 'embed') return handlers.end(ctx.response);
-  const inner = ctx.stream;
-  if (ctx.mode === 'stream' && inner) ctx.stream = watched(inner, handlers);
+  if (ctx.mode !== 'stream' || !ctx.stream) return;
+  if (ctx.answerHandlers) ctx.answerHandlers.push(handlers);
+  else ctx.answerHandlers = [handlers];
 }
 
-async function* watched(
-  inner: AsyncIterable<ProviderStreamPart>,
-  handlers: AnswerHandlers,
-): AsyncGenerator<ProviderStreamPart> {
-  const answer = handlers.collect ? new AnswerBuilder() : undefined;
-  let ended = false;
-  try {
-    for await (const part of inner) {
-      if (part.type === 'finish') {
-        ended = true;
-        await handlers.end(answer ? answer.build(part) : responseOf(part, '', undefined));
-      } else {
-        answer?.add(part);
-        handlers.part?.(part);
-      }
-      yield part;
+/** A streamed part (not the finish) passing: each stage's `part` handler, in order. */
+export function answerPart(ctx: RouteContext, part: ProviderStreamPart): void {
+  const handlers = ctx.answerHandlers;
+  if (handlers === undefined) return;
+  for (let i = 0; i < handlers.length; i++) handlers[i]!.part?.(part);
+}
+
+/**
+ * The stream's end: each stage's `end` handler, in order, once. `answer` is undefined when
+ * the stream failed or was stopped before its finish. When one throws, the handlers after
+ * it see a stream that did not finish (`end(undefined)`) and the first error is thrown.
+ */
+export async function answerEnd(ctx: RouteContext, answer: ProviderResponse | undefined): Promise<void> {
+  const handlers = ctx.answerHandlers;
+  if (handlers === undefined) return;
+  ctx.answerHandlers = undefined;
+  let failure: { error: unknown } | undefined;
+  for (const handler of handlers) {
+    try {
+      const out = handler.end(failure ? undefined : answer);
+      if (out !== undefined) await out;
+    } catch (error) {
+      failure ??= { error };
     }
-  } finally {
-    if (!ended) await handlers.end(undefined);
   }
+  if (failure) throw failure.error;
 }
 
 /** Rebuilds a complete answer from stream parts: the text joined, the tool calls, the finish. */

@@ -7,6 +7,7 @@ import type { ProviderAdapter, ProviderResponse, ProviderStreamPart } from '../p
 import type { Store } from '../store/types.js';
 import type { Candidate, ModelHealth, Ranked } from '../strategies/types.js';
 import type { Attempt, ChatRequest, Message, ResponseFormat, StrategyName } from '../types.js';
+import type { AnswerHandlers } from './answer.js';
 import type { RequiredCapability } from './estimate.js';
 import type { EffectivePolicy } from './policy.js';
 import type { SettlementJournal } from './settlements.js';
@@ -165,8 +166,10 @@ export interface RouteContext {
   response: ProviderResponse | undefined;
   /** The vectors, for `embed`: one per text, in order. */
   embeddings: number[][] | undefined;
-  /** The answer as it arrives, for `stream`; stages after execute may wrap it. */
+  /** The answer as it arrives, for `stream`: the chain's winner, or a cache hit replayed. */
   stream: AsyncIterable<ProviderStreamPart> | undefined;
+  /** For `stream`: what the stages do with its parts and its end (see `onAnswer`); undefined until one registers. */
+  answerHandlers: AnswerHandlers[] | undefined;
   /** The budget stage's handle on the call, set by it; undefined before it runs. */
   budget: BudgetHandle | undefined;
   /** What the call costs, in nano-USD, as the stages learn it. */

@@ -95,5 +95,5 @@ export function captureAnswer(ctx: RouteContext, save: (answer: CachedAnswer) =>
       // A cache is an optimization: an answer it cannot keep is simply not cached.
     }
   };
-  onAnswer(ctx, { collect: true, end: (answer) => answer && keep(answer) });
+  onAnswer(ctx, { end: (answer) => answer && keep(answer) });
 }

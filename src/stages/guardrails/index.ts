@@ -62,7 +62,6 @@ async function guarded(ctx: RouteContext, next: () => Promise<void>, guardrails:
   // A stream is scanned for terms as its text passes; a complete answer all at once at the end.
   const scanner = ctx.mode === 'stream' ? terms?.scanner() : undefined;
   await onAnswer(ctx, {
-    collect: true,
     ...(scanner && {
       part: (part) => {
         if (part.type === 'text' && scanner.push(part.text))
