@@ -147,19 +147,50 @@ export function defineAdapter<Client, Params, StreamParams, Response, Events, Op
       }
     },
 
-    async *stream(request: ProviderRequest): AsyncGenerator<ProviderStreamPart, void, undefined> {
-      const ready = clientNow(request);
-      const client = ready instanceof Promise ? await ready : ready;
-      try {
-        const events = await spec.stream(
-          client,
-          spec.toStreamRequest(request),
-          spec.requestOptions(client, request.signal),
-        );
-        yield* spec.fromStream(events, request, context);
-      } catch (error) {
-        throw classify(error, request.model, request.signal);
-      }
+    stream(request: ProviderRequest): AsyncIterableIterator<ProviderStreamPart> {
+      // A hand-written iterator over the mapped events rather than an async generator with
+      // `yield*`: a generator layer costs a promise and a resumption on every part.
+      let inner: AsyncIterator<ProviderStreamPart> | undefined;
+      let done = false;
+      const open = async (): Promise<AsyncIterator<ProviderStreamPart>> => {
+        const ready = clientNow(request);
+        const client = ready instanceof Promise ? await ready : ready;
+        try {
+          const events = await spec.stream(
+            client,
+            spec.toStreamRequest(request),
+            spec.requestOptions(client, request.signal),
+          );
+          inner = spec.fromStream(events, request, context)[Symbol.asyncIterator]();
+          return inner;
+        } catch (error) {
+          throw classify(error, request.model, request.signal);
+        }
+      };
+      const finished: IteratorReturnResult<undefined> = { done: true, value: undefined };
+      const iterator: AsyncIterableIterator<ProviderStreamPart> = {
+        [Symbol.asyncIterator]: () => iterator,
+        async next() {
+          if (done) return finished;
+          try {
+            const next = await (inner ?? (await open())).next();
+            if (next.done) done = true;
+            return next.done ? finished : next;
+          } catch (error) {
+            done = true;
+            // `open` has classified its own failures already.
+            throw ProviderError.isInstance(error) ? error : classify(error, request.model, request.signal);
+          }
+        },
+        async return() {
+          if (!done) {
+            done = true;
+            await inner?.return?.();
+          }
+          return finished;
+        },
+      };
+      return iterator;
     },
 
     ...(spec.embeddings && {

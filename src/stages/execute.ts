@@ -285,25 +285,45 @@ async function openStream(attempt: RouteAttempt): Promise<AnswerStream> {
 }
 
 function answerStream(attempt: RouteAttempt, { first, rest }: Opened<ProviderStreamPart>): AnswerStream {
+  // A hand-written iterator rather than an async generator: a generator layer costs a
+  // promise and a resumption on every part.
   const ctx = attempt.call;
-  return {
-    async *[Symbol.asyncIterator]() {
-      let verdict = false;
-      try {
-        yield first;
-        for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-        verdict = true;
-        recordSuccess(attempt);
-      } catch (error) {
-        verdict = true;
-        const failure = recordFailure(attempt, error);
-        throw ctx.signal?.aborted ? callAbortReason(ctx) : exhausted(ctx, failure);
-      } finally {
-        // A reader that stopped early leaves no verdict: free the circuit slot.
-        if (!verdict) ctx.services.health.release(attempt.key);
-        attempt.end();
-        await rest.return?.();
+  let started = false;
+  let finished = false;
+  const finish = async (verdict: boolean) => {
+    finished = true;
+    // A reader that stopped early leaves no verdict: free the circuit slot.
+    if (!verdict) ctx.services.health.release(attempt.key);
+    attempt.end();
+    await rest.return?.();
+  };
+  const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  const iterator: AsyncIterableIterator<ProviderStreamPart> = {
+    [Symbol.asyncIterator]: () => iterator,
+    async next() {
+      if (finished) return done;
+      if (!started) {
+        started = true;
+        return { done: false, value: first };
       }
+      let next: IteratorResult<ProviderStreamPart>;
+      try {
+        next = await rest.next();
+      } catch (error) {
+        const failure = recordFailure(attempt, error);
+        const thrown = ctx.signal?.aborted ? callAbortReason(ctx) : exhausted(ctx, failure);
+        await finish(true);
+        throw thrown;
+      }
+      if (!next.done) return next;
+      recordSuccess(attempt);
+      await finish(true);
+      return done;
+    },
+    async return() {
+      if (!finished) await finish(false);
+      return done;
     },
   };
+  return iterator;
 }
