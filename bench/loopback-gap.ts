@@ -12,6 +12,7 @@
  *
  *   npx tsx bench/loopback-gap.ts                     # the table
  *   npx tsx bench/loopback-gap.ts --smoke             # a few calls, to check it runs
+ *   npx tsx bench/loopback-gap.ts --keys sdk-stream-usage,router-stream   # some variants (and their base)
  *   npx tsx bench/loopback-gap.ts --only router --calls 20000 --profile /tmp/router.cpuprofile
  *                                                     # one variant in a loop; a CPU profile of the measured
  *                                                     # calls (summarise with bench/profile-summary.ts)
@@ -150,7 +151,7 @@ type Variant = { name: string; key: string; call: (i: number) => Promise<void>; 
 const expect = (text: string | null | undefined) => {
   if (!text) throw new Error('empty answer');
 };
-const VARIANTS: Variant[] = [
+const ALL_VARIANTS: Variant[] = [
   {
     key: 'sdk',
     name: 'direct SDK: create(params)',
@@ -243,6 +244,45 @@ const VARIANTS: Variant[] = [
     },
   },
   {
+    key: 'sdk-stream-usage',
+    name: 'direct SDK stream + stream_options.include_usage (as the router asks, for billing)',
+    base: 'sdk-stream',
+    call: async (i) => {
+      const s = await direct.chat.completions.create({
+        ...sdkParams(i),
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      let text = '';
+      for await (const chunk of s) text += chunk.choices[0]?.delta?.content ?? '';
+      expect(text);
+    },
+  },
+  {
+    key: 'sdk-stream-usage-signals',
+    name: 'the same + a call AbortController, and an attempt AbortController linked to it, its signal to the SDK',
+    base: 'sdk-stream',
+    call: async (i) => {
+      const call = new AbortController();
+      const attempt = new AbortController();
+      const onAbort = () => attempt.abort(call.signal.reason);
+      call.signal.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => attempt.abort(), 120_000);
+      try {
+        const s = await direct.chat.completions.create(
+          { ...sdkParams(i), stream: true, stream_options: { include_usage: true } },
+          { maxRetries: 0, signal: attempt.signal },
+        );
+        let text = '';
+        for await (const chunk of s) text += chunk.choices[0]?.delta?.content ?? '';
+        expect(text);
+      } finally {
+        clearTimeout(timer);
+        call.signal.removeEventListener('abort', onAbort);
+      }
+    },
+  },
+  {
     key: 'router-stream',
     name: 'router.stream(), built-in OpenAI adapter, read to the end',
     base: 'sdk-stream',
@@ -254,6 +294,14 @@ const VARIANTS: Variant[] = [
     },
   },
 ];
+// --keys a,b,c: only these variants (each with the one its difference is taken from).
+const keys = arg('--keys')?.split(',');
+const VARIANTS = keys
+  ? ALL_VARIANTS.filter(
+      (v) =>
+        keys.includes(v.key) || ALL_VARIANTS.some((w) => keys.includes(w.key) && (w.base ?? 'sdk') === v.key),
+    )
+  : ALL_VARIANTS;
 
 const median = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);
