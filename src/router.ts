@@ -506,9 +506,13 @@ class RouterImpl implements Router {
    * that is an `internal` error naming where the pipeline stopped, as Hono reports a
    * context that was never finalized.
    */
-  private async runPipeline(ctx: RouteContext): Promise<void> {
+  private runPipeline(ctx: RouteContext): Promise<void> {
     const trace: PipelineTrace = { reached: -1 };
-    await this.pipeline(ctx, trace);
+    return this.pipeline(ctx, trace).then(() => this.answered(ctx, trace));
+  }
+
+  /** Throws the `internal` error of a pipeline that ended without the answer its mode needs. */
+  private answered(ctx: RouteContext, trace: PipelineTrace): void {
     const answered =
       ctx.mode === 'complete'
         ? ctx.response

@@ -203,19 +203,38 @@ class Chain<X, C extends object, T> {
     this.#running.push(run);
   }
 
-  /** One candidate: its attempt, and a retry after each failure `retryDelay` gives a wait for. */
-  async #attempts(run: RunState<C, T>): Promise<T> {
+  /**
+   * One candidate: its attempt, and a retry after each failure `retryDelay` gives a wait for.
+   * The first attempt's promise is returned as it is (no async frame around it): most calls
+   * make one attempt.
+   */
+  #attempts(run: RunState<C, T>): Promise<T> {
+    const signal = run.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let first: Promise<T>;
+    try {
+      first = this.policy.attempt(this.call, run);
+    } catch (failure) {
+      first = Promise.reject(failure);
+    }
+    return first.then(undefined, (failure: unknown) => this.#retries(run, failure));
+  }
+
+  /** The attempts after a failed one, while `retryDelay` gives a wait for each. */
+  async #retries(run: RunState<C, T>, failed: unknown): Promise<T> {
     const { policy, call } = this;
     const signal = run.signal;
+    let failure = failed;
     for (let retry = 1; ; retry++) {
+      if (run.cancelled || signal?.aborted) throw failure;
+      const wait = policy.retryDelay(call, failure, retry, run.candidate);
+      if (wait === undefined) throw failure;
+      await delay(wait, signal, this.#timers);
       if (signal?.aborted) throw signal.reason;
       try {
         return await policy.attempt(call, run);
-      } catch (failure) {
-        if (run.cancelled || signal?.aborted) throw failure;
-        const wait = policy.retryDelay(call, failure, retry, run.candidate);
-        if (wait === undefined) throw failure;
-        await delay(wait, signal, this.#timers);
+      } catch (error) {
+        failure = error;
       }
     }
   }

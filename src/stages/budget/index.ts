@@ -69,26 +69,41 @@ interface Budgets {
   renewals: LeaseRenewals;
 }
 
-async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>): Promise<void> {
+function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>): Promise<void> {
   const accounts = accountsOf(b, ctx);
   const lease: Lease = { id: ctx.requestId, ttlMs: b.leaseMs };
   // With no limit in any of its budgets there is nothing to protect: the call reserves
   // nothing (no store operation, no lease to renew) and its cost is added when it settles.
-  const capped = isCapped(accounts);
-  let held = !capped
-    ? toNanoCeil(ctx.ranked[0]!.candidate.estCostUsd)
-    : (reserveAtOnce(ctx, accounts, lease) ?? (await reserveFirst(b, ctx, accounts, lease)));
-  if (capped) b.renewals.add(ctx.services, accounts, lease);
+  if (isCapped(accounts)) return capped(b, ctx, next, accounts, lease);
+  // What a call whose usage stays unknown is charged: its largest estimate.
+  let held = toNanoCeil(ctx.ranked[0]!.candidate.estCostUsd);
+  ctx.budget = {
+    admit: (candidate, concurrent) => {
+      const need = concurrent ? held + toNanoCeil(candidate.estCostUsd) : toNanoCeil(candidate.estCostUsd);
+      if (need > held) held = need;
+      return true;
+    },
+  };
+  return next().then(() =>
+    onAnswer(ctx, { end: (answer) => settle(b, ctx, accounts, lease, held, settledUsage(answer)) }),
+  );
+}
+
+/** A call with a limit in one of its budgets: reserved before it runs, released or settled after. */
+async function capped(
+  b: Budgets,
+  ctx: RouteContext,
+  next: () => Promise<void>,
+  accounts: Account[],
+  lease: Lease,
+): Promise<void> {
+  let held = reserveAtOnce(ctx, accounts, lease) ?? (await reserveFirst(b, ctx, accounts, lease));
+  b.renewals.add(ctx.services, accounts, lease);
 
   const admit = (candidate: Candidate, concurrent?: boolean): boolean | Promise<boolean> => {
     // A hedge runs beside the attempt already held for: it needs its own reservation.
     const need = concurrent ? held + toNanoCeil(candidate.estCostUsd) : toNanoCeil(candidate.estCostUsd);
     if (need <= held) return true;
-    if (!capped) {
-      // What a call whose usage stays unknown is charged.
-      held = need;
-      return true;
-    }
     return reserveAll(ctx, accounts, need - held, lease).then((reserved) => {
       if (reserved !== true) return false;
       held = need;
@@ -100,16 +115,14 @@ async function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>
   try {
     await next();
   } catch (error) {
-    if (capped) {
-      b.renewals.delete(lease.id);
-      await release(b, ctx, accounts, lease);
-    }
+    b.renewals.delete(lease.id);
+    await release(b, ctx, accounts, lease);
     throw error;
   }
 
   const settling = onAnswer(ctx, {
     end: (answer) => {
-      if (capped) b.renewals.delete(lease.id);
+      b.renewals.delete(lease.id);
       return settle(b, ctx, accounts, lease, held, settledUsage(answer));
     },
   });
