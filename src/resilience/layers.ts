@@ -102,24 +102,32 @@ export function deadline<X, C, T>(
  */
 export function record<X, C, T>(options: { answerOutlives?: boolean } = {}): Layer<Attempt<X, C>, T> {
   const outlives = options.answerOutlives === true;
-  return (inner) => async (attempt) => {
+  // Callbacks on the inner promise rather than an async function: one frame fewer a call.
+  return (inner) => (attempt) => {
     const { run } = attempt;
     run.current = attempt;
     attempt.started = performance.now();
-    let value: T;
+    let answer: Promise<T>;
     try {
-      value = await inner(attempt);
+      answer = Promise.resolve(inner(attempt));
     } catch (error) {
-      attempt.end();
-      if (attempt.cancelled) throw error;
-      run.current = undefined;
-      throw attempt.recorder.failure(attempt, error);
+      answer = Promise.reject(error);
     }
-    run.current = undefined;
-    if (!outlives) {
-      attempt.recorder.success(attempt);
-      attempt.end();
-    }
-    return value;
+    return answer.then(
+      (value) => {
+        run.current = undefined;
+        if (!outlives) {
+          attempt.recorder.success(attempt);
+          attempt.end();
+        }
+        return value;
+      },
+      (error: unknown) => {
+        attempt.end();
+        if (attempt.cancelled) throw error;
+        run.current = undefined;
+        throw attempt.recorder.failure(attempt, error);
+      },
+    );
   };
 }
