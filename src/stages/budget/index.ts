@@ -5,7 +5,7 @@ import { onAnswer, settledUsage } from '../../pipeline/answer.js';
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
 import type { BudgetSpec } from '../../pipeline/policy.js';
-import { keyPart } from '../../store/keys.js';
+import { flatString, keyPart } from '../../store/keys.js';
 import {
   type BudgetState,
   fromNano,
@@ -57,6 +57,7 @@ export function createBudgetStage(options: { leaseMs: number }): Middleware<Rout
     waiters: new RoomWaiters(),
     leaseMs: options.leaseMs,
     renewals: new LeaseRenewals(options.leaseMs),
+    lastKey: undefined,
   };
   return (ctx, next) => budgeted(budgets, ctx, next);
 }
@@ -67,6 +68,8 @@ interface Budgets {
   waiters: RoomWaiters;
   leaseMs: number;
   renewals: LeaseRenewals;
+  /** The last account key made, to give the same (flat) string again to a tenant calling on. */
+  lastKey: { who: string; tenant: string; period: string; key: string } | undefined;
 }
 
 function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>): Promise<void> {
@@ -234,12 +237,25 @@ function account(
     scope,
     spec,
     period: period.id,
-    key: `budget:{${tenantPart}}:${who}:${period.id}`,
+    key: accountKey(b, tenantPart, who, period.id),
     limit: spec ? toNano(spec.limitUsd) : Number.POSITIVE_INFINITY,
     ttlMs: period.endsAt === Number.POSITIVE_INFINITY ? undefined : period.endsAt - now + 3_600_000,
   };
   if (subject !== undefined) made.subject = subject;
   return made;
+}
+
+/**
+ * `budget:{<tenant>}:<scope>[:<subject>]:<period>`. The last one made is given again when it
+ * fits: a flat string whose hash the store's map lookup has already computed.
+ */
+function accountKey(b: Budgets, tenant: string, who: string, period: string): string {
+  const last = b.lastKey;
+  if (last !== undefined && last.tenant === tenant && last.who === who && last.period === period)
+    return last.key;
+  const key = flatString(`budget:{${tenant}}:${who}:${period}`);
+  b.lastKey = { who, tenant, period, key };
+  return key;
 }
 
 /** Reserves the first candidate's estimate, waiting or downgrading as the budgets say. */
