@@ -101,7 +101,7 @@ async function capped(
   lease: Lease,
 ): Promise<void> {
   let held = reserveAtOnce(ctx, accounts, lease) ?? (await reserveFirst(b, ctx, accounts, lease));
-  b.renewals.add(ctx.services, accounts, lease);
+  const renewal = b.renewals.add(ctx.services, accounts, lease);
 
   const admit = (candidate: Candidate, concurrent?: boolean): boolean | Promise<boolean> => {
     // A hedge runs beside the attempt already held for: it needs its own reservation.
@@ -118,14 +118,14 @@ async function capped(
   try {
     await next();
   } catch (error) {
-    b.renewals.delete(lease.id);
+    b.renewals.delete(renewal);
     await release(b, ctx, accounts, lease);
     throw error;
   }
 
   const settling = onAnswer(ctx, {
     end: (answer) => {
-      b.renewals.delete(lease.id);
+      b.renewals.delete(renewal);
       return settle(b, ctx, accounts, lease, held, settledUsage(answer));
     },
   });

@@ -4,11 +4,16 @@ import type { BudgetLine, Lease } from '../../store/types.js';
 /** How long a call may keep renewing its reservation: past it, the lease lapses on its own. */
 export const MAX_LEASE_LIFETIME_MS = 6 * 3_600_000;
 
-interface Held {
-  services: RouterServices;
-  lines: readonly BudgetLine[];
-  lease: Lease;
-  since: number;
+/** A lease being renewed: a node of the list of those in flight. */
+export interface Held {
+  readonly services: RouterServices;
+  readonly lines: readonly BudgetLine[];
+  readonly lease: Lease;
+  readonly since: number;
+  prev: Held | undefined;
+  next: Held | undefined;
+  /** False once deleted: deleting again does nothing. */
+  listed: boolean;
 }
 
 /**
@@ -18,36 +23,60 @@ interface Held {
  * retried: the next tick renews again, and the store reports the failure (`store.error`).
  */
 export class LeaseRenewals {
-  private readonly held = new Map<string, Held>();
+  // A doubly linked list, not a Map by lease id: a call adds and deletes its lease, and a
+  // Map of ever-new keys rehashes every few operations.
+  private head: Held | undefined;
+  private tail: Held | undefined;
+  private size = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly leaseMs: number) {}
 
-  add(services: RouterServices, lines: readonly BudgetLine[], lease: Lease): void {
-    this.held.set(lease.id, { services, lines, lease, since: services.now() });
+  /** Renews `lease` until it is deleted (or for `MAX_LEASE_LIFETIME_MS`); the handle deletes it. */
+  add(services: RouterServices, lines: readonly BudgetLine[], lease: Lease): Held {
+    const held: Held = {
+      services,
+      lines,
+      lease,
+      since: services.now(),
+      prev: this.tail,
+      next: undefined,
+      listed: true,
+    };
+    if (this.tail) this.tail.next = held;
+    else this.head = held;
+    this.tail = held;
+    this.size++;
     if (this.timer === undefined) {
       this.timer = setInterval(() => this.tick(), Math.max(50, this.leaseMs / 2));
       this.timer.unref?.();
     }
+    return held;
   }
 
-  delete(id: string): void {
-    this.held.delete(id);
+  delete(held: Held): void {
+    if (!held.listed) return;
+    held.listed = false;
+    if (held.prev) held.prev.next = held.next;
+    else this.head = held.next;
+    if (held.next) held.next.prev = held.prev;
+    else this.tail = held.prev;
+    held.prev = held.next = undefined;
+    this.size--;
   }
 
   private tick(): void {
-    if (this.held.size === 0) {
+    if (this.size === 0) {
       clearInterval(this.timer);
       this.timer = undefined;
       return;
     }
-    for (const [id, h] of this.held) {
+    for (let h = this.head; h !== undefined; ) {
+      const next = h.next;
       const now = h.services.now();
-      if (now - h.since > MAX_LEASE_LIFETIME_MS) {
-        this.held.delete(id);
-        continue;
-      }
-      h.services.store.renew(h.lines, h.lease, now).catch(() => {});
+      if (now - h.since > MAX_LEASE_LIFETIME_MS) this.delete(h);
+      else h.services.store.renew(h.lines, h.lease, now).catch(() => {});
+      h = next;
     }
   }
 }
