@@ -122,7 +122,7 @@ describe('HealthTracker: opening the circuit', () => {
         minSamples: 2,
       });
       succeed(2);
-      const before = tracker.view(KEY);
+      const before = { ...tracker.view(KEY) };
       fail(50, code);
       expect(isOpen()).toBe(false);
       expect(tracker.tryAcquire(KEY)).toBe(true);

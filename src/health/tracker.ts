@@ -81,6 +81,8 @@ interface Deployment {
   openUntil: number;
   /** Half-open: the one probe is out. */
   probing: boolean;
+  /** What `view()` gives, made once and brought up to date at each view (strategies read it at once). */
+  view: { successRate: number; latencyMs: number; samples: number; open: boolean } | undefined;
 }
 
 /**
@@ -132,16 +134,25 @@ export class HealthTracker {
     return key;
   }
 
-  /** What strategies see. `open` is true while calls would be refused (open, or half-open with its probe out). */
+  /**
+   * What strategies see, as of now: one object per deployment, updated at each view (no
+   * allocation per call), so read it at once. `open` is true while calls would be refused
+   * (open, or half-open with its probe out).
+   */
   view(key: string): ModelHealth | undefined {
     const d = this.deployments.get(key);
     if (!d) return undefined;
-    return {
-      successRate: d.successRate,
-      latencyMs: d.latencyMs,
-      samples: d.samples,
-      open: !this.available(d),
-    };
+    const open = !this.available(d);
+    const view = d.view;
+    if (view === undefined) {
+      d.view = { successRate: d.successRate, latencyMs: d.latencyMs, samples: d.samples, open };
+      return d.view;
+    }
+    view.successRate = d.successRate;
+    view.latencyMs = d.latencyMs;
+    view.samples = d.samples;
+    view.open = open;
+    return view;
   }
 
   /**
@@ -249,6 +260,7 @@ export class HealthTracker {
         state: 'closed',
         openUntil: 0,
         probing: false,
+        view: undefined,
       };
       this.deployments.set(key, d);
     }

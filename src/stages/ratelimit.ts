@@ -5,7 +5,7 @@ import type { Middleware } from '../pipeline/compose.js';
 import type { RouteContext } from '../pipeline/context.js';
 import { inputTokensOf } from '../pipeline/estimate.js';
 import type { RateLimitSpec } from '../pipeline/policy.js';
-import { keyPart } from '../store/keys.js';
+import { flatString, keyPart } from '../store/keys.js';
 import { syncStoreOf } from '../store/types.js';
 import type { Usage } from '../types.js';
 
@@ -48,14 +48,26 @@ export const ratelimitStage: Middleware<RouteContext> = (ctx, next) => {
   return limited(ctx, next, spec);
 };
 
+/** The last tenant's keys: a tenant calling on gets the same flat strings, their hashes already computed. */
+let lastKeys: { tenant: string; requestsKey: string; tokensKey: string } | undefined;
+
+/** `rate:{<tenant>}:requests` and `…:tokens`; `{tenant}` is a Redis Cluster hash tag: a tenant's keys share a slot. */
+function rateKeys(tenant: string): { requestsKey: string; tokensKey: string } {
+  if (lastKeys?.tenant === tenant) return lastKeys;
+  const part = keyPart(tenant);
+  lastKeys = {
+    tenant,
+    requestsKey: flatString(`rate:{${part}}:requests`),
+    tokensKey: flatString(`rate:{${part}}:tokens`),
+  };
+  return lastKeys;
+}
+
 async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateLimitSpec): Promise<void> {
   const { store } = ctx.services;
   const rpm = spec.requestsPerMinute;
   const tpm = spec.tokensPerMinute;
-  // {tenant} is a Redis Cluster hash tag: a tenant's keys share a slot.
-  const tenant = keyPart(ctx.tenant);
-  const requestsKey = `rate:{${tenant}}:requests`;
-  const tokensKey = `rate:{${tenant}}:tokens`;
+  const { requestsKey, tokensKey } = rateKeys(ctx.tenant);
   const estimate =
     tpm === undefined
       ? 0
