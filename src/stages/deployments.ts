@@ -1,6 +1,7 @@
 import type { ProviderErrorCode } from '../errors.js';
 import { HealthTracker } from '../health/tracker.js';
 import type { RouteContext } from '../pipeline/context.js';
+import { sortInPlace } from '../strategies/sort.js';
 import type { Candidate, Ranked } from '../strategies/types.js';
 
 /** A candidate on one deployment; `alternate`: an available deployment of its model follows it. */
@@ -45,7 +46,7 @@ export function deploymentsOf(
         up.push({ model: d, key: random() ** (1 / d.weight) });
       else down.push(d);
     }
-    up.sort((a, b) => b.key - a.key);
+    sortInPlace(up, (a, b) => b.key - a.key);
     const order = [...up.map((u) => u.model), ...down];
     for (let i = 0; i < order.length; i++) {
       // An available deployment follows: a failure here moves on at once instead of a retry.

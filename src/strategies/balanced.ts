@@ -1,3 +1,4 @@
+import { sortInPlace } from './sort.js';
 import type { Candidate, ModelHealth, Strategy } from './types.js';
 
 /** Default weights of `balanced`. */
@@ -61,7 +62,8 @@ export const balanced: Strategy = ({ candidates, weights, health }) => {
       total;
     ranked[i] = { candidate, score };
   }
-  return ranked.sort(
+  return sortInPlace(
+    ranked,
     (a, b) =>
       b.score - a.score ||
       a.candidate.estCostUsd - b.candidate.estCostUsd ||

@@ -1,3 +1,4 @@
+import { sortInPlace } from './sort.js';
 import type { Strategy } from './types.js';
 
 /**
@@ -5,7 +6,8 @@ import type { Strategy } from './types.js';
  * Score is cheapest / this cost, so the cheapest scores 1.
  */
 export const lowestCost: Strategy = ({ candidates }) => {
-  const sorted = [...candidates].sort(
+  const sorted = sortInPlace(
+    [...candidates],
     (a, b) =>
       a.estCostUsd - b.estCostUsd ||
       b.model.quality - a.model.quality ||

@@ -1,3 +1,4 @@
+import { sortInPlace } from './sort.js';
 import type { Strategy } from './types.js';
 
 /**
@@ -10,14 +11,12 @@ export const maxReliability: Strategy = ({ candidates, health }) => {
     const h = health(id);
     return h === undefined || h.samples === 0 ? 1 : h.successRate;
   };
-  return [...candidates]
-    .map((candidate) => ({ candidate, rate: rate(candidate.model.id) }))
-    .sort(
-      (a, b) =>
-        b.rate - a.rate ||
-        b.candidate.model.quality - a.candidate.model.quality ||
-        a.candidate.estCostUsd - b.candidate.estCostUsd ||
-        a.candidate.model.id.localeCompare(b.candidate.model.id),
-    )
-    .map(({ candidate, rate: score }) => ({ candidate, score }));
+  return sortInPlace(
+    candidates.map((candidate) => ({ candidate, rate: rate(candidate.model.id) })),
+    (a, b) =>
+      b.rate - a.rate ||
+      b.candidate.model.quality - a.candidate.model.quality ||
+      a.candidate.estCostUsd - b.candidate.estCostUsd ||
+      a.candidate.model.id.localeCompare(b.candidate.model.id),
+  ).map(({ candidate, rate: score }) => ({ candidate, score }));
 };
