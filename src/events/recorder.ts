@@ -52,20 +52,19 @@ export class CallRecorder {
 
   buildResult(ctx: RouteContext, response: ProviderResponse, ttftMs: number | undefined): ChatResult {
     const { model } = ctx.served!.candidate;
-    return {
+    // One literal, the optional fields assigned after it: conditional spreads cost a builtin
+    // call each, on every call.
+    const message: ChatResult['message'] = { role: 'assistant', content: response.content };
+    if (response.toolCalls && response.toolCalls.length > 0) message.toolCalls = response.toolCalls;
+    const result: ChatResult = {
       id: ctx.requestId,
       tenant: ctx.tenant,
       text: response.content,
-      message: {
-        role: 'assistant',
-        content: response.content,
-        ...(response.toolCalls && response.toolCalls.length > 0 && { toolCalls: response.toolCalls }),
-      },
+      message,
       finishReason: response.finishReason,
       model: model.id,
       provider: model.provider,
       deployment: model.provider,
-      ...(model.region !== undefined && { region: model.region }),
       usage: response.usage,
       costUsd: ctx.cached
         ? 0
@@ -74,11 +73,13 @@ export class CallRecorder {
           ),
       cached: ctx.cached,
       latencyMs: performance.now() - ctx.startedAt,
-      ...(response.usageReported === false && !ctx.cached && { usageEstimated: true as const }),
-      ...(ttftMs !== undefined && { ttftMs }),
-      ...(response.refusal !== undefined && { refusal: response.refusal }),
       attempts: ctx.attempts,
     };
+    if (model.region !== undefined) result.region = model.region;
+    if (response.usageReported === false && !ctx.cached) result.usageEstimated = true;
+    if (ttftMs !== undefined) result.ttftMs = ttftMs;
+    if (response.refusal !== undefined) result.refusal = response.refusal;
+    return result;
   }
 
   succeed(ctx: RouteContext, result: ChatResult): void {
