@@ -1,7 +1,6 @@
 // Longer than most files on purpose: the documented public `Router` interface and the call
 // lifecycle (complete, stream, explain), which share the router's private state. What a
 // call does lives in the stages; defaults in config/; how it ends in events/recorder.ts.
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { buildCatalog, completeSpec, type ProviderRegions, resolveModel } from './catalog/catalog.js';
 import { fastChatRequest } from './config/fast-request.js';
@@ -29,6 +28,7 @@ import type { EmbedCall, RouteContext, RouterServices, StageName } from './pipel
 import { PartQueue } from './pipeline/part-queue.js';
 import { type PlacedMiddleware, placeMiddleware } from './pipeline/placement.js';
 import { REPLAY_PROBE, type ReplayCall, type ReplayProbeResult } from './pipeline/replay-probe.js';
+import { requestId as newRequestId } from './pipeline/request-id.js';
 import { SettlementJournal } from './pipeline/settlements.js';
 import { createAdapter } from './providers/index.js';
 import { loadAdapters } from './providers/ready.js';
@@ -609,10 +609,7 @@ class RouterImpl implements Router {
     startedAt = performance.now(),
     embed: EmbedCall | undefined = undefined,
   ): RouteContext {
-    const requestId = randomUUID();
-    // Node 20's randomUUID() returns a tree of concatenated strings; reading a character
-    // flattens it once, here, instead of in every Map lookup and hash of the id.
-    requestId.charCodeAt(0);
+    const requestId = newRequestId();
     const signal = mode === 'explain' ? undefined : callSignal(request, requestId, controller);
     const ctx: RouteContext = {
       requestId,

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'eventemitter3';
 import { actualCostNano } from '../catalog/estimate.js';
 import { RouterError, type RouterErrorCode, redactSecrets } from '../errors.js';
 import type { RouteContext, RouterServices } from '../pipeline/context.js';
 import { inputTokensOf, requiredCapabilities } from '../pipeline/estimate.js';
+import { requestId as newRequestId } from '../pipeline/request-id.js';
 import type { ProviderResponse } from '../providers/types.js';
 import { fromNano } from '../store/types.js';
 import type { ChatResult } from '../types.js';
@@ -194,7 +194,7 @@ export class CallRecorder {
   /** The audit record of a call refused before it had a context (invalid request, closed router). */
   auditEarlyFailure(error: RouterError, tenant: string, startedAt: number, stream: boolean): void {
     const timestamp = this.now();
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     const latencyMs = performance.now() - startedAt;
     this.emit('request.failed', () => ({
       requestId,
