@@ -63,8 +63,19 @@ function rateKeys(tenant: string): { requestsKey: string; tokensKey: string } {
   return lastKeys;
 }
 
-async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateLimitSpec): Promise<void> {
-  const { store } = ctx.services;
+/** What a call takes from its tenant's limits, and where. */
+interface Take {
+  rpm: number | undefined;
+  tpm: number | undefined;
+  requestsKey: string;
+  tokensKey: string;
+  /** The tokens taken: the input estimate plus the max output (0 without a token limit). */
+  estimate: number;
+}
+
+type Refusal = { limit: Limit; retryAfterMs: number };
+
+function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateLimitSpec): Promise<void> {
   const rpm = spec.requestsPerMinute;
   const tpm = spec.tokensPerMinute;
   const { requestsKey, tokensKey } = rateKeys(ctx.tenant);
@@ -84,36 +95,83 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
       { tenant: ctx.tenant, requestId: ctx.requestId, retryable: false },
     );
   }
+  const take: Take = { rpm, tpm, requestsKey, tokensKey, estimate };
+  // A store with synchronous operations (the memory store) takes both at once, without a
+  // promise; a call that fits goes on without an async frame.
+  const sync = syncStoreOf(ctx.services.store);
+  if (sync === undefined) return takeLater(ctx, next, spec, take, undefined);
+  const refused = takeNow(ctx, take);
+  return refused === undefined ? admitted(ctx, next, take) : takeLater(ctx, next, spec, take, refused);
+}
 
-  // Take both, or neither; over a limit, fail or wait and take again. A store with
-  // synchronous operations (the memory store) takes both at once, without a promise.
-  const sync = syncStoreOf(store);
-  for (;;) {
-    let refused: { limit: Limit; retryAfterMs: number } | undefined;
-    const now = ctx.services.now();
-    if (rpm !== undefined) {
-      const taken = sync
-        ? sync.rateTake(requestsKey, 1, rpm, WINDOW_MS, now)
-        : await store.rateTake(requestsKey, 1, rpm, WINDOW_MS, now);
-      if (!taken.ok) refused = { limit: 'requests', retryAfterMs: taken.retryAfterMs };
-    }
-    if (refused === undefined && tpm !== undefined) {
-      const taken = sync
-        ? sync.rateTake(tokensKey, estimate, tpm, WINDOW_MS, now)
-        : await store.rateTake(tokensKey, estimate, tpm, WINDOW_MS, now);
-      if (!taken.ok) {
-        refused = { limit: 'tokens', retryAfterMs: taken.retryAfterMs };
-        if (rpm !== undefined) {
-          if (sync) sync.rateAdjust(requestsKey, -1, rpm, WINDOW_MS, now);
-          else await store.rateAdjust(requestsKey, -1, rpm, WINDOW_MS, now);
-        }
-      }
-    }
-    if (refused === undefined) break;
-    await throttled(ctx, spec, refused.limit, refused.retryAfterMs, estimate);
+/** Takes both limits, or neither, from a synchronous store: undefined when taken. */
+function takeNow(
+  ctx: RouteContext,
+  { rpm, tpm, requestsKey, tokensKey, estimate }: Take,
+): Refusal | undefined {
+  const sync = syncStoreOf(ctx.services.store)!;
+  const now = ctx.services.now();
+  if (rpm !== undefined) {
+    const taken = sync.rateTake(requestsKey, 1, rpm, WINDOW_MS, now);
+    if (!taken.ok) return { limit: 'requests', retryAfterMs: taken.retryAfterMs };
   }
+  if (tpm !== undefined) {
+    const taken = sync.rateTake(tokensKey, estimate, tpm, WINDOW_MS, now);
+    if (!taken.ok) {
+      if (rpm !== undefined) sync.rateAdjust(requestsKey, -1, rpm, WINDOW_MS, now);
+      return { limit: 'tokens', retryAfterMs: taken.retryAfterMs };
+    }
+  }
+  return undefined;
+}
 
+/** Takes both limits, or neither, through the store's promises: undefined when taken. */
+async function take(
+  ctx: RouteContext,
+  { rpm, tpm, requestsKey, tokensKey, estimate }: Take,
+): Promise<Refusal | undefined> {
+  const { store } = ctx.services;
+  const now = ctx.services.now();
+  if (rpm !== undefined) {
+    const taken = await store.rateTake(requestsKey, 1, rpm, WINDOW_MS, now);
+    if (!taken.ok) return { limit: 'requests', retryAfterMs: taken.retryAfterMs };
+  }
+  if (tpm !== undefined) {
+    const taken = await store.rateTake(tokensKey, estimate, tpm, WINDOW_MS, now);
+    if (!taken.ok) {
+      if (rpm !== undefined) await store.rateAdjust(requestsKey, -1, rpm, WINDOW_MS, now);
+      return { limit: 'tokens', retryAfterMs: taken.retryAfterMs };
+    }
+  }
+  return undefined;
+}
+
+/** Over a limit (`refused`), or on an asynchronous store: fail or wait and take again, then run. */
+async function takeLater(
+  ctx: RouteContext,
+  next: () => Promise<void>,
+  spec: RateLimitSpec,
+  limits: Take,
+  refusedFirst: Refusal | undefined,
+): Promise<void> {
+  const sync = syncStoreOf(ctx.services.store) !== undefined;
+  let refused = refusedFirst ?? (sync ? takeNow(ctx, limits) : await take(ctx, limits));
+  while (refused !== undefined) {
+    await throttled(ctx, spec, refused.limit, refused.retryAfterMs, limits.estimate);
+    refused = sync ? takeNow(ctx, limits) : await take(ctx, limits);
+  }
+  return admitted(ctx, next, limits);
+}
+
+/**
+ * Runs the call with its limits taken. With a token limit, the estimate taken is settled
+ * to the tokens used once the answer ends (given back in full if the call fails).
+ */
+function admitted(ctx: RouteContext, next: () => Promise<void>, limits: Take): Promise<void> {
+  const { tpm, tokensKey, estimate } = limits;
   if (tpm === undefined) return next();
+  const { store } = ctx.services;
+  const sync = syncStoreOf(store);
 
   const settle = (usage: Usage | undefined) => {
     // Unknown usage: the estimate stays charged (the provider may have used all of it).
@@ -148,15 +206,13 @@ async function limited(ctx: RouteContext, next: () => Promise<void>, spec: RateL
       });
   };
 
-  try {
-    await next();
-  } catch (error) {
-    await store.rateAdjust(tokensKey, -estimate, tpm, WINDOW_MS, ctx.services.now());
-    throw error;
-  }
-
-  const settling = onAnswer(ctx, { end: (answer) => settle(settledUsage(answer)) });
-  if (settling !== undefined) await settling;
+  return next().then(
+    () => onAnswer(ctx, { end: (answer) => settle(settledUsage(answer)) }),
+    async (error: unknown) => {
+      await store.rateAdjust(tokensKey, -estimate, tpm, WINDOW_MS, ctx.services.now());
+      throw error;
+    },
+  );
 }
 
 /**

@@ -37,7 +37,7 @@ export function createQueueStage(options: QueueStageOptions): Middleware<RouteCo
   return (ctx, next) => (ctx.mode === 'explain' ? next() : queued(ctx, next, queue, noisy, limits));
 }
 
-async function queued(
+function queued(
   ctx: RouteContext,
   next: () => Promise<void>,
   queue: FairQueue,
@@ -45,31 +45,45 @@ async function queued(
   limits: { maxInFlight: number; maxQueuePerTenant: number },
 ): Promise<void> {
   const tenant = ctx.tenant;
-
   noisy.count(tenant);
-  let slot: Slot | undefined = queue.tryAcquire(tenant);
-  if (slot) checkNoisy(ctx, queue, noisy, limits.maxInFlight, false);
-  else {
-    const weight = ctx.policy?.weight ?? 1;
-    const waiting = queue.enqueue(tenant, weight, ctx.signal);
-    if (!waiting) refuse(ctx, queue, weight, limits.maxQueuePerTenant);
-    checkNoisy(ctx, queue, noisy, limits.maxInFlight, true);
-    const enqueuedAt = performance.now();
-    try {
-      slot = await waiting;
-    } finally {
-      ctx.queueWaitMs = performance.now() - enqueuedAt;
-    }
-  }
+  const slot = queue.tryAcquire(tenant);
+  if (slot === undefined) return waitForSlot(ctx, next, queue, noisy, limits);
+  // A free slot at once (the usual case): no async frame.
+  checkNoisy(ctx, queue, noisy, limits.maxInFlight, false);
+  return holding(ctx, next, slot);
+}
 
+/** Every slot is taken: waits for one in the fair queue, then runs the call in it. */
+async function waitForSlot(
+  ctx: RouteContext,
+  next: () => Promise<void>,
+  queue: FairQueue,
+  noisy: NoisyNeighbors,
+  limits: { maxInFlight: number; maxQueuePerTenant: number },
+): Promise<void> {
+  const weight = ctx.policy?.weight ?? 1;
+  const waiting = queue.enqueue(ctx.tenant, weight, ctx.signal);
+  if (!waiting) refuse(ctx, queue, weight, limits.maxQueuePerTenant);
+  checkNoisy(ctx, queue, noisy, limits.maxInFlight, true);
+  const enqueuedAt = performance.now();
+  let slot: Slot;
   try {
-    await next();
-  } catch (error) {
-    slot.release();
-    throw error;
+    slot = await waiting;
+  } finally {
+    ctx.queueWaitMs = performance.now() - enqueuedAt;
   }
-  const held = slot;
-  onAnswer(ctx, { end: () => held.release() });
+  return holding(ctx, next, slot);
+}
+
+/** Runs the rest of the pipeline in `slot`, given back when the answer ends (or the call fails). */
+function holding(ctx: RouteContext, next: () => Promise<void>, slot: Slot): Promise<void> {
+  return next().then(
+    () => onAnswer(ctx, { end: () => slot.release() }),
+    (error: unknown) => {
+      slot.release();
+      throw error;
+    },
+  );
 }
 
 /**
