@@ -93,43 +93,58 @@ function budgeted(b: Budgets, ctx: RouteContext, next: () => Promise<void>): Pro
 }
 
 /** A call with a limit in one of its budgets: reserved before it runs, released or settled after. */
-async function capped(
+function capped(
   b: Budgets,
   ctx: RouteContext,
   next: () => Promise<void>,
   accounts: Account[],
   lease: Lease,
 ): Promise<void> {
-  let held = reserveAtOnce(ctx, accounts, lease) ?? (await reserveFirst(b, ctx, accounts, lease));
+  // Reserved at once (the memory store, room in the budget): no async frame.
+  const held = reserveAtOnce(ctx, accounts, lease);
+  if (held !== undefined) return reservedRun(b, ctx, next, accounts, lease, held);
+  return reserveFirst(b, ctx, accounts, lease).then((reserved) =>
+    reservedRun(b, ctx, next, accounts, lease, reserved),
+  );
+}
+
+/** The call under its reservation (`reserved`, nano-USD), renewed while it runs. */
+function reservedRun(
+  b: Budgets,
+  ctx: RouteContext,
+  next: () => Promise<void>,
+  accounts: Account[],
+  lease: Lease,
+  reserved: number,
+): Promise<void> {
+  let held = reserved;
   const renewal = b.renewals.add(ctx.services, accounts, lease);
-
-  const admit = (candidate: Candidate, concurrent?: boolean): boolean | Promise<boolean> => {
-    // A hedge runs beside the attempt already held for: it needs its own reservation.
-    const need = concurrent ? held + toNanoCeil(candidate.estCostUsd) : toNanoCeil(candidate.estCostUsd);
-    if (need <= held) return true;
-    return reserveAll(ctx, accounts, need - held, lease).then((reserved) => {
-      if (reserved !== true) return false;
-      held = need;
-      return true;
-    });
-  };
-  ctx.budget = { admit };
-
-  try {
-    await next();
-  } catch (error) {
-    b.renewals.delete(renewal);
-    await release(b, ctx, accounts, lease);
-    throw error;
-  }
-
-  const settling = onAnswer(ctx, {
-    end: (answer) => {
-      b.renewals.delete(renewal);
-      return settle(b, ctx, accounts, lease, held, settledUsage(answer));
+  ctx.budget = {
+    admit: (candidate: Candidate, concurrent?: boolean): boolean | Promise<boolean> => {
+      // A hedge runs beside the attempt already held for: it needs its own reservation.
+      const need = concurrent ? held + toNanoCeil(candidate.estCostUsd) : toNanoCeil(candidate.estCostUsd);
+      if (need <= held) return true;
+      return reserveAll(ctx, accounts, need - held, lease).then((ok) => {
+        if (ok !== true) return false;
+        held = need;
+        return true;
+      });
     },
-  });
-  if (settling !== undefined) await settling;
+  };
+  return next().then(
+    () =>
+      onAnswer(ctx, {
+        end: (answer) => {
+          b.renewals.delete(renewal);
+          return settle(b, ctx, accounts, lease, held, settledUsage(answer));
+        },
+      }),
+    async (error: unknown) => {
+      b.renewals.delete(renewal);
+      await release(b, ctx, accounts, lease);
+      throw error;
+    },
+  );
 }
 
 function isCapped(accounts: readonly Account[]): boolean {

@@ -1,5 +1,6 @@
 import type { Middleware } from '../../pipeline/compose.js';
 import type { RouteContext } from '../../pipeline/context.js';
+import type { Store } from '../../store/types.js';
 import { captureAnswer, serveCached } from './answer.js';
 import { cacheKey, sharedKey } from './key.js';
 import { type AnswerCache, createMemoryCache } from './memory-cache.js';
@@ -33,22 +34,27 @@ export function createCacheStage(options: {
   maxBytes: number;
 }): Middleware<RouteContext> {
   const cache: AnswerCache = createMemoryCache(options);
-  // Not an async function: a tenant without a cache passes through without a promise of its own.
+  // Not an async function: a tenant without a cache passes through without a promise of its
+  // own, and a memory-only cache (hit or miss) needs no async frame either.
   return (ctx, next) => {
     const ttlMs = ctx.policy?.cache?.ttlMs;
-    return ttlMs === undefined || ctx.mode === 'explain' ? next() : cached(ctx, next, ttlMs);
-  };
-
-  async function cached(ctx: RouteContext, next: () => Promise<void>, ttlMs: number): Promise<void> {
+    if (ttlMs === undefined || ctx.mode === 'explain') return next();
     const key = cacheKey(ctx);
     const hit = cache.get(key);
     if (hit && serveCached(ctx, hit)) return;
     const shared = ctx.services.store.answers;
-    if (!shared) {
-      await next();
-      captureAnswer(ctx, (answer) => cache.set(key, answer, ttlMs));
-      return;
-    }
+    if (shared) return sharedToo(ctx, next, ttlMs, key, shared);
+    return next().then(() => captureAnswer(ctx, (answer) => cache.set(key, answer, ttlMs)));
+  };
+
+  /** A miss in memory, with a shared cache: looked up there, and a new answer written to both. */
+  async function sharedToo(
+    ctx: RouteContext,
+    next: () => Promise<void>,
+    ttlMs: number,
+    key: string,
+    shared: NonNullable<Store['answers']>,
+  ): Promise<void> {
     const digest = sharedKey(key);
     const sharedHit = await readShared(ctx, shared, digest, ttlMs);
     if (sharedHit) {
