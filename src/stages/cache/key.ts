@@ -32,29 +32,18 @@ import type { Message } from '../../types.js';
  */
 function scopeText(ctx: RouteContext): string {
   const { request } = ctx;
-  // `router.embed()`: its own scope (what changes its vectors), never equal to a chat call's.
-  if (ctx.embed) {
-    return (
-      'e4|' +
-      item(ctx.tenant) +
-      item(ctx.policy?.fingerprint) +
-      item(request.strategy) +
-      item(request.forceModel) +
-      item(request.maxCost) +
-      item(request.role) +
-      item(request.user) +
-      item(ctx.embed.dimensions)
-    );
-  }
-  return (
-    'c4|' +
+  const common =
     item(ctx.tenant) +
     item(ctx.policy?.fingerprint) +
     item(request.strategy) +
     item(request.forceModel) +
     item(request.maxCost) +
     item(request.role) +
-    item(request.user) +
+    item(request.user);
+  // `router.embed()`: its own scope (what changes its vectors), never equal to a chat call's.
+  if (ctx.embed) return `e4|${common}${item(ctx.embed.dimensions)}`;
+  return (
+    `c4|${common}` +
     item(request.maxTokens) +
     item(request.temperature) +
     item(request.tools) +

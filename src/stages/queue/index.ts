@@ -34,33 +34,31 @@ export function createQueueStage(options: QueueStageOptions): Middleware<RouteCo
   if (!limits) return (_ctx, next) => next();
   const queue = new FairQueue(limits);
   const noisy = new NoisyNeighbors(options.noisyNeighbor, options.now);
-  return (ctx, next) => (ctx.mode === 'explain' ? next() : queued(ctx, next, queue, noisy, limits));
+  const q: Queue = { queue, noisy, limits };
+  return (ctx, next) => (ctx.mode === 'explain' ? next() : queued(ctx, next, q));
 }
 
-function queued(
-  ctx: RouteContext,
-  next: () => Promise<void>,
-  queue: FairQueue,
-  noisy: NoisyNeighbors,
-  limits: { maxInFlight: number; maxQueuePerTenant: number },
-): Promise<void> {
+/** One router's fair queue, its noisy-neighbour detector and its limits. */
+interface Queue {
+  queue: FairQueue;
+  noisy: NoisyNeighbors;
+  limits: { maxInFlight: number; maxQueuePerTenant: number };
+}
+
+function queued(ctx: RouteContext, next: () => Promise<void>, q: Queue): Promise<void> {
+  const { queue, noisy, limits } = q;
   const tenant = ctx.tenant;
   noisy.count(tenant);
   const slot = queue.tryAcquire(tenant);
-  if (slot === undefined) return waitForSlot(ctx, next, queue, noisy, limits);
+  if (slot === undefined) return waitForSlot(ctx, next, q);
   // A free slot at once (the usual case): no async frame.
   checkNoisy(ctx, queue, noisy, limits.maxInFlight, false);
   return holding(ctx, next, slot);
 }
 
 /** Every slot is taken: waits for one in the fair queue, then runs the call in it. */
-async function waitForSlot(
-  ctx: RouteContext,
-  next: () => Promise<void>,
-  queue: FairQueue,
-  noisy: NoisyNeighbors,
-  limits: { maxInFlight: number; maxQueuePerTenant: number },
-): Promise<void> {
+async function waitForSlot(ctx: RouteContext, next: () => Promise<void>, q: Queue): Promise<void> {
+  const { queue, noisy, limits } = q;
   const weight = ctx.policy?.weight ?? 1;
   const waiting = queue.enqueue(ctx.tenant, weight, ctx.signal);
   if (!waiting) refuse(ctx, queue, weight, limits.maxQueuePerTenant);
