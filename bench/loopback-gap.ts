@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import type { ProviderAdapter, ProviderRequest, ProviderResponse } from '../src/index.js';
 import { startEmulatorProcess } from './emulator-child.js';
+import { memoryAdapter as adapterFrom } from './tenant-fixtures.js';
 
 const { createRouter, ProviderError } = (await import(
   new URL('../dist/index.js', import.meta.url).href
@@ -98,20 +99,11 @@ function sdkAdapter(name: string, passSignal: boolean): ProviderAdapter {
   };
 }
 
-const memoryResponse: ProviderResponse = {
-  content: 'ok',
-  finishReason: 'stop',
-  usage: { inputTokens: 20, outputTokens: 5, totalTokens: 25 },
-};
-const memoryAdapter: ProviderAdapter = {
-  name: 'mem',
-  type: 'openai-compatible',
-  complete: () => Promise.resolve(memoryResponse),
-  async *stream() {
-    yield { type: 'text', text: 'ok' };
-  },
-  classify: (error: unknown) => new ProviderError('server_error', String(error), { provider: 'mem' }),
-};
+const memoryAdapter = adapterFrom(
+  'mem',
+  'ok',
+  (error) => new ProviderError('server_error', String(error), { provider: 'mem' }),
+);
 
 const spec = (provider: string) => ({
   id: `${MODEL}-via-${provider}`,

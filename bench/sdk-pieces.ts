@@ -26,6 +26,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import type { ProviderAdapter, ProviderRequest, ProviderResponse } from '../src/index.js';
+import { memoryAdapter as adapterFrom } from './tenant-fixtures.js';
 
 const { createRouter, ProviderError } = (await import(
   new URL('../dist/index.js', import.meta.url).href
@@ -209,20 +210,11 @@ function handAdapter(name: string, passSignal: boolean): ProviderAdapter {
     classify: (error: unknown) => new ProviderError('server_error', String(error), { provider: name }),
   };
 }
-const memory: ProviderAdapter = {
-  name: 'mem',
-  type: 'openai-compatible',
-  complete: () =>
-    Promise.resolve({
-      content: 'ok',
-      finishReason: 'stop',
-      usage: { inputTokens: 13, outputTokens: 7, totalTokens: 20 },
-    }),
-  async *stream() {
-    yield { type: 'text', text: 'ok' };
-  },
-  classify: (error: unknown) => new ProviderError('server_error', String(error), { provider: 'mem' }),
-};
+const memory = adapterFrom(
+  'mem',
+  'ok',
+  (error) => new ProviderError('server_error', String(error), { provider: 'mem' }),
+);
 const spec = (provider: string) => ({
   id: `${MODEL}-via-${provider}`,
   provider,

@@ -206,8 +206,8 @@ function providerRequest(attempt: RouteAttempt): ProviderRequest {
   const { request } = ctx;
   const credential = ctx.policy?.credentials?.[candidate.model.provider];
   const caching = ctx.policy?.promptCaching;
-  // One literal and assignments, the accessor defined last: conditional spreads and a
-  // defined property before the others cost twice as much (it runs on every attempt).
+  // One literal and assignments, the accessor defined last (`withSignal`): conditional
+  // spreads cost more, and this runs on every attempt.
   const out: ProviderRequest & { [ATTEMPT]?: RouteAttempt } = attempt.signalled
     ? {
         model: candidate.model.upstream,
@@ -224,7 +224,7 @@ function providerRequest(attempt: RouteAttempt): ProviderRequest {
   if (caching !== undefined && caching !== 'off')
     out.promptCache = { ttl: caching, key: promptCacheKey(ctx.tenant) };
   if (credential !== undefined) out.credential = credential;
-  return attempt.signalled ? Object.defineProperty(out, 'signal', lazySignal) : out;
+  return withSignal(attempt, out);
 }
 
 const ATTEMPT = Symbol('attempt');
@@ -241,12 +241,15 @@ const lazySignal: PropertyDescriptor = {
 /**
  * Gives a provider request the attempt's signal, if it has one, as an accessor: the signal
  * (an `AbortSignal` is costly to make on Node 20, see `Deadline`) is made only when the
- * adapter reads it, and a spread of the request (`{ ...request }`) still carries it.
+ * adapter reads it, and a spread of the request (`{ ...request }`) still carries it. The
+ * request carries its attempt under `ATTEMPT` from its literal, and the accessor is defined
+ * last: a symbol added later, or properties after the accessor, cost twice as much.
  */
-function withSignal<R extends object>(attempt: RouteAttempt, request: R): R & { signal?: AbortSignal } {
-  if (!attempt.signalled) return request;
-  const lazy = Object.assign(request, { [ATTEMPT]: attempt });
-  return Object.defineProperty(lazy, 'signal', lazySignal);
+function withSignal<R extends { [ATTEMPT]?: RouteAttempt }>(
+  attempt: RouteAttempt,
+  request: R,
+): R & { signal?: AbortSignal } {
+  return attempt.signalled ? Object.defineProperty(request, 'signal', lazySignal) : request;
 }
 
 /**
@@ -258,6 +261,7 @@ function embedRequest(attempt: RouteAttempt): ProviderEmbedRequest {
   const credential = ctx.policy?.credentials?.[candidate.model.provider];
   const dimensions = ctx.embed!.dimensions;
   return withSignal(attempt, {
+    [ATTEMPT]: attempt,
     model: candidate.model.upstream,
     input: ctx.messages.map((m) => (typeof m.content === 'string' ? m.content : '')),
     ...(dimensions !== undefined && candidate.model.embedding?.customDimensions && { dimensions }),
